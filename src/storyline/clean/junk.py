@@ -1,0 +1,245 @@
+"""Remove scraper junk and boilerplate lines; normalize whitespace and quotes.
+
+The cleaner works line by line. Each original line is either dropped (with the rule that
+dropped it, kept as a RemovedSpan) or kept, with its words re-joined by single spaces and
+its typographic quotes straightened. Every kept character keeps a link to its original
+offset through OffsetSegments, so any span found later can be shown in the original text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from storyline.records import OffsetSegment, RemovedSpan
+
+STAGE = "clean"
+STAGE_VERSION = "1"
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+            ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+            ("october", "oct"), ("november", "nov"), ("december", "dec"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_MONTH_RE = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_RE}),?\s+((?:19|20)\d\d)\b", re.I)
+_MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH_RE})\s+(\d{{1,2}}),?\s+((?:19|20)\d\d)\b", re.I)
+_ISO = re.compile(r"\b((?:19|20)\d\d)-(\d{2})-(\d{2})(?!\d)")
+_DOTTED = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)\b")
+
+_AD_PLACEHOLDER = re.compile(r"^\[?\s*ad[_\s-]?\d+\s*\]?$", re.I)
+_INLINE_AD = re.compile(r"^\[ad[_-]?\d+\]$", re.I)
+_URL = re.compile(r"(https?://|www\.|t\.me/)\S+", re.I)
+_CALL_TO_ACTION = re.compile(
+    r"\b(subscribe|follow us|follow our|share (this|on)|sign up|newsletter|join us on|join our|"
+    r"download (our|the) app|read (more|also)|click here|related articles?|advertisement|"
+    r"all rights reserved|cookie|our telegram|on telegram|our channel)\b",
+    re.I,
+)
+_BYLINE = re.compile(
+    r"^(by|author:?|written by|reporting by|text:|photo:)\s+[A-Z][\w.'’-]*(\s+[A-Z][\w.'’-]*){0,3}$", re.I
+)
+# Kicker labels that scrapers copy above a headline ("News Wrap: …"); the label list is short
+# on purpose: anything else of that shape is checked against the title instead.
+_KICKER = re.compile(r"^(news wrap|breaking(?: news)?|update[d]?|live|watch|video|photos?|exclusive|read also|see also)\s*[:|-]\s", re.I)
+_BULLET_CHARS = set("•·▪►◦‣∙●○■□-–—*>")
+_TERMINAL = ('.', '!', '?', '"', '”', '…', ':', ';', ')')
+_WORD = re.compile(r"\w+")
+
+# 1:1 replacements so offsets stay aligned.
+_QUOTE_TABLE = str.maketrans({
+    "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‟": '"',
+    "‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ",
+})
+_TOKEN = re.compile(r"[^\s\u200b\u200c\u200d\u2060\ufeff]+")
+
+
+@dataclass
+class CleanResult:
+    text: str
+    segments: list[OffsetSegment]
+    removed: list[RemovedSpan]
+    title_line: str | None = None  # the first kept line when it looks like a headline
+    dateline_date: str | None = None  # ISO date taken from a dateline at the top
+    dateline_text: str | None = None
+    stage: str = STAGE
+    stage_version: str = STAGE_VERSION
+    _starts: list[int] = field(default_factory=list, repr=False)
+
+    def to_original(self, offset: int) -> int:
+        """Map an offset in the cleaned text to the original text."""
+        if not self.segments:
+            return 0
+        if not self._starts:
+            self._starts = [s.clean_start for s in self.segments]
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i < 0:
+            return self.segments[0].orig_start
+        seg = self.segments[i]
+        # Offsets in an inserted gap (the single space or newline we wrote) map to the end of
+        # the segment before them.
+        return seg.orig_start + min(offset - seg.clean_start, seg.length)
+
+
+def parse_date_string(text: str) -> str | None:
+    """An ISO date from a full date with a year written in `text` ("18 September, 2020"), else None."""
+    for rx, order in ((_DAY_MONTH_YEAR, "dmy"), (_MONTH_DAY_YEAR, "mdy"), (_ISO, "ymd"), (_DOTTED, "dmy_num")):
+        m = rx.search(text)
+        if not m:
+            continue
+        try:
+            if order == "dmy":
+                day, month, year = int(m.group(1)), _MONTHS[m.group(2).lower().rstrip(".")], int(m.group(3))
+            elif order == "mdy":
+                month, day, year = _MONTHS[m.group(1).lower().rstrip(".")], int(m.group(2)), int(m.group(3))
+            elif order == "ymd":
+                year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            else:
+                day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        except KeyError:
+            continue
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def _words(line: str) -> list[str]:
+    return _WORD.findall(line.lower())
+
+
+def _headline_like(line: str) -> bool:
+    s = line.strip()
+    return 0 < len(_words(s)) <= 20 and not s.endswith(_TERMINAL)
+
+
+def _similar_headline(a: str, b: str) -> bool:
+    wa, wb = set(_words(a)), set(_words(b))
+    if not wa or not wb:
+        return False
+    return len(wa & wb) / len(wa | wb) >= 0.5
+
+
+def _classify_line(line: str, *, index: int, n_lines: int, title: str | None, seen: set[str],
+                   leading: bool) -> str | None:
+    """The rule that drops this line, or None to keep it."""
+    s = line.strip()
+    s_plain = s.lstrip("".join(_BULLET_CHARS)).strip()
+    words = _words(s_plain)
+    if _AD_PLACEHOLDER.match(s_plain):
+        return "ad_placeholder"
+    if _URL.search(s_plain) and len(words) <= 25 and (_CALL_TO_ACTION.search(s_plain) or len(words) <= 8):
+        return "channel_link"
+    if _CALL_TO_ACTION.search(s_plain) and len(words) <= 20:
+        return "call_to_action"
+    if _BYLINE.match(s_plain):
+        return "byline"
+    if _KICKER.match(s_plain) and _headline_like(s_plain):
+        return "repeated_headline"
+    if title and s_plain != title and _headline_like(s_plain) and _similar_headline(s_plain, title):
+        return "repeated_headline"
+    if leading and len(words) <= 2 and s_plain.isupper():
+        return "section_label"
+    key = " ".join(words)
+    if len(key) > 30 and key in seen:
+        return "repeated_line"
+    return None
+
+
+def clean_text(raw: str, title: str | None = None) -> CleanResult:
+    """Clean `raw`; `title` is a known headline (from metadata) used to spot repeated headlines."""
+    lines: list[tuple[int, str]] = []  # (start offset, line text without newline)
+    pos = 0
+    for piece in raw.splitlines(keepends=True):
+        body = piece.rstrip("\r\n")
+        lines.append((pos, body))
+        pos += len(piece)
+
+    removed: list[RemovedSpan] = []
+    keep: list[bool] = [False] * len(lines)
+    nonempty = [i for i, (_, t) in enumerate(lines) if t.strip()]
+
+    # A dateline among the first lines: "SECURITY 18 September, 2020 10:00 am".
+    dateline_date = dateline_text = None
+    for i in nonempty[:3]:
+        text = lines[i][1].strip()
+        date = parse_date_string(text)
+        if date and len(_words(text)) <= 10:
+            dateline_date, dateline_text = date, text
+            removed.append(RemovedSpan(lines[i][0], lines[i][0] + len(lines[i][1]), lines[i][1], "dateline"))
+            nonempty.remove(i)
+            break
+
+    seen: set[str] = set()
+    known_title = title.strip() if title else None
+    title_line: str | None = None
+    for rank, i in enumerate(nonempty):
+        start, text = lines[i]
+        rule = _classify_line(text, index=rank, n_lines=len(nonempty), title=known_title or title_line,
+                              seen=seen, leading=rank < 2)
+        if rule:
+            removed.append(RemovedSpan(start, start + len(text), text, rule))
+            continue
+        keep[i] = True
+        plain = text.strip().lstrip("".join(_BULLET_CHARS)).strip()
+        seen.add(" ".join(_words(plain)))
+        if title_line is None and known_title is None and rank == 0 and _headline_like(plain):
+            title_line = plain
+
+    # Trailing labels and bylines: short unpunctuated lines after the last real paragraph
+    # ("• Victor Example", "World news").
+    for i in reversed([j for j in nonempty if keep[j]]):
+        start, text = lines[i]
+        plain = text.strip().lstrip("".join(_BULLET_CHARS)).strip()
+        if len(_words(plain)) <= 5 and not plain.endswith(_TERMINAL) and plain != (known_title or title_line):
+            keep[i] = False
+            removed.append(RemovedSpan(start, start + len(text), text, "trailing_label_or_byline"))
+        else:
+            break
+
+    out: list[str] = []
+    segments: list[OffsetSegment] = []
+    length = 0
+    prev_kept: int | None = None
+    for i, (start, text) in enumerate(lines):
+        if not keep[i]:
+            continue
+        if prev_kept is not None:
+            blank_between = any(not lines[j][1].strip() for j in range(prev_kept + 1, i))
+            sep = "\n\n" if blank_between else "\n"
+            out.append(sep)
+            length += len(sep)
+        prev_kept = i
+        first = True
+        for m in _TOKEN.finditer(text):
+            tok = m.group(0)
+            if first and all(ch in _BULLET_CHARS for ch in tok):
+                removed.append(RemovedSpan(start + m.start(), start + m.end(), tok, "bullet"))
+                continue
+            if _INLINE_AD.match(tok):
+                removed.append(RemovedSpan(start + m.start(), start + m.end(), tok, "ad_placeholder"))
+                continue
+            if not first:
+                out.append(" ")
+                length += 1
+            first = False
+            orig = start + m.start()
+            last = segments[-1] if segments else None
+            # Merge with the previous segment when the gap is the same single space in both.
+            if last and last.clean_start + last.length + 1 == length and last.orig_start + last.length + 1 == orig \
+                    and raw[orig - 1] == " ":
+                last.length += 1 + len(tok)
+            else:
+                segments.append(OffsetSegment(length, orig, len(tok)))
+            out.append(tok.translate(_QUOTE_TABLE))
+            length += len(tok)
+    removed.sort(key=lambda r: r.orig_start)
+    return CleanResult("".join(out), segments, removed, title_line, dateline_date, dateline_text)

@@ -1,0 +1,196 @@
+"""The `storyline` command line. This module only wires options to the stages and views.
+
+Exit codes: 0 success; 1 an error (one line on stderr); 2 bad usage; 3 the build finished but
+some inputs were rejected (they are in the ledger with their reasons).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from storyline import __version__
+
+app = typer.Typer(
+    name="storyline",
+    help="Turn news articles about a developing story into a sourced, dated timeline of events.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+eval_app = typer.Typer(help="Evaluate storyline's stages on public benchmark data.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_ERROR = 1
+EXIT_REJECTED = 3
+
+# Shared options (one definition, used by every command that reads or writes a database).
+DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.", envvar="STORYLINE_DB")]
+DEFAULT_DB = Path("storyline.db")
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> None:
+    err_console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def open_store(db: Path):
+    from storyline.store.sqlite import Store, StoreError
+
+    try:
+        return Store(db, read_only=True)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        console.print(f"storyline {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def build(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs to read.")],
+    db: DbOption = DEFAULT_DB,
+    outlet: Annotated[str | None, typer.Option(help="Outlet name for inputs that carry none.")] = None,
+    max_input_mb: Annotated[float, typer.Option(help="Reject input files larger than this.")] = 20.0,
+    max_article_chars: Annotated[int, typer.Option(help="Reject articles longer than this.")] = 200_000,
+    batch_size: Annotated[int, typer.Option(help="Articles per transaction and per NLP batch.")] = 64,
+    annotate: Annotated[bool, typer.Option(help="Run annotation and event stages after ingest.")] = True,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Read articles into the database: ingest, clean, de-duplicate, annotate, group events.
+
+    Every input ends in the ledger as ingested, duplicate or rejected. Re-running on the same
+    inputs changes nothing. Exit code 3 means the build finished but some inputs were rejected.
+    """
+    from storyline.config import BuildSettings, Limits
+    from storyline.ingest.discover import InputPathError
+    from storyline.pipeline import build as run_build
+    from storyline.store.sqlite import StoreError
+
+    settings = BuildSettings(
+        limits=Limits(max_input_bytes=int(max_input_mb * 1024 * 1024), max_article_chars=max_article_chars),
+        outlet=outlet,
+        batch_size=batch_size,
+    )
+    bar = Progress(TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err_console, transient=True, disable=not progress)
+    tasks: dict[str, int] = {}
+
+    def on_progress(phase: str, done: int, total: int) -> None:
+        if phase not in tasks:
+            tasks[phase] = bar.add_task(phase, total=total)
+        bar.update(tasks[phase], completed=done, total=total)
+
+    try:
+        with bar:
+            report = run_build(paths, db, settings, on_progress, annotate=annotate)
+    except InputPathError as exc:
+        fail(str(exc), 2)
+    except StoreError as exc:
+        fail(str(exc))
+    console.print(
+        f"{report.inputs} inputs: [green]{report.ingested} ingested[/], [yellow]{report.duplicate} duplicate[/], "
+        f"[red]{report.rejected} rejected[/], {report.unchanged} unchanged since the last build → {db}"
+    )
+    for key, reason in report.rejected_reasons:
+        err_console.print(f"  rejected {key}: {reason}", highlight=False, soft_wrap=True)
+    if report.rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+@app.command()
+def ledger(
+    db: DbOption = DEFAULT_DB,
+    state: Annotated[str | None, typer.Option(help="Only this state: ingested, duplicate or rejected.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
+) -> None:
+    """List every input and what became of it (ingested, duplicate of which article, or rejected and why)."""
+    import json
+
+    from storyline.views.terminal import ledger_table
+
+    if state and state not in ("ingested", "duplicate", "rejected"):
+        fail(f"--state must be ingested, duplicate or rejected, not {state!r}", 2)
+    with open_store(db) as store:
+        rows = store.ledger_rows(state)
+        if as_json:
+            for r in rows:
+                sys.stdout.write(json.dumps(dict(r), ensure_ascii=False) + "\n")
+        else:
+            console.print(ledger_table(rows))
+
+
+@app.command()
+def articles(db: DbOption = DEFAULT_DB) -> None:
+    """List the ingested articles with outlet, publication date (and where it came from) and language."""
+    from storyline.views.terminal import articles_table
+
+    with open_store(db) as store:
+        console.print(articles_table(store.articles()))
+
+
+@app.command()
+def summary(db: DbOption = DEFAULT_DB) -> None:
+    """Print an overview of the database: articles, outlets, date span, ledger counts."""
+    from storyline.views.terminal import print_summary
+
+    with open_store(db) as store:
+        print_summary(console, store)
+
+
+@app.command()
+def export(
+    db: DbOption = DEFAULT_DB,
+    format: Annotated[str, typer.Option("--format", "-f", help="json (one document) or jsonl (one record a line).")] = "json",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
+) -> None:
+    """Export the database (articles, ledger, annotations, events) as JSON or JSONL."""
+    from storyline.views.export import export_json, export_jsonl
+
+    if format not in ("json", "jsonl"):
+        fail(f"--format must be json or jsonl, not {format!r}", 2)
+    with open_store(db) as store:
+        out = open(output, "w", encoding="utf-8") if output else sys.stdout
+        try:
+            (export_json if format == "json" else export_jsonl)(store, out)
+        finally:
+            if output:
+                out.close()
+
+
+@eval_app.command("tempeval3")
+def eval_tempeval3(
+    path: Annotated[Path, typer.Argument(help="Folder of TempEval-3 TimeML (.tml) files, searched recursively.")],
+    limit: Annotated[int | None, typer.Option(help="Only the first N documents.")] = None,
+    per_document: Annotated[bool, typer.Option(help="Also print one line per document.")] = False,
+) -> None:
+    """Score time-expression extraction (strict/relaxed P/R/F1) and normalization (value F1) on TimeML."""
+    from storyline.eval.tempeval3 import evaluate_tempeval3, format_report
+
+    if not path.exists():
+        fail(f"{path}: no such folder", 2)
+    report = evaluate_tempeval3(path, limit=limit)
+    text = format_report(report) if per_document else format_report(report, per_document=False)
+    console.print(text, highlight=False, soft_wrap=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

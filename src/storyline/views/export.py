@@ -1,0 +1,52 @@
+"""JSON and JSONL export of the store: every table anyone may want, provenance included."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+from storyline.store.sqlite import Store
+
+# Exported tables and their order; raw texts are part of `articles`.
+EXPORT_TABLES: list[tuple[str, str]] = [
+    ("articles", "article_id"),
+    ("ledger", "input_key"),
+    ("removed_spans", "article_id, orig_start"),
+    ("sentences", "article_id, sentence_index"),
+    ("entities", "entity_id"),
+    ("entity_aliases", "entity_id, alias"),
+    ("entity_mentions", "article_id, start"),
+    ("timexes", "article_id, start"),
+    ("figures", "article_id, start"),
+]
+
+
+def existing_tables(store: Store) -> list[tuple[str, str]]:
+    names = {r["name"] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return [(t, order) for t, order in EXPORT_TABLES if t in names]
+
+
+def _decode_json_columns(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("offset_map", "reprinted_by"):
+        if key in row and isinstance(row[key], str):
+            row[key] = json.loads(row[key])
+    return row
+
+
+def export_json(store: Store, out: IO[str]) -> None:
+    data = {table: [_decode_json_columns(r) for r in store.table_rows(table, order)]
+            for table, order in existing_tables(store)}
+    json.dump(data, out, ensure_ascii=False, indent=1, sort_keys=False)
+    out.write("\n")
+
+
+def iter_jsonl_records(store: Store) -> Iterator[dict[str, Any]]:
+    for table, order in existing_tables(store):
+        for row in store.table_rows(table, order):
+            yield {"table": table, **_decode_json_columns(row)}
+
+
+def export_jsonl(store: Store, out: IO[str]) -> None:
+    for record in iter_jsonl_records(store):
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from storyline.clean.dedup import NearDuplicateIndex, text_fingerprint
+
+A = (
+    "The prime ministers of Norland and Sudmark met on Tuesday in the harbour city of Kessel and talked for "
+    "three hours about a bridge across the strait. Officials said a loan of 400 million euros was discussed, "
+    "and that a second round of talks is planned for the spring in the capital of Sudmark. Fishermen protested "
+    "outside the venue against the bridge, and police detained twelve people after scuffles near the port."
+)
+REPRINT = A.replace("Tuesday", "Tuesday afternoon").replace("twelve people", "12 people") + " Read more at our site."
+OTHER = (
+    "Voters in Sudmark go to the polls next month in a referendum on the new constitution. The government "
+    "expects a turnout of about sixty percent, while the opposition calls for a boycott and plans rallies in "
+    "every major town. Observers from neighbouring countries have been invited to watch the count."
+)
+
+
+def test_fingerprint_ignores_case_spacing_and_punctuation() -> None:
+    assert text_fingerprint(A) == text_fingerprint(A.upper().replace(" ", "  ").replace(",", ""))
+    assert text_fingerprint(A) != text_fingerprint(OTHER)
+
+
+def test_reprint_is_found_with_its_similarity() -> None:
+    index = NearDuplicateIndex()
+    index.add("a1", A)
+    index.add("o1", OTHER)
+    hit = index.query(REPRINT)
+    assert hit is not None and hit.original_id == "a1"
+    assert 0.6 <= hit.similarity < 1.0
+
+
+def test_different_article_on_the_same_topic_is_not_a_duplicate() -> None:
+    index = NearDuplicateIndex()
+    index.add("a1", A)
+    other_report = (
+        "Talks in Kessel between Norland's and Sudmark's leaders lasted three hours, according to both "
+        "governments. A bridge over the strait and a 400 million euro credit were on the agenda. "
+        "Demonstrators gathered at the port; several arrests were reported by local police."
+    )
+    assert index.query(other_report) is None
+    assert index.query(OTHER) is None
