@@ -41,7 +41,7 @@ _URL = re.compile(r"(https?://|www\.|t\.me/)\S+", re.I)
 _CALL_TO_ACTION = re.compile(
     r"\b(subscribe|follow us|follow our|share (this|on)|sign up|newsletter|join us on|join our|"
     r"download (our|the) app|read (more|also)|click here|related articles?|advertisement|"
-    r"all rights reserved|cookie|our telegram|on telegram|our channel)\b",
+    r"all rights reserved|cookie|our telegram|on telegram|our channel|appeared first on)\b",
     re.I,
 )
 _BYLINE = re.compile(
