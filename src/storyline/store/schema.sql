@@ -158,3 +158,90 @@ CREATE TABLE IF NOT EXISTS figures (
     stage_version  TEXT NOT NULL,
     PRIMARY KEY (article_id, start, end)
 );
+
+-- Events ----------------------------------------------------------------------------------
+-- JSON columns hold lists of ids. Event ids are stable across builds: see docs/architecture.md.
+
+CREATE TABLE IF NOT EXISTS event_mentions (
+    article_id      TEXT NOT NULL REFERENCES articles(article_id) ON DELETE CASCADE,
+    sentence_index  INTEGER NOT NULL,
+    start           INTEGER NOT NULL,   -- the trigger word
+    end             INTEGER NOT NULL,
+    trigger         TEXT NOT NULL,
+    event_type      TEXT NOT NULL,
+    date_value      TEXT,               -- TIMEX3
+    date_source     TEXT NOT NULL,      -- explicit | context | publication | none
+    place_id        TEXT,               -- entities.entity_id
+    participant_ids TEXT NOT NULL,      -- JSON list of entities.entity_id
+    status          TEXT NOT NULL,      -- happened | scheduled | expected | cancelled | unknown
+    negated         INTEGER NOT NULL DEFAULT 0,
+    event_id        TEXT,               -- events.event_id once grouped
+    stage           TEXT NOT NULL,
+    stage_version   TEXT NOT NULL,
+    PRIMARY KEY (article_id, start, end)
+);
+CREATE INDEX IF NOT EXISTS event_mentions_event ON event_mentions(event_id);
+
+CREATE TABLE IF NOT EXISTS events (
+    event_id            TEXT PRIMARY KEY,
+    event_type          TEXT NOT NULL,
+    title               TEXT NOT NULL,
+    date_value          TEXT,           -- TIMEX3: 2020-09-14, 2020-09, XXXX-09-21, or NULL
+    date_precision      TEXT NOT NULL,  -- day | month | year | unknown-year | unknown
+    date_confidence     REAL NOT NULL,
+    date_hint           TEXT,           -- ISO date used only to order undated events
+    place_id            TEXT,
+    place_ids           TEXT NOT NULL,  -- JSON
+    participant_ids     TEXT NOT NULL,  -- JSON
+    status              TEXT NOT NULL,
+    main_articles       TEXT NOT NULL,  -- JSON list of article ids
+    mentioning_articles TEXT NOT NULL,  -- JSON list of article ids
+    key_sentences       TEXT NOT NULL,  -- JSON list of [article_id, sentence_index]
+    merged_from         TEXT NOT NULL,  -- JSON list: ids merged in, "split:<id>" for splits
+    stage               TEXT NOT NULL,
+    stage_version       TEXT NOT NULL
+);
+
+-- One row per (event, article): main = the article is about this event.
+CREATE TABLE IF NOT EXISTS event_articles (
+    event_id   TEXT NOT NULL REFERENCES events(event_id) ON DELETE CASCADE,
+    article_id TEXT NOT NULL,
+    role       TEXT NOT NULL CHECK (role IN ('main', 'mentioning')),
+    PRIMARY KEY (event_id, article_id)
+);
+
+CREATE TABLE IF NOT EXISTS facts (
+    event_id       TEXT NOT NULL REFERENCES events(event_id) ON DELETE CASCADE,
+    attribute      TEXT NOT NULL,       -- loan_amount, meeting_duration, crowd_size, arrests, ...
+    kind           TEXT NOT NULL,       -- money | duration | count | percent
+    value          REAL,
+    value_max      REAL,
+    unit           TEXT,
+    timex          TEXT,
+    qualifier      TEXT,
+    modality       TEXT NOT NULL,
+    speaker        TEXT,
+    cue            TEXT,
+    article_id     TEXT NOT NULL,
+    outlet         TEXT,
+    sentence_index INTEGER NOT NULL,
+    start          INTEGER NOT NULL,
+    end            INTEGER NOT NULL,
+    text           TEXT NOT NULL,       -- the figure as written
+    quote          TEXT NOT NULL,       -- the sentence that states it
+    link           TEXT NOT NULL,       -- how it was tied to the event
+    stage          TEXT NOT NULL,
+    stage_version  TEXT NOT NULL,
+    PRIMARY KEY (event_id, article_id, start, end)
+);
+
+CREATE TABLE IF NOT EXISTS reconciliations (
+    event_id      TEXT NOT NULL REFERENCES events(event_id) ON DELETE CASCADE,
+    attribute     TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('agree', 'conflict', 'single')),
+    explanation   TEXT NOT NULL,
+    sources       TEXT NOT NULL,        -- JSON list of article ids
+    stage         TEXT NOT NULL,
+    stage_version TEXT NOT NULL,
+    PRIMARY KEY (event_id, attribute)
+);
