@@ -1,15 +1,31 @@
-"""The corpus stages after ingestion: annotation of new articles, then corpus-wide stages.
+"""The stages after ingestion: per-article annotation, then the corpus-wide stages.
 
-Per-article annotation runs only on articles that have not been through the current version
-of the annotation stage (annotation_status), in batches through `nlp.pipe`, one transaction
-per batch, so a build never holds the whole corpus's parses in memory.
+Per-article annotation (sentences, entity mentions, time expressions, document date, figures
+with modality, event mentions) runs only on articles that have not been through the current
+annotation version, in batches through `nlp.pipe`, one transaction per batch: a build never
+holds the whole corpus's parses in memory.
+
+Corpus-wide stages then run over what is stored: entity resolution across articles, event
+grouping (with ids kept stable from the previous build), facts and their reconciliation.
 """
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from spacy.tokens import Doc
+
+from storyline.annotate import docdate, entities, figures, modality, timex
 from storyline.annotate import nlp as nlp_stage
+from storyline.events import facts as facts_stage
+from storyline.events import grouping, mentions
+from storyline.events.model import Event, EventMention
+from storyline.records import AnnotatedArticle, Entity, EntityMention, Figure, Sentence, Timex
 
 if TYPE_CHECKING:
     from storyline.config import BuildSettings
@@ -17,7 +33,62 @@ if TYPE_CHECKING:
     from storyline.store.sqlite import Store
 
 ANNOTATE_STAGE = "annotate"
-ANNOTATE_VERSION = nlp_stage.STAGE_VERSION
+# One version for the per-article annotation: it changes when any of its parts changes.
+ANNOTATE_VERSION = ".".join(
+    v for v in (nlp_stage.STAGE_VERSION, entities.STAGE_VERSION, timex.STAGE_VERSION, docdate.STAGE_VERSION,
+                figures.STAGE_VERSION, modality.STAGE_VERSION, mentions.STAGE_VERSION)
+)
+PER_ARTICLE_TABLES = ("sentences", "entity_mentions", "timexes", "figures", "event_mentions")
+
+
+@dataclass
+class ArticleAnnotation:
+    article_id: str
+    sentences: list[Sentence]
+    mentions: list[EntityMention]
+    local_ids: list[str | None]  # per mention: the article-local entity id
+    timexes: list[Timex]
+    figures: list[Figure]
+    event_mentions: list[EventMention]
+    date_estimate: docdate.DocDateEstimate | None = None
+    skipped: str | None = None  # why the article was not annotated (e.g. not English)
+
+
+def _iso(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def annotate_doc(doc: Doc, article_id: str, published: str | None, title: str | None, outlet: str | None,
+                 published_source: str) -> ArticleAnnotation:
+    """Every per-article annotation of one parsed article."""
+    sentences = nlp_stage.sentence_records(doc, article_id)
+    ents = entities.extract_entity_mentions(doc, article_id)
+    ref = _iso(published)
+    times = timex.extract_timexes(doc, ref, article_id=article_id)
+    estimate = None
+    year_known = ref is not None
+    if ref is None:
+        estimate = docdate.infer_document_date(doc, times)
+        if estimate.best is not None:
+            times = timex.renormalize(times, doc, estimate.best)
+            published, published_source, year_known = estimate.best.isoformat(), "inferred", estimate.year_known
+    for t in times:
+        t.article_id = article_id
+    figs = modality.annotate_modality(figures.extract_figures(doc, article_id=article_id), doc)
+    # Article-local resolution ("Putin" → "Vladimir Putin" within the article) gives event
+    # mentions stable participant ids; the corpus stage maps them to corpus-wide entities.
+    local = copy.deepcopy(ents)
+    entities.resolve_entities({article_id: local})
+    annotated = AnnotatedArticle(article_id, doc.text, title, outlet, published, published_source,
+                                 sentences, local, times, figs, year_known)
+    events = mentions.extract_event_mentions(doc, annotated)
+    return ArticleAnnotation(article_id, sentences, ents, [m.entity_id for m in local], times, figs, events,
+                             estimate)
 
 
 def _pending_articles(store: Store) -> list[str]:
@@ -30,9 +101,55 @@ def _pending_articles(store: Store) -> list[str]:
     return [r["article_id"] for r in rows]
 
 
-def _clear_annotations(store: Store, article_id: str) -> None:
-    for table in ("sentences",):
-        store.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+def _write_annotation(store: Store, ann: ArticleAnnotation) -> None:
+    conn = store.conn
+    aid = ann.article_id
+    for table in PER_ARTICLE_TABLES:
+        conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (aid,))
+    conn.executemany(
+        "INSERT INTO sentences(article_id, sentence_index, start, end, text, stage, stage_version) VALUES (?,?,?,?,?,?,?)",
+        [(aid, s.index, s.start, s.end, s.text, nlp_stage.STAGE, nlp_stage.STAGE_VERSION) for s in ann.sentences],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO entity_mentions(article_id, sentence_index, start, end, text, label, entity_id, "
+        "local_entity_id, alias_of, stage, stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [(aid, m.sentence_index, m.start, m.end, m.text, m.label, None, local, m.entity_id, m.stage, m.stage_version)
+         for m, local in zip(ann.mentions, ann.local_ids)],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO timexes(article_id, sentence_index, start, end, text, type, value, mod, anchor, "
+        "stage, stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [(aid, t.sentence_index, t.start, t.end, t.text, t.type, t.value, t.mod, t.anchor, t.stage or timex.STAGE,
+          t.stage_version or timex.STAGE_VERSION) for t in ann.timexes],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO figures(article_id, sentence_index, start, end, text, kind, value, value_max, unit, "
+        "timex, qualifier, modality, speaker, cue, stage, stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(aid, f.sentence_index, f.start, f.end, f.text, f.kind, f.value, f.value_max, f.unit, f.timex, f.qualifier,
+          f.modality, f.speaker, f.cue, f.stage or figures.STAGE, f.stage_version or figures.STAGE_VERSION)
+         for f in ann.figures],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO event_mentions(article_id, sentence_index, start, end, trigger, event_type, date_value, "
+        "date_source, place_id, participant_ids, local_place_id, local_participant_ids, status, negated, stage, "
+        "stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(aid, e.sentence_index, e.start, e.end, e.trigger, e.event_type, e.date_value, e.date_source, None, "[]",
+          e.place_id, json.dumps(e.participant_ids), e.status, int(e.negated), e.stage, e.stage_version)
+         for e in ann.event_mentions],
+    )
+    est = ann.date_estimate
+    if est is not None:
+        conn.execute(
+            "UPDATE articles SET published = ?, published_source = ?, published_earliest = ?, published_latest = ?, "
+            "published_confidence = ?, year_known = ? WHERE article_id = ? AND published_source IN ('unknown', 'inferred')",
+            (est.best.isoformat() if est.best else None, "inferred" if est.best else "unknown",
+             est.earliest.isoformat() if est.earliest else None, est.latest.isoformat() if est.latest else None,
+             est.confidence, int(bool(est.year_known and est.best)), aid),
+        )
+    conn.execute(
+        "INSERT OR REPLACE INTO annotation_status(article_id, stage, stage_version) VALUES (?,?,?)",
+        (aid, ANNOTATE_STAGE, ANNOTATE_VERSION),
+    )
 
 
 def annotate_articles(store: Store, settings: BuildSettings, progress: ProgressCallback | None = None) -> int:
@@ -44,33 +161,195 @@ def annotate_articles(store: Store, settings: BuildSettings, progress: ProgressC
     done = 0
     for i in range(0, len(pending), batch):
         ids = pending[i : i + batch]
-        rows = {
-            r["article_id"]: r
-            for r in store.conn.execute(
-                f"SELECT article_id, text, language FROM articles WHERE article_id IN ({','.join('?' * len(ids))})", ids
-            )
-        }
-        texts = [rows[a]["text"] for a in ids]
+        marks = ",".join("?" * len(ids))
+        rows = {r["article_id"]: r for r in store.conn.execute(
+            f"SELECT article_id, text, language, published, published_source, title, outlet FROM articles "
+            f"WHERE article_id IN ({marks})", ids)}
+        # Only English is annotated (the model is English); other languages are kept and marked.
+        english = [a for a in ids if rows[a]["language"] == "en"]
         with store.transaction():
-            for article_id, doc in zip(ids, nlp.pipe(texts, batch_size=16)):
-                _clear_annotations(store, article_id)
-                sentences = nlp_stage.sentence_records(doc, article_id)
-                store.conn.executemany(
-                    "INSERT INTO sentences(article_id, sentence_index, start, end, text, stage, stage_version) "
-                    "VALUES (?,?,?,?,?,?,?)",
-                    [(s.article_id, s.index, s.start, s.end, s.text, nlp_stage.STAGE, nlp_stage.STAGE_VERSION)
-                     for s in sentences],
-                )
-                store.conn.execute(
-                    "INSERT OR REPLACE INTO annotation_status(article_id, stage, stage_version) VALUES (?,?,?)",
-                    (article_id, ANNOTATE_STAGE, ANNOTATE_VERSION),
-                )
+            for aid in ids:
+                if rows[aid]["language"] != "en":
+                    for table in PER_ARTICLE_TABLES:
+                        store.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (aid,))
+                    store.conn.execute(
+                        "INSERT OR REPLACE INTO annotation_status(article_id, stage, stage_version) VALUES (?,?,?)",
+                        (aid, ANNOTATE_STAGE, f"{ANNOTATE_VERSION}:skipped-language"),
+                    )
+            for aid, doc in zip(english, nlp.pipe((rows[a]["text"] for a in english), batch_size=16)):
+                r = rows[aid]
+                ann = annotate_doc(doc, aid, r["published"] if r["published_source"] != "inferred" else None,
+                                   r["title"], r["outlet"], r["published_source"])
+                _write_annotation(store, ann)
         done += len(ids)
         if progress:
             progress("annotate", done, len(pending))
     return done
 
 
+# --- corpus-wide stages ------------------------------------------------------------------------
+
+
+def resolve_corpus_entities(store: Store) -> tuple[dict[str, Entity], dict[tuple[str, str], str]]:
+    """Resolve every stored mention across the corpus; returns entities and (article, local id) → entity id."""
+    rows = store.conn.execute(
+        "SELECT article_id, sentence_index, start, end, text, label, local_entity_id, alias_of, stage, stage_version "
+        "FROM entity_mentions ORDER BY article_id, start, end"
+    ).fetchall()
+    by_article: dict[str, list[EntityMention]] = defaultdict(list)
+    locals_: list[tuple[str, str | None]] = []
+    for r in rows:
+        by_article[r["article_id"]].append(EntityMention(
+            r["article_id"], r["sentence_index"], r["start"], r["end"], r["text"], r["label"], r["alias_of"],
+            r["stage"], r["stage_version"]))
+        locals_.append((r["article_id"], r["local_entity_id"]))
+    resolved = entities.resolve_entities(dict(by_article)) if by_article else []
+    ents = {e.entity_id: e for e in resolved}
+    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    flat = [m for aid in sorted(by_article) for m in by_article[aid]]
+    # `flat` follows the same (article, start, end) order as `rows`.
+    updates = []
+    for m, (aid, local) in zip(flat, locals_):
+        updates.append((m.entity_id, m.label, m.article_id, m.start, m.end))
+        if local and m.entity_id:
+            votes[(aid, local)][m.entity_id] += 1
+    store.conn.executemany(
+        "UPDATE entity_mentions SET entity_id = ?, label = ? WHERE article_id = ? AND start = ? AND end = ?", updates)
+    store.conn.execute("DELETE FROM entity_aliases")
+    store.conn.execute("DELETE FROM entities")
+    store.conn.executemany(
+        "INSERT INTO entities(entity_id, label, canonical, mentions, stage, stage_version) VALUES (?,?,?,?,?,?)",
+        [(e.entity_id, e.label, e.canonical, sum(e.aliases.values()), entities.STAGE, entities.STAGE_VERSION)
+         for e in resolved],
+    )
+    store.conn.executemany(
+        "INSERT INTO entity_aliases(entity_id, alias, count) VALUES (?,?,?)",
+        [(e.entity_id, alias, n) for e in resolved for alias, n in sorted(e.aliases.items())],
+    )
+    mapping = {key: counter.most_common(1)[0][0] for key, counter in votes.items()}
+    return ents, mapping
+
+
+def _load_articles(store: Store) -> list[AnnotatedArticle]:
+    """Annotated articles as records (texts, sentences, entities, timexes, figures) for the event stages."""
+    conn = store.conn
+    sentences: dict[str, list[Sentence]] = defaultdict(list)
+    for r in conn.execute("SELECT * FROM sentences ORDER BY article_id, sentence_index"):
+        sentences[r["article_id"]].append(Sentence(r["article_id"], r["sentence_index"], r["start"], r["end"], r["text"]))
+    ents: dict[str, list[EntityMention]] = defaultdict(list)
+    for r in conn.execute("SELECT * FROM entity_mentions ORDER BY article_id, start"):
+        ents[r["article_id"]].append(EntityMention(r["article_id"], r["sentence_index"], r["start"], r["end"],
+                                                   r["text"], r["label"], r["entity_id"], r["stage"], r["stage_version"]))
+    times: dict[str, list[Timex]] = defaultdict(list)
+    for r in conn.execute("SELECT * FROM timexes ORDER BY article_id, start"):
+        times[r["article_id"]].append(Timex(r["start"], r["end"], r["text"], r["type"], r["value"], r["mod"],
+                                            r["anchor"], r["article_id"], r["sentence_index"], r["stage"],
+                                            r["stage_version"]))
+    figs: dict[str, list[Figure]] = defaultdict(list)
+    for r in conn.execute("SELECT * FROM figures ORDER BY article_id, start"):
+        figs[r["article_id"]].append(Figure(
+            r["start"], r["end"], r["text"], r["kind"], r["value"], r["value_max"], r["unit"], r["timex"],
+            r["qualifier"], r["modality"], r["speaker"], r["cue"], r["article_id"], r["sentence_index"], r["stage"],
+            r["stage_version"]))
+    out = []
+    for r in conn.execute("SELECT article_id, text, title, outlet, published, published_source, year_known "
+                          "FROM articles ORDER BY article_id"):
+        aid = r["article_id"]
+        out.append(AnnotatedArticle(aid, r["text"], r["title"], r["outlet"], r["published"], r["published_source"],
+                                    sentences[aid], ents[aid], times[aid], figs[aid], bool(r["year_known"])))
+    return out
+
+
+def _load_event_mentions(store: Store, mapping: dict[tuple[str, str], str]) -> list[EventMention]:
+    out = []
+    updates = []
+    for r in store.conn.execute("SELECT * FROM event_mentions ORDER BY article_id, start, end"):
+        aid = r["article_id"]
+        place = mapping.get((aid, r["local_place_id"])) if r["local_place_id"] else None
+        people = []
+        for local in json.loads(r["local_participant_ids"]):
+            gid = mapping.get((aid, local))
+            if gid and gid not in people:
+                people.append(gid)
+        out.append(EventMention(aid, r["sentence_index"], r["start"], r["end"], r["trigger"], r["event_type"],
+                                r["date_value"], r["date_source"], place, [place] if place else [], people,
+                                r["status"], bool(r["negated"]), r["stage"], r["stage_version"]))
+        updates.append((place, json.dumps(people), aid, r["start"], r["end"]))
+    store.conn.executemany(
+        "UPDATE event_mentions SET place_id = ?, participant_ids = ? WHERE article_id = ? AND start = ? AND end = ?",
+        updates)
+    return out
+
+
+def _load_previous_events(store: Store) -> list[Event]:
+    out = []
+    for r in store.conn.execute("SELECT * FROM events ORDER BY event_id"):
+        keys = [f"{m['article_id']}:{m['sentence_index']}:{m['start']}:{m['end']}" for m in store.conn.execute(
+            "SELECT article_id, sentence_index, start, end FROM event_mentions WHERE event_id = ?", (r["event_id"],))]
+        out.append(Event(
+            r["event_id"], r["event_type"], r["title"], r["date_value"], r["date_precision"], r["date_confidence"],
+            r["place_id"], json.loads(r["participant_ids"]), json.loads(r["main_articles"]),
+            json.loads(r["mentioning_articles"]), [tuple(k) for k in json.loads(r["key_sentences"])], keys,
+            json.loads(r["merged_from"]), json.loads(r["place_ids"]), r["status"], r["date_hint"]))
+    return out
+
+
+def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str, str], str]) -> list[Event]:
+    articles = _load_articles(store)
+    event_mentions = _load_event_mentions(store, mapping)
+    previous = _load_previous_events(store)
+    events = grouping.group_event_mentions(event_mentions, articles, ents, previous or None)
+    conn = store.conn
+    conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations
+    conn.execute("UPDATE event_mentions SET event_id = NULL")
+    for e in events:
+        conn.execute(
+            "INSERT INTO events(event_id, event_type, title, date_value, date_precision, date_confidence, date_hint, "
+            "place_id, place_ids, participant_ids, status, main_articles, mentioning_articles, key_sentences, "
+            "merged_from, stage, stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (e.event_id, e.event_type, e.title, e.date_value, e.date_precision, e.date_confidence, e.date_hint,
+             e.place_id, json.dumps(e.place_ids), json.dumps(e.participant_ids), e.status,
+             json.dumps(e.main_articles), json.dumps(e.mentioning_articles),
+             json.dumps([list(k) for k in e.key_sentences]), json.dumps(e.merged_from), e.stage, e.stage_version),
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO event_articles(event_id, article_id, role) VALUES (?,?,?)",
+            [(e.event_id, a, "main") for a in e.main_articles]
+            + [(e.event_id, a, "mentioning") for a in e.mentioning_articles if a not in e.main_articles],
+        )
+        for key in e.mention_keys:
+            aid, _sent, start, end = key.rsplit(":", 3)
+            conn.execute("UPDATE event_mentions SET event_id = ? WHERE article_id = ? AND start = ? AND end = ?",
+                         (e.event_id, aid, int(start), int(end)))
+    facts = facts_stage.attach_facts(events, articles)
+    conn.executemany(
+        "INSERT OR IGNORE INTO facts(event_id, attribute, kind, value, value_max, unit, timex, qualifier, modality, "
+        "speaker, cue, article_id, outlet, sentence_index, start, end, text, quote, link, stage, stage_version) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(f.event_id, f.attribute, f.kind, f.value, f.value_max, f.unit, f.timex, f.qualifier, f.modality, f.speaker,
+          f.cue, f.article_id, f.outlet, f.sentence_index, f.start, f.end, f.text, f.quote, f.link, f.stage,
+          f.stage_version) for f in facts],
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO reconciliations(event_id, attribute, status, explanation, sources, stage, stage_version) "
+        "VALUES (?,?,?,?,?,?,?)",
+        [(r.event_id, r.attribute, r.status, r.explanation, json.dumps(r.sources), r.stage, r.stage_version)
+         for r in facts_stage.reconcile_facts(facts)],
+    )
+    return events
+
+
 def run_corpus_stages(store: Store, settings: BuildSettings, report: BuildReport,
                       progress: ProgressCallback | None = None) -> None:
-    annotate_articles(store, settings, progress)
+    annotated = annotate_articles(store, settings, progress)
+    removed = report.ingested or report.duplicate  # any ledger change may change corpus-wide results
+    has_events = store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    if not annotated and not removed and has_events:
+        return  # nothing new: corpus-wide results are as the last build left them
+    with store.transaction():
+        ents, mapping = resolve_corpus_entities(store)
+        if progress:
+            progress("entities", 1, 1)
+        build_events(store, ents, mapping)
+        if progress:
+            progress("events", 1, 1)

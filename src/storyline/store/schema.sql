@@ -117,7 +117,9 @@ CREATE TABLE IF NOT EXISTS entity_mentions (
     end            INTEGER NOT NULL,
     text           TEXT NOT NULL,
     label          TEXT NOT NULL,
-    entity_id      TEXT,
+    entity_id      TEXT,                -- the corpus-wide entity (entities.entity_id)
+    local_entity_id TEXT,               -- the entity within this article alone
+    alias_of       TEXT,                -- '@<start>': a description/nickname equated with the name at <start>
     stage          TEXT NOT NULL,
     stage_version  TEXT NOT NULL,
     PRIMARY KEY (article_id, start, end)
@@ -173,6 +175,8 @@ CREATE TABLE IF NOT EXISTS event_mentions (
     date_source     TEXT NOT NULL,      -- explicit | context | publication | none
     place_id        TEXT,               -- entities.entity_id
     participant_ids TEXT NOT NULL,      -- JSON list of entities.entity_id
+    local_place_id  TEXT,               -- the same in article-local entity ids (re-mapped
+    local_participant_ids TEXT NOT NULL,-- to corpus ids whenever entities are re-resolved)
     status          TEXT NOT NULL,      -- happened | scheduled | expected | cancelled | unknown
     negated         INTEGER NOT NULL DEFAULT 0,
     event_id        TEXT,               -- events.event_id once grouped

@@ -1,0 +1,1134 @@
+"""Named entities: spaCy mentions with cheap fixes, in-article aliases, corpus-wide resolution.
+
+Three steps:
+
+1. ``extract_entity_mentions`` takes spaCy's entities for one article and repairs the errors the
+   small English model makes on these (often machine-translated) texts: places split in two,
+   bullets and possessives inside names, products and diseases tagged as people, titles and
+   neighbouring names glued onto a person, and one name tagged with different labels in one
+   article. It also adds *alias mentions* the article itself equates with a named person (an
+   appositive "the Ruritanian president", a uniquely resolvable "the Ruritanian leader", a
+   nickname the text introduces in quotes). An alias mention carries, before resolution, an
+   in-article pointer to its antecedent in ``entity_id``: ``"@<start>"``, the start offset of the
+   named mention it refers to in the same article.
+
+2. ``resolve_entities`` groups the mentions of the whole corpus into entities. Names are compared
+   through a romanization-aware key (``name_key``) and a consonant skeleton (``name_skeleton``)
+   that absorb the usual Cyrillic-to-Latin alternations (y/i/j, ks/x, kh/h, ts/c, ou/ov, final
+   o/a of Slavic surnames, g/h of Belarusian forms), plus Jaro-Winkler similarity. Only names in
+   the same block (label family + first two skeleton letters) are ever compared. A bare surname
+   joins a full name only when exactly one compatible full name exists in its article or, failing
+   that, in the corpus; full names with different given names never merge.
+
+3. Entity ids are a hash of the entity's label and the key of its canonical name, so they do not
+   depend on the order in which articles arrive.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from anyascii import anyascii
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+from spacy.tokens import Doc, Token
+
+from storyline.records import Entity, EntityMention
+
+STAGE = "entities"
+STAGE_VERSION = "1"
+
+# The spaCy labels we keep. PRODUCT and MISC only ever come from our own relabelling rules.
+NAME_LABELS = frozenset({"PERSON", "GPE", "LOC", "ORG", "NORP", "FAC", "EVENT"})
+RELABELLED = frozenset({"PRODUCT", "MISC"})
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+
+ANTECEDENT_PREFIX = "@"
+
+# Words that are a title or role, never part of a person's name ("President Putin",
+# "Deputy Dean"). A general lexicon, not a list of entities.
+TITLE_WORDS = frozenset(
+    """president presidents vice prime minister ministers deputy dean professor prof governor
+    spokesman spokeswoman spokesperson secretary chairman chairwoman director general mr mrs ms
+    miss dr sir dame lord lady king queen prince princess senator sen rep representative
+    ambassador mayor chancellor premier chief colonel col gen lieutenant lt captain capt major
+    sergeant sgt commander patriarch pope archbishop bishop judge justice speaker
+    """.split()
+)
+
+# Role nouns an article uses to describe a person ("the Belarusian leader", "political
+# scientist Nikolay Petrov"). Used for alias evidence only.
+ROLE_WORDS = frozenset(
+    """president leader premier chancellor minister spokesman spokeswoman spokesperson secretary
+    governor mayor ambassador chairman chairwoman director head chief professor dean scientist
+    analyst expert editor correspondent psychologist politician oppositionist commander general
+    king queen monarch ruler dictator adviser advisor envoy diplomat economist journalist
+    """.split()
+)
+# Roles a generic "leader"/"ruler"/"head" can stand for.
+LEADER_ROLES = frozenset(
+    {"president", "leader", "premier", "chancellor", "king", "queen", "monarch", "ruler", "dictator", "head"}
+)
+GENERIC_LEADER = frozenset({"leader", "ruler", "head"})
+# Role heads we accept in a free-standing descriptive alias ("the Russian leader").
+DESCRIPTOR_ROLES = LEADER_ROLES
+
+# A lowercase noun right after a name tagged PERSON shows the name is a product or a disease
+# ("Sputnik V vaccine", "Ebola virus"): people are not followed by these.
+PRODUCT_NOUNS = frozenset(
+    """vaccine vaccines jab jabs shot shots drug drugs pill pills virus viruses variant variants
+    disease diseases pandemic epidemic outbreak infection missile missiles rocket rockets jet jets
+    aircraft plane planes fighter fighters helicopter helicopters drone drones tank tanks rifle
+    rifles satellite satellites system systems app apps platform software pipeline pipelines
+    reactor reactors vehicle vehicles car cars brand
+    """.split()
+)
+
+# Prepositions after which a GPE is used as a location rather than as an actor.
+LOCATIVE_PREPS = frozenset({"in", "near", "from", "into", "across", "around", "outside", "inside", "throughout"})
+
+# Version tokens that belong to a product name: "Sputnik V", "Su 27", "Mark II".
+_VERSION_TOKEN = re.compile(r"^(?:[A-Z]|[IVX]{1,4}|\d{1,4})$")
+_QUOTES_OPEN = "\"“‘«'„"
+_QUOTES_CLOSE = "\"”’»'“"
+_POSSESSIVE_TOKENS = frozenset({"'s", "’s", "'", "’", "'S", "’S"})
+# Trailing possessive or punctuation left on a name at character level ("Lukashenka’s").
+_TRAILING_JUNK = re.compile(r"(?:['’][sS]?|[\s,;:!?\"“”«»()\[\]*•·–—-])+$")
+_LEADING_JUNK = re.compile(r"^[^\w]+", re.UNICODE)
+
+_NICKNAME_CUE = (
+    r"(?:(?:who\s+is\s+|whose\s+nickname\s+is\s+|also\s+|often\s+|widely\s+|popularly\s+|"
+    r"commonly\s+|affectionately\s+|sometimes\s+|better\s+)*"
+    r"(?:known\s+as|nicknamed|dubbed|called|referred\s+to\s+as|whose\s+nickname\s+is))"
+)
+_NICKNAME_AFTER = re.compile(
+    r"\s*[,(]?\s*" + _NICKNAME_CUE + r"\s+(?:the\s+)?([" + _QUOTES_OPEN + r"])([^\n" + _QUOTES_CLOSE
+    + r"]{1,40})([" + _QUOTES_CLOSE + r"])",
+    re.IGNORECASE,
+)
+_NICKNAME_BEFORE = re.compile(
+    r"(?:nicknamed|known\s+as|dubbed)\s+(?:the\s+)?([" + _QUOTES_OPEN + r"])([^\n" + _QUOTES_CLOSE
+    + r"]{1,40})([" + _QUOTES_CLOSE + r"])\s*,?\s*$",
+    re.IGNORECASE,
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Romanization-aware keys
+# ---------------------------------------------------------------------------------------------
+
+# Ordered rewrites that fold the common alternations of Cyrillic romanization systems (and of
+# Belarusian Łacinka) onto one spelling. Applied per token after ASCII folding.
+_REWRITES: tuple[tuple[str, str], ...] = (
+    ("shch", "sh"),
+    ("sch", "sh"),
+    ("tch", "ch"),
+    ("kh", "h"),
+    ("gh", "g"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("q", "k"),
+    ("x", "ks"),
+    ("w", "v"),
+    ("j", "i"),
+    ("y", "i"),
+)
+_C_AS_K = re.compile(r"c(?![eih])")  # Victor/Viktor, Moscow/Moskva; keep ch and the soft c
+# Russian ц: ts (English), tz (German), c (Polish, Belarusian Łacinka): Suzdaltsev/Suzdalcew
+_TS_AS_C = re.compile(r"t[sz]")
+_OU_AS_OV = re.compile(r"ou(?=[^aeiou]|$)")  # Łacinka ŭ: Mahiliou/Mahilyow, Klaskouski/-ovsky
+_DOUBLE = re.compile(r"(.)\1+")
+_VOWELS = re.compile(r"[aeiou]")
+
+
+def _fold_tokens(text: str) -> list[str]:
+    """ASCII-fold, lowercase and split a name into letter-only tokens."""
+    folded = anyascii(text).lower()
+    folded = re.sub(r"['’`]", "", folded)  # O'Brien, D’Artagnan: one token
+    return [t for t in re.split(r"[^a-z]+", folded) if t]
+
+
+def _token_key(token: str) -> str:
+    for old, new in _REWRITES:
+        token = token.replace(old, new)
+    token = _C_AS_K.sub("k", token)
+    token = _TS_AS_C.sub("c", token)
+    token = _OU_AS_OV.sub("ov", token)
+    if token.startswith("ie") and len(token) > 3:  # Yevgeny/Evgeny, Yelena/Elena
+        token = token[1:]
+    return _DOUBLE.sub(r"\1", token)  # Dmitriy/Dmitri, Petrossian/Petrosian
+
+
+def name_key(text: str, label: str = "") -> str:
+    """A romanization-aware normalization key for a name.
+
+    Lowercase, ASCII-folded, with transliteration alternations collapsed. For a person the last
+    token (the surname) also folds a final "o" to "a" (Belarusian -enka vs Russian -enko); for a
+    nationality an English plural "s" is dropped (Russians/Russian).
+    """
+    tokens = [_token_key(t) for t in _fold_tokens(text)]
+    tokens = [t for t in tokens if t]
+    if not tokens:
+        return ""
+    if label == "PERSON" and len(tokens[-1]) > 3 and tokens[-1].endswith("o"):
+        tokens[-1] = tokens[-1][:-1] + "a"
+    if label == "NORP" and len(tokens[-1]) > 3 and tokens[-1].endswith("ns"):
+        tokens[-1] = tokens[-1][:-1]
+    return " ".join(tokens)
+
+
+def _token_skeleton(key_token: str) -> str:
+    """First letter + consonants of a key token; g≡h (Russian g, Belarusian h)."""
+    if not key_token:
+        return ""
+    rest = _VOWELS.sub("", key_token[1:]).replace("g", "h")
+    return _DOUBLE.sub(r"\1", key_token[0].replace("g", "h") + rest)
+
+
+def name_skeleton(text: str, label: str = "") -> str:
+    """The consonant skeleton of a name, token by token: Mogilev, Mahiliou, Mahilyow -> 'mhlv'."""
+    return " ".join(_token_skeleton(t) for t in name_key(text, label).split())
+
+
+# ---------------------------------------------------------------------------------------------
+# Name comparison
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_extension(a: str, b: str) -> bool:
+    """One key is the other plus a suffix: Putin/Putina, Niger/Nigeria, Ivan/Ivana."""
+    return a != b and (a.startswith(b) or b.startswith(a))
+
+
+def _gendered_pair(a: str, b: str) -> bool:
+    """Masculine vs feminine forms of one Slavic name: they are two people, not variants."""
+    for x, y in ((a, b), (b, a)):
+        if x.endswith("a") and y[-1] not in "aeiou":
+            # Alexandra/Alexander, Ivanova/Ivanov
+            return True
+        if y.endswith("aia"):  # Navalnaya/Navalny, Dorovskaya/Dorovsky, Tolstaya/Tolstoy
+            stem = y[:-3]
+            if x.endswith(("ii", "oi", "ei")) and x[:-2] == stem:
+                return True
+            if x.endswith("i") and x[:-1] == stem:
+                return True
+    return False
+
+
+def _tokens_match(a: str, b: str, *, person: bool) -> bool:
+    """Whether two key tokens can be spellings of the same name token."""
+    if a == b:
+        return True
+    if not a or not b or _is_extension(a, b):
+        return False
+    if person and _gendered_pair(a, b):
+        return False
+    sa, sb = _token_skeleton(a), _token_skeleton(b)
+    similarity = JaroWinkler.similarity(a, b)
+    if sa == sb and (len(sa) >= 3 or similarity >= 0.9):
+        return True
+    return similarity >= 0.92 and Levenshtein.distance(sa, sb) <= 1
+
+
+@dataclass(frozen=True)
+class _PersonName:
+    given: str | None  # key token of the given name; None for a bare surname
+    surname: str
+    middle: tuple[str, ...] = ()
+
+    @property
+    def is_initial(self) -> bool:
+        return self.given is not None and len(self.given) == 1
+
+    @property
+    def is_full(self) -> bool:
+        return self.given is not None and not self.is_initial
+
+
+def _parse_person(key: str) -> _PersonName:
+    tokens = key.split()
+    if len(tokens) == 1:
+        return _PersonName(None, tokens[0])
+    return _PersonName(tokens[0], tokens[-1], tuple(tokens[1:-1]))
+
+
+def _persons_compatible(a: _PersonName, b: _PersonName) -> bool:
+    """Same surname (up to spelling) and, when both have one, the same given name."""
+    if not _tokens_match(a.surname, b.surname, person=True):
+        return False
+    if a.given is None or b.given is None:
+        return True
+    if a.is_initial or b.is_initial:
+        return a.given[0] == b.given[0]
+    if not _tokens_match(a.given, b.given, person=True):
+        return False
+    if a.middle and b.middle:  # patronymics, when both give one
+        return _tokens_match(a.middle[0], b.middle[0], person=True)
+    return True
+
+
+def _names_match(a: str, b: str, *, person: bool) -> bool:
+    """Two multi-purpose (non-person) keys: same token count, every token a variant."""
+    ta, tb = a.split(), b.split()
+    return len(ta) == len(tb) and all(_tokens_match(x, y, person=person) for x, y in zip(ta, tb))
+
+
+def _family(label: str) -> str:
+    """Labels that can name the same thing are compared together (Sochi GPE vs LOC)."""
+    return "PLACE" if label in PLACE_LABELS else label
+
+
+# ---------------------------------------------------------------------------------------------
+# Label voting (shared by the article and the corpus level)
+# ---------------------------------------------------------------------------------------------
+
+
+def _plain_key(text: str) -> str:
+    return name_key(text)
+
+
+def _vote(labels: Counter[str], person_containment: int, *, gpe_absorbs_org: bool = False) -> str | None:
+    """The label a name should carry given all the labels it got, or None to leave it alone.
+
+    With gpe_absorbs_org (the name is used as a location somewhere: "in Minsk"), its ORG tags
+    count as GPE: OntoNotes' GPE covers a place's government, so "Minsk insists" is the same
+    Minsk. A surname seen inside a full PERSON name counts as a PERSON vote, and wins a tie. A
+    label set by one of our rules (PRODUCT, MISC) wins over the model's PERSON.
+    """
+    counts = Counter(labels)
+    forced = [lab for lab in counts if lab in RELABELLED]
+    if forced:
+        best = max(forced, key=lambda lab: (counts[lab], lab))
+        counts[best] += counts.pop("PERSON", 0)
+    if gpe_absorbs_org and "GPE" in counts and "ORG" in counts:
+        counts["GPE"] += counts.pop("ORG")
+    if person_containment:
+        counts["PERSON"] += person_containment
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+        return ranked[0][0]
+    tied = {lab for lab, n in ranked if n == ranked[0][1]}
+    if person_containment and "PERSON" in tied:
+        return "PERSON"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Extraction
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Span:
+    start: int  # token indices into the doc
+    end: int
+    label: str
+    forced: bool = False  # label set by a rule with evidence; it wins the vote
+
+
+@dataclass
+class _Alias:
+    start: int  # character offsets into the doc
+    end: int
+    antecedent: int  # token index of the start of the named span it refers to
+
+
+@dataclass
+class _Evidence:
+    nations: set[str] = field(default_factory=set)
+    roles: set[str] = field(default_factory=set)
+
+
+def _is_title_token(token: Token) -> bool:
+    return token.text.lower().rstrip(".") in TITLE_WORDS
+
+
+def _trim(doc: Doc, span: _Span) -> _Span | None:
+    """Drop bullets, punctuation, a leading "the" and a trailing possessive from a span."""
+    start, end = span.start, span.end
+    while start < end and (
+        doc[start].is_punct or doc[start].is_space or doc[start].pos_ == "SYM"
+        or not any(ch.isalnum() for ch in doc[start].text) or doc[start].lower_ == "the"
+    ):
+        start += 1
+    while end > start and (
+        doc[end - 1].is_punct or doc[end - 1].is_space or doc[end - 1].text in _POSSESSIVE_TOKENS
+        or doc[end - 1].tag_ == "POS"
+    ):
+        end -= 1
+    if start >= end:
+        return None
+    return _Span(start, end, span.label, span.forced)
+
+
+def _single_space_between(doc: Doc, left: int, right: int) -> bool:
+    """Tokens left and right are neighbours separated by plain spaces (no line break)."""
+    return right == left + 1 and "\n" not in doc[left].whitespace_ and doc[left].whitespace_ != ""
+
+
+def _split_person_prefixes(doc: Doc, spans: list[_Span]) -> list[_Span]:
+    """Peel titles and neighbouring names off the front of PERSON spans.
+
+    "Deputy Dean" is only titles: dropped. "Belarus Sergei Rumas" starts with a word the article
+    tags as a non-person name elsewhere: that word becomes its own mention.
+    """
+    other_names: dict[str, str] = {}
+    for s in spans:
+        if s.label != "PERSON":
+            other_names.setdefault(doc[s.start : s.end].text, s.label)
+    out: list[_Span] = []
+    for s in spans:
+        if s.label != "PERSON":
+            out.append(s)
+            continue
+        start = s.start
+        while start < s.end and _is_title_token(doc[start]):
+            start += 1
+        if start == s.end:
+            continue  # only titles: not a name
+        for cut in range(s.end - 1, start, -1):
+            head = doc[start:cut].text
+            if head in other_names:
+                out.append(_Span(start, cut, other_names[head]))
+                start = cut
+                break
+        out.append(_Span(start, s.end, "PERSON", s.forced))
+    return out
+
+
+def _shift_given_names(doc: Doc, spans: list[_Span]) -> None:
+    """Move a given name glued onto the previous entity into the following bare surname.
+
+    "the Russian Federation Dmitry" ORG + "Peskov" PERSON -> "Russian Federation" + "Dmitry Peskov".
+    """
+    by_start = {s.start: s for s in spans}
+    for s in spans:
+        nxt = by_start.get(s.end)
+        if nxt is None or nxt.label != "PERSON" or nxt.end - nxt.start != 1:
+            continue
+        if s.label == "PERSON" or s.end - s.start < 2:
+            continue
+        last = doc[s.end - 1]
+        if last.is_alpha and last.is_title and _single_space_between(doc, s.end - 1, s.end):
+            s.end -= 1
+            nxt.start -= 1
+            by_start.pop(nxt.start + 1, None)
+            by_start[nxt.start] = nxt
+
+
+def _free_proper_token(doc: Doc, i: int, taken: set[int]) -> bool:
+    """A capitalised proper noun that no entity (ours or spaCy's, dates included) claims."""
+    if i < 0 or i >= len(doc) or i in taken:
+        return False
+    t = doc[i]
+    return (
+        t.pos_ == "PROPN" and t.is_alpha and t.is_title and not t.ent_type_
+        and not t.is_sent_start and not _is_title_token(t)
+    )
+
+
+def _merge_places(doc: Doc, spans: list[_Span]) -> list[_Span]:
+    """Rejoin multi-word places the model splits ("Krasnaya" GPE + "Polyana")."""
+    spans = sorted(spans, key=lambda s: (s.start, s.end))
+    merged: list[_Span] = []
+    for s in spans:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None and prev.label in PLACE_LABELS and s.label in PLACE_LABELS
+            and prev.end == s.start and _single_space_between(doc, prev.end - 1, s.start)
+        ):
+            prev.end = s.end
+            continue
+        merged.append(s)
+    taken = {i for s in merged for i in range(s.start, s.end)}
+    for s in merged:
+        if s.label not in PLACE_LABELS:
+            continue
+        for _ in range(2):  # at most two words either way: enough for "Krasnaya Polyana"
+            if _free_proper_token(doc, s.end, taken) and _single_space_between(doc, s.end - 1, s.end):
+                taken.add(s.end)
+                s.end += 1
+        for _ in range(2):
+            if _free_proper_token(doc, s.start - 1, taken) and _single_space_between(doc, s.start - 1, s.start):
+                taken.add(s.start - 1)
+                s.start -= 1
+    return merged
+
+
+def _relabel_products(doc: Doc, spans: list[_Span]) -> None:
+    """Names tagged PERSON that are products or diseases by their shape or what follows them."""
+    for s in spans:
+        if s.label != "PERSON":
+            continue
+        text = doc[s.start : s.end].text
+        if any(ch.isdigit() for ch in text):  # COVID-19, Zapad-2021: people have no digits
+            s.label, s.forced = "MISC", True
+            continue
+        i = s.end
+        version = i < len(doc) and bool(_VERSION_TOKEN.match(doc[i].text))
+        if version:
+            i += 1
+        if i < len(doc) and doc[i].is_lower and doc[i].lower_ in PRODUCT_NOUNS:
+            s.label, s.forced = "PRODUCT", True
+            if version:
+                s.end += 1  # "Sputnik V"
+
+
+def _looks_like_name(doc: Doc, s: _Span) -> bool:
+    text = _LEADING_JUNK.sub("", doc[s.start : s.end].text)
+    return bool(text) and (text[0].isupper() or text[0].isdigit()) and any(ch.isalpha() for ch in text)
+
+
+def _vote_doc_labels(doc: Doc, spans: list[_Span]) -> None:
+    """One name, one label within an article (Sochi, Minsk, a possessive surname tagged ORG)."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    surname_votes: Counter[str] = Counter()
+    locative: set[str] = set()  # names used as a location: "in Minsk", "to Sochi"
+    for s in spans:
+        key = _plain_key(doc[s.start : s.end].text)
+        votes[key][s.label] += 1
+        if s.label == "PERSON" and s.end - s.start >= 2:
+            surname_votes[_plain_key(doc[s.end - 1].text)] += 1
+        if s.label == "GPE" and s.start > 0 and doc[s.start - 1].lower_ in LOCATIVE_PREPS:
+            locative.add(key)
+    for s in spans:
+        key = _plain_key(doc[s.start : s.end].text)
+        containment = surname_votes[key] if s.end - s.start == 1 else 0
+        winner = _vote(votes[key], containment, gpe_absorbs_org=key in locative)
+        if winner and (not s.forced or winner in RELABELLED):
+            s.label = winner
+
+
+def _propagate_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
+    """Tag further occurrences of names the article already tagged (one sense per discourse).
+
+    Catches what the model misses in headlines and after bullets ("• Lukashenka has ...",
+    "Experts Say Putin Is Pressing ..."). Only capitalised, untagged, whole-token matches count,
+    and never the tail of a hyphenated word ("anti-Putin").
+    """
+    names: dict[str, dict[tuple[str, ...], str]] = defaultdict(dict)
+    for s in spans:
+        words = tuple(t.text for t in doc[s.start : s.end])
+        if len(words) <= 4 and all(w[:1].isupper() for w in words if w.isalpha()):
+            names[words[0]].setdefault(words, s.label)
+    taken = {k for s in spans for k in range(s.start, s.end)}
+    added: list[_Span] = []
+    i = 0
+    while i < len(doc):
+        found = None
+        for words, label in sorted(names.get(doc[i].text, {}).items(), key=lambda kv: -len(kv[0])):
+            end = i + len(words)
+            if end > len(doc) or any(k in taken or doc[k].ent_type_ for k in range(i, end)):
+                continue
+            if tuple(t.text for t in doc[i:end]) != words:
+                continue
+            if i > 0 and doc[i - 1].text in "-‐–" and not doc[i - 1].whitespace_:
+                continue  # "anti-Putin"
+            if end < len(doc) and doc[end].text in "-‐" and not doc[end - 1].whitespace_:
+                continue
+            found = _Span(i, end, label)
+            break
+        if found:
+            added.append(found)
+            taken.update(range(found.start, found.end))
+            i = found.end
+        else:
+            i += 1
+    return spans + added
+
+
+def _char_bounds(doc: Doc, s: _Span) -> tuple[int, int]:
+    """Character bounds of a span, with bullets and possessives inside tokens stripped."""
+    start = doc[s.start].idx
+    end = doc[s.end - 1].idx + len(doc[s.end - 1].text)
+    text = doc.text[start:end]
+    lead = _LEADING_JUNK.match(text)
+    if lead:
+        start += lead.end()
+        text = text[lead.end() :]
+    trail = _TRAILING_JUNK.search(text)
+    if trail and trail.start() > 0:
+        end -= len(text) - trail.start()
+    return start, end
+
+
+# ----- in-article person groups and descriptive evidence ------------------------------------
+
+
+def _group_persons(keys: Sequence[str]) -> list[int]:
+    """Group person keys of one article: same person -> same group number.
+
+    Full names cluster when compatible (complete linkage, so an initial cannot chain two
+    people); a bare surname or an initial joins the only compatible full-name group, if any.
+    """
+    names = [_parse_person(k) for k in keys]
+    group = list(range(len(keys)))
+    full = [i for i, n in enumerate(names) if n.is_full]
+    clusters: list[list[int]] = []
+    for i in full:
+        for cluster in clusters:
+            if all(_persons_compatible(names[i], names[j]) for j in cluster):
+                cluster.append(i)
+                break
+        else:
+            clusters.append([i])
+    for cluster in clusters:
+        for i in cluster:
+            group[i] = cluster[0]
+    partial: dict[str, int] = {}
+    for i, n in enumerate(names):
+        if n.is_full:
+            continue
+        matches = [c[0] for c in clusters if any(_persons_compatible(n, names[j]) for j in c)]
+        if len(matches) == 1:
+            group[i] = matches[0]
+        else:  # unresolved: bare forms of one key still go together
+            group[i] = partial.setdefault(keys[i], i)
+    return group
+
+
+def _nation_key(text: str) -> str:
+    tokens = name_key(text, "NORP").split()
+    return tokens[0] if tokens else ""
+
+
+def _nations_compatible(a: str, b: str) -> bool:
+    """Belarus ~ Belarusian, Russia ~ Russian, Ukraine ~ Ukrainian."""
+    if not a or not b:
+        return False
+    if a.startswith(b) or b.startswith(a):
+        return True
+    common = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common += 1
+    return common >= 6
+
+
+def _role_of(token: Token) -> str | None:
+    word = token.lower_.rstrip(".")
+    if word not in ROLE_WORDS and word.endswith("s") and word[:-1] in ROLE_WORDS:
+        word = word[:-1]  # "Presidents Putin and Lukashenko"
+    if word not in ROLE_WORDS:
+        return None
+    if word == "minister" and token.i > 0 and token.doc[token.i - 1].lower_ == "prime":
+        return "premier"
+    return word
+
+
+def _roles_compatible(descriptor: str, roles: set[str]) -> bool:
+    if descriptor in GENERIC_LEADER:
+        return bool(roles & LEADER_ROLES)
+    return descriptor in roles
+
+
+_NP_POS = frozenset({"NOUN", "PROPN", "ADJ", "NUM", "DET"})
+
+
+def _np_token(t: Token) -> bool:
+    return (
+        t.pos_ in _NP_POS or t.tag_ in ("VBN", "POS") or t.text in _POSSESSIVE_TOKENS
+        or t.lower_ == "of"
+    ) and t.lower_ not in ("and", "or")
+
+
+def _np_left(doc: Doc, i: int, lower_bound: int, *, cross_of: bool) -> tuple[int, int] | None:
+    """The noun phrase ending at token i, scanning left; stops after its determiner.
+
+    With cross_of, a determiner right after "of" does not stop it, so the phrase is the whole
+    "the press secretary of the Russian president" rather than its tail.
+    """
+    if i < lower_bound or not _np_token(doc[i]) or doc[i].lower_ == "of":
+        return None
+    j = i
+    while j >= lower_bound and _np_token(doc[j]):
+        if doc[j].lower_ == "of" and not cross_of:
+            break
+        if doc[j].pos_ == "DET":
+            if cross_of and j - 1 >= lower_bound and doc[j - 1].lower_ == "of":
+                j -= 1
+                continue
+            j -= 1
+            break
+        j -= 1
+    start = j + 1
+    while start <= i and doc[start].lower_ == "of":
+        start += 1
+    return (start, i + 1) if start <= i else None
+
+
+def _np_right(doc: Doc, i: int, upper_bound: int, taken: set[int]) -> tuple[int, int] | None:
+    """The noun phrase starting at token i (with "of" complements), up to a break."""
+    j = i
+    while j < upper_bound and j not in taken and _np_token(doc[j]) and (j == i or doc[j].pos_ != "DET" or doc[j - 1].lower_ == "of"):
+        j += 1
+    while j > i and doc[j - 1].lower_ == "of":
+        j -= 1
+    return (i, j) if j > i else None
+
+
+def _describe(doc: Doc, start: int, end: int, label_at: dict[int, _Span]) -> _Evidence:
+    """Role and nationality stated by a noun phrase: its head part, then an "of GPE" part."""
+    ev = _Evidence()
+    of_at = next((k for k in range(start, end) if doc[k].lower_ == "of"), end)
+    head_roles = [r for r in (_role_of(doc[k]) for k in range(start, of_at)) if r]
+    if head_roles:
+        ev.roles.add(head_roles[-1])  # the head noun is the rightmost role word
+    seen: set[int] = set()
+    complement_has_role = any(_role_of(doc[k]) for k in range(of_at, end))
+    for k in range(start, end):
+        span = label_at.get(k)
+        if span is None or id(span) in seen:
+            continue
+        seen.add(id(span))
+        in_head = k < of_at
+        if span.label == "NORP" and in_head or span.label == "GPE" and (in_head or not complement_has_role):
+            ev.nations.add(_nation_key(doc[span.start : span.end].text))
+    return ev
+
+
+def _sentence_bounds(doc: Doc, i: int) -> tuple[int, int]:
+    sent = doc[i].sent if doc.has_annotation("SENT_START") else doc[:]
+    return sent.start, sent.end
+
+
+def _person_aliases(doc: Doc, spans: list[_Span]) -> list[_Alias]:
+    """Descriptions the article equates with a named person.
+
+    * An appositive definite description: "X, the Ruritanian president," / "the press
+      secretary of the Ruritanian president, X".
+    * "the <nationality> <leader role>" / "the <role> of <country>" when exactly one person of
+      the article has matching nationality and role evidence (from titles, appositives and
+      "X is the ..." statements).
+    """
+    persons = [s for s in spans if s.label == "PERSON"]
+    if not persons:
+        return []
+    label_at = {k: s for s in spans for k in range(s.start, s.end)}
+    person_tokens = {k for s in persons for k in range(s.start, s.end)}
+    groups = _group_persons([name_key(doc[s.start : s.end].text, "PERSON") for s in persons])
+    evidence: dict[int, _Evidence] = defaultdict(_Evidence)
+    anchor_is_full: dict[int, bool] = {}
+    anchor: dict[int, int] = {}  # group -> token start of its first full-name (else first) mention
+    for s, g in zip(persons, groups):
+        if s.end - s.start > 1 and (g not in anchor or not anchor_is_full.get(g, False)):
+            anchor[g], anchor_is_full[g] = s.start, True
+        anchor.setdefault(g, s.start)
+    aliases: list[_Alias] = []
+
+    def add_evidence(g: int, np: tuple[int, int] | None) -> _Evidence | None:
+        if np is None:
+            return None
+        ev = _describe(doc, np[0], np[1], label_at)
+        evidence[g].nations |= ev.nations
+        evidence[g].roles |= ev.roles
+        return ev
+
+    def definite(np: tuple[int, int]) -> bool:
+        return doc[np[0]].lower_ == "the"
+
+    for s, g in zip(persons, groups):
+        lo, hi = _sentence_bounds(doc, s.start)
+        # a title or description right before the name: "Belarusian political scientist X"
+        if s.start - 1 >= lo and doc[s.start - 1].text != ",":
+            add_evidence(g, _np_left(doc, s.start - 1, lo, cross_of=True))
+        # appositive before: "the press secretary of the Russian president, X"
+        if s.start - 2 >= lo and doc[s.start - 1].text == ",":
+            np = _np_left(doc, s.start - 2, lo, cross_of=True)
+            ev = add_evidence(g, np)
+            if np and ev and ev.roles and definite(np) and not (set(range(*np)) & person_tokens):
+                aliases.append(_Alias(doc[np[0]].idx, _end_char(doc, np[1]), s.start))
+        # appositive after: "X, the Ruritanian president," (closed by a comma or the sentence end)
+        if s.end + 1 < hi and doc[s.end].text == ",":
+            np = _np_right(doc, s.end + 1, hi, person_tokens)
+            if np and (np[1] >= hi or doc[np[1]].is_punct):
+                ev = add_evidence(g, np)
+                if ev and ev.roles and definite(np):
+                    aliases.append(_Alias(doc[np[0]].idx, _end_char(doc, np[1]), s.start))
+        # copula: "X is the president of Ruritania"
+        if s.end + 1 < hi and doc[s.end].lemma_ == "be":
+            add_evidence(g, _np_right(doc, s.end + 1, hi, person_tokens))
+
+    claimed = {k for a in aliases for k in _token_range(doc, a.start, a.end)}
+    for t in doc:
+        role = _role_of(t)
+        if role not in DESCRIPTOR_ROLES or t.tag_ in ("NNS", "NNPS") or t.i in label_at or t.i in claimed:
+            continue
+        lo, hi = _sentence_bounds(doc, t.i)
+        np = _np_left(doc, t.i, lo, cross_of=False)
+        if np is None or not definite(np):
+            continue
+        end = np[1]
+        # "the president of Belarus": take the "of GPE" complement along
+        if end + 1 < hi and doc[end].lower_ == "of" and label_at.get(end + 1) is not None:
+            comp = label_at[end + 1]
+            if comp.label in ("GPE", "NORP"):
+                end = comp.end
+        if any(_role_of(doc[k]) for k in range(np[0], t.i)):
+            continue  # "the Russian president's press secretary" style chains: too risky
+        ev = _describe(doc, np[0], end, label_at)
+        if not ev.nations:
+            continue
+        candidates = [
+            g for g, gev in evidence.items()
+            if _roles_compatible(role, gev.roles)
+            and any(_nations_compatible(n, m) for n in ev.nations for m in gev.nations)
+        ]
+        if len(candidates) == 1:
+            aliases.append(_Alias(doc[np[0]].idx, _end_char(doc, end), anchor[candidates[0]]))
+    return aliases
+
+
+def _end_char(doc: Doc, end_token: int) -> int:
+    last = doc[end_token - 1]
+    return last.idx + len(last.text)
+
+
+def _token_range(doc: Doc, start_char: int, end_char: int) -> range:
+    span = doc.char_span(start_char, end_char, alignment_mode="expand")
+    return range(span.start, span.end) if span is not None else range(0)
+
+
+def _nickname_aliases(doc: Doc, spans: list[_Span]) -> list[_Alias]:
+    """Nicknames the article introduces in quotes, and their later occurrences.
+
+    'X, known as "Batka",' / 'nicknamed "Batka", X' introduce one; afterwards the nickname in
+    quotes, or with the same capitalisation when it is capitalised, refers to X.
+    """
+    text = doc.text
+    introduced: dict[str, int] = {}
+    aliases: list[_Alias] = []
+    for s in spans:
+        if s.label != "PERSON":
+            continue
+        start_char, end_char = doc[s.start].idx, _end_char(doc, s.end)
+        sent_lo, sent_hi = _sentence_bounds(doc, s.start)
+        sent_end_char = _end_char(doc, sent_hi)
+        m = _NICKNAME_AFTER.match(text, end_char, min(len(text), sent_end_char + 2))
+        nick_start = nick = None
+        if m:
+            nick, nick_start = m.group(2).strip(), m.start(2)
+        else:
+            before = text[doc[sent_lo].idx : start_char]
+            m = _NICKNAME_BEFORE.search(before)
+            if m:
+                nick, nick_start = m.group(2).strip(), doc[sent_lo].idx + m.start(2)
+        if not nick or nick in introduced or not any(ch.isalpha() for ch in nick):
+            continue
+        introduced[nick] = s.start
+        aliases.append(_Alias(nick_start, nick_start + len(nick), s.start))
+    for nick, antecedent in introduced.items():
+        pattern = re.compile(r"(?<!\w)" + re.escape(nick) + r"(?!\w)", 0 if nick[0].isupper() else re.IGNORECASE)
+        for m in pattern.finditer(text):
+            if any(a.start == m.start() for a in aliases):
+                continue
+            quoted = m.start() > 0 and text[m.start() - 1] in _QUOTES_OPEN
+            if quoted or (nick[0].isupper() and m.group(0) == nick):
+                aliases.append(_Alias(m.start(), m.end(), antecedent))
+    return aliases
+
+
+def extract_entity_mentions(
+    doc: Doc, article_id: str, base_offset: int = 0, *, first_sentence_index: int = 0
+) -> list[EntityMention]:
+    """Named-entity mentions of one parsed article (or a chunk of one).
+
+    Offsets are ``base_offset`` + character offsets in ``doc.text``; sentence indices count the
+    doc's sentences from ``first_sentence_index``. Alias mentions (descriptions and nicknames the
+    article equates with a named person) come with ``entity_id="@<start>"``, the start offset of
+    their antecedent; ``resolve_entities`` replaces it with the real entity id.
+    """
+    spans = [_Span(e.start, e.end, e.label_) for e in doc.ents if e.label_ in NAME_LABELS]
+    spans = [t for t in (_trim(doc, s) for s in spans) if t is not None]
+    spans = _split_person_prefixes(doc, spans)
+    _shift_given_names(doc, spans)
+    spans = _merge_places(doc, spans)
+    _relabel_products(doc, spans)
+    spans = [s for s in spans if s.start < s.end and _looks_like_name(doc, s)]
+    _vote_doc_labels(doc, spans)
+    spans = _propagate_names(doc, spans)
+
+    aliases = _nickname_aliases(doc, spans)
+    # a nickname wins over whatever spaCy made of the same words ("Batka" PERSON)
+    nick_tokens = {k for a in aliases for k in _token_range(doc, a.start, a.end)}
+    spans = [s for s in spans if not (set(range(s.start, s.end)) & nick_tokens)
+             or any(a.antecedent == s.start for a in aliases)]
+    aliases += _person_aliases(doc, spans)
+
+    sent_starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
+
+    def sentence_of(token_i: int) -> int:
+        return first_sentence_index + max(0, bisect.bisect_right(sent_starts, token_i) - 1)
+
+    mentions: list[EntityMention] = []
+    start_char_of: dict[int, int] = {}
+    for s in sorted(spans, key=lambda s: (s.start, s.end)):
+        start, end = _char_bounds(doc, s)
+        if end <= start:
+            continue
+        start_char_of[s.start] = start
+        mentions.append(
+            EntityMention(
+                article_id=article_id, sentence_index=sentence_of(s.start),
+                start=base_offset + start, end=base_offset + end, text=doc.text[start:end],
+                label=s.label, stage=STAGE, stage_version=STAGE_VERSION,
+            )
+        )
+    seen_alias: set[tuple[int, int]] = set()
+    for a in sorted(aliases, key=lambda a: (a.start, a.end)):
+        if a.antecedent not in start_char_of or (a.start, a.end) in seen_alias:
+            continue
+        seen_alias.add((a.start, a.end))
+        token = doc.char_span(a.start, a.end, alignment_mode="expand")
+        mentions.append(
+            EntityMention(
+                article_id=article_id,
+                sentence_index=sentence_of(token.start if token is not None else 0),
+                start=base_offset + a.start, end=base_offset + a.end, text=doc.text[a.start : a.end],
+                label="PERSON",
+                entity_id=f"{ANTECEDENT_PREFIX}{base_offset + start_char_of[a.antecedent]}",
+                stage=STAGE, stage_version=STAGE_VERSION,
+            )
+        )
+    mentions.sort(key=lambda m: (m.start, m.end))
+    return mentions
+
+
+# ---------------------------------------------------------------------------------------------
+# Corpus-wide resolution
+# ---------------------------------------------------------------------------------------------
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[object, object] = {}
+
+    def find(self, x: object) -> object:
+        self.parent.setdefault(x, x)
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:  # path compression
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: object, b: object) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # the smaller (sorted) root wins, so results do not depend on input order
+            if repr(rb) < repr(ra):
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+
+def _antecedent_start(m: EntityMention) -> int | None:
+    if m.entity_id and m.entity_id.startswith(ANTECEDENT_PREFIX):
+        try:
+            return int(m.entity_id[len(ANTECEDENT_PREFIX) :])
+        except ValueError:
+            return None
+    return None
+
+
+def _surface(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _harmonize_corpus_labels(named: list[EntityMention]) -> None:
+    """One name, one label across the corpus; ORG-tagged "Given Surname" pairs become PERSON
+    when the corpus uses that given name for a person ("Alexei Roshchin" ORG, "Alexei Navalny")."""
+    given_names: set[str] = set()
+    for m in named:
+        if m.label == "PERSON":
+            tokens = name_key(m.text).split()
+            if len(tokens) >= 2 and len(tokens[0]) > 1:
+                given_names.add(tokens[0])
+    for m in named:
+        words = m.text.split()
+        if (
+            m.label == "ORG" and len(words) == 2 and all(w.isalpha() and w.istitle() for w in words)
+            and name_key(words[0]) in given_names
+        ):
+            m.label = "PERSON"
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    surname_votes: Counter[str] = Counter()
+    for m in named:
+        key = _plain_key(m.text)
+        votes[key][m.label] += 1
+        tokens = key.split()
+        if m.label == "PERSON" and len(tokens) >= 2:
+            surname_votes[tokens[-1]] += 1
+    for m in named:
+        key = _plain_key(m.text)
+        containment = surname_votes[key] if len(key.split()) == 1 else 0
+        winner = _vote(votes[key], containment)
+        if winner:
+            m.label = winner
+
+
+def _block_key(family: str, key: str) -> tuple[str, str, int]:
+    tokens = key.split()
+    if family == "PERSON":  # block on the surname
+        return (family, _token_skeleton(tokens[-1])[:2], 0)
+    return (family, _token_skeleton(tokens[0])[:2], len(tokens))
+
+
+def _cluster_forms(forms: Sequence[tuple[str, str]], uf: _UnionFind) -> None:
+    """Union name forms (family, key) that are spelling variants, comparing within blocks only.
+
+    Complete linkage: two clusters merge only if every pair across them is compatible, so one
+    ambiguous spelling cannot chain two different names together.
+    """
+    blocks: dict[tuple[str, str, int], list[tuple[str, str]]] = defaultdict(list)
+    for form in forms:
+        blocks[_block_key(*form)].append(form)
+    for block in blocks.values():
+        block.sort()
+        members: dict[object, list[tuple[str, str]]] = {f: [f] for f in block}
+        pairs: list[tuple[float, tuple[str, str], tuple[str, str]]] = []
+        for i, a in enumerate(block):
+            for b in block[i + 1 :]:
+                if _forms_match(a, b):
+                    pairs.append((JaroWinkler.similarity(a[1], b[1]), a, b))
+        pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+        for _, a, b in pairs:
+            ra, rb = uf.find(a), uf.find(b)
+            if ra == rb:
+                continue
+            ma, mb = members[ra], members[rb]
+            if all(_forms_match(x, y) for x in ma for y in mb):
+                uf.union(a, b)
+                root = uf.find(a)
+                members[root] = ma + mb
+
+
+def _forms_match(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    if a[0] != b[0]:
+        return False
+    if a[0] == "PERSON":
+        return _persons_compatible(_parse_person(a[1]), _parse_person(b[1]))
+    return _names_match(a[1], b[1], person=a[0].startswith("PERSON"))
+
+
+def _canonical(surfaces: Counter[str], label: str) -> str:
+    """The longest frequent full form: full person names first, then frequency, then length."""
+
+    def rank(s: str) -> tuple[int, int, int, str]:
+        words = s.split()
+        full = label != "PERSON" or (len(words) >= 2 and len(name_key(words[0])) > 1)
+        return (int(full), surfaces[s], len(s), s)
+
+    return max(surfaces, key=rank)
+
+
+def _entity_id(label: str, canonical: str, taken: set[str], members: Iterable[str]) -> str:
+    basis = f"{label}|{name_key(canonical, label)}"
+    eid = "ent_" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
+    if eid in taken:  # two entities with one canonical key (an unresolved bare surname)
+        basis += "|" + "|".join(sorted(set(members)))
+        eid = "ent_" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
+    return eid
+
+
+def resolve_entities(mentions_by_article: dict[str, list[EntityMention]]) -> list[Entity]:
+    """Resolve mentions across the corpus into entities; sets ``entity_id`` on every mention.
+
+    May relabel a mention to the label its name carries elsewhere in the corpus (one name, one
+    label). Returns entities sorted by mention count, then canonical name.
+    """
+    named: list[EntityMention] = []
+    aliases: list[EntityMention] = []
+    for aid in sorted(mentions_by_article):
+        for m in mentions_by_article[aid]:
+            (aliases if _antecedent_start(m) is not None else named).append(m)
+    _harmonize_corpus_labels(named)
+
+    uf = _UnionFind()
+    node_of: dict[int, object] = {}  # id(mention) -> union-find node
+    form_of: dict[int, tuple[str, str]] = {}
+    full_forms: set[tuple[str, str]] = set()
+    other_forms: set[tuple[str, str]] = set()
+    partial: list[EntityMention] = []  # bare surnames and initials
+    for m in named:
+        family = _family(m.label)
+        key = name_key(m.text, m.label) or _surface(m.text).lower()
+        form = (family, key)
+        form_of[id(m)] = form
+        if family == "PERSON" and not _parse_person(key).is_full:
+            partial.append(m)
+            continue
+        (full_forms if family == "PERSON" else other_forms).add(form)
+        node_of[id(m)] = form
+    _cluster_forms(sorted(full_forms), uf)
+    _cluster_forms(sorted(other_forms), uf)
+
+    # full-name clusters by article, and a surname-block index for the corpus fallback
+    article_clusters: dict[str, set[object]] = defaultdict(set)
+    for m in named:
+        if id(m) in node_of and form_of[id(m)][0] == "PERSON":
+            article_clusters[m.article_id].add(uf.find(node_of[id(m)]))
+    cluster_names: dict[object, list[_PersonName]] = defaultdict(list)
+    for form in sorted(full_forms):
+        cluster_names[uf.find(form)].append(_parse_person(form[1]))
+    surname_index: dict[tuple[str, str, int], set[object]] = defaultdict(set)
+    for form in full_forms:
+        surname_index[_block_key(*form)].add(uf.find(form))
+
+    def compatible_clusters(name: _PersonName, clusters: Iterable[object]) -> set[object]:
+        return {c for c in clusters if any(_persons_compatible(name, n) for n in cluster_names[c])}
+
+    unresolved: set[tuple[str, str]] = set()
+    for m in partial:
+        form = form_of[id(m)]
+        name = _parse_person(form[1])
+        here = compatible_clusters(name, article_clusters.get(m.article_id, ()))
+        if not here:
+            here = compatible_clusters(name, surname_index.get(_block_key(*form), ()))
+        if len(here) == 1:
+            node_of[id(m)] = next(iter(here))
+        else:
+            bare_form = ("PERSON?", form[1])  # kept apart from full names
+            unresolved.add(bare_form)
+            node_of[id(m)] = bare_form
+    _cluster_forms(sorted(unresolved), uf)
+
+    # alias mentions follow their antecedent, a named mention of the same article
+    by_position = {(m.article_id, m.start): m for m in named}
+    for m in aliases:
+        target = by_position.get((m.article_id, _antecedent_start(m)))
+        if target is not None:
+            node_of[id(m)] = node_of[id(target)]
+            m.label = target.label
+        else:  # dangling pointer: the description stands on its own
+            node_of[id(m)] = ("ALIAS", name_key(m.text) or _surface(m.text).lower())
+
+    clusters: dict[object, list[EntityMention]] = defaultdict(list)
+    for m in named + aliases:
+        clusters[uf.find(node_of[id(m)])].append(m)
+
+    entities: list[Entity] = []
+    taken: set[str] = set()
+    ordered = sorted(clusters.values(), key=lambda ms: (-len(ms), sorted(_surface(m.text) for m in ms)))
+    for members in ordered:
+        label_counts = Counter(m.label for m in members)
+        label = max(label_counts, key=lambda lab: (label_counts[lab], lab))
+        names = Counter(_surface(m.text) for m in members if id(m) in form_of) or Counter(
+            _surface(m.text) for m in members
+        )
+        canonical = _canonical(names, label)
+        eid = _entity_id(label, canonical, taken, (form_of.get(id(m), ("", m.text))[1] for m in members))
+        taken.add(eid)
+        for m in members:
+            m.entity_id = eid
+        aliases_count = Counter(_surface(m.text) for m in members)
+        entities.append(
+            Entity(entity_id=eid, label=label, canonical=canonical,
+                   aliases=dict(sorted(aliases_count.items(), key=lambda kv: (-kv[1], kv[0]))))
+        )
+    entities.sort(key=lambda e: (-sum(e.aliases.values()), e.canonical, e.entity_id))
+    return entities

@@ -1,0 +1,521 @@
+"""Event mentions: the words that say something happened ("met", "talks", "loan", "arrested").
+
+A trigger is a verb or noun whose lemma belongs to an event *frame*. The frames are plain
+lemma lists (:data:`DEFAULT_FRAMES`), extensible with a config dict of the same shape, so a
+new kind of story needs no code. spaCy's lemmatizer is backed by a little suffix stripping, so
+odd inflections and machine-translated forms still reach their lemma without WordNet.
+
+For every trigger the sentence's own annotations say the rest, using the dependency parse to
+decide which trigger a word belongs to when a sentence names several events ("the meeting was
+held amid protests in Belarus": Belarus is where the protests are, not the meeting):
+
+* date: a calendar timex nearest (in the tree) to this trigger; timexes introduced by
+  "since"/"until"/"before"/... bound an event rather than date it and are skipped. Else the
+  date of the nearest earlier mention of the same kind of event in the article that does not
+  contradict it on place or people ("context"). Else the publication date, as a bound
+  ("publication"): on or before it for the past tense, on or after it for what is scheduled.
+* place: a GPE/LOC/FAC entity after "in"/"at"/"near" (or "to" for a visit) attached to this
+  trigger, or a modifier of it ("the Sochi talks").
+* participants: PERSON entities of the sentence, minus whoever only reports it ("according to
+  X", "X said that ..."); "the two leaders"/"the presidents" stand for the article's two most
+  mentioned people.
+* status: from negation, cancel/schedule/expect words, future auxiliaries and tense.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+from storyline.events.model import EventMention, event_family, parse_date_value
+from storyline.records import AnnotatedArticle, EntityMention
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+STAGE = "event_mentions"
+STAGE_VERSION = "1"
+
+# event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
+# "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
+# else), and "context" (if given) must occur in the trigger's phrase ("a batch of vaccine").
+DEFAULT_FRAMES: dict[str, dict[str, list[str]]] = {
+    "meeting": {"verbs": ["meet"], "nouns": ["meeting", "encounter", "tete-a-tete"]},
+    "talks": {
+        "verbs": ["negotiate", "talk"],
+        "nouns": ["negotiation", "consultation"],
+        "plural_nouns": ["talk"],
+    },
+    "summit": {"nouns": ["summit"]},
+    "visit": {"verbs": ["visit"], "nouns": ["visit", "trip"]},
+    "loan": {"verbs": ["lend", "loan"], "nouns": ["loan", "credit"]},
+    "agreement": {"verbs": ["sign"], "nouns": ["agreement", "deal", "treaty", "accord", "memorandum"]},
+    "protest": {
+        "verbs": ["protest", "rally", "demonstrate"],
+        "nouns": ["protest", "demonstration", "rally"],
+    },
+    "arrest": {"verbs": ["arrest", "detain"], "nouns": ["arrest", "detention"]},
+    "exercise": {"plural_nouns": ["exercise", "drill", "manoeuvre", "maneuver"]},
+    "election": {"verbs": ["elect"], "nouns": ["election", "vote", "poll"]},
+    "referendum": {"nouns": ["referendum", "plebiscite"]},
+    "vaccine_delivery": {
+        "verbs": ["deliver", "supply", "ship", "receive", "transfer", "send"],
+        "nouns": ["delivery", "shipment", "batch", "supply", "transfer"],
+        "context": ["vaccine", "vaccination", "sputnik", "dose"],
+    },
+    "sanctions": {"verbs": ["sanction"], "plural_nouns": ["sanction"]},
+    "resignation": {"verbs": ["resign"], "nouns": ["resignation"]},
+    "attack": {"verbs": ["attack", "bomb"], "nouns": ["attack", "bombing", "airstrike"]},
+}
+
+# Irregular past forms the suffix rules cannot undo.
+_IRREGULAR = {"met": "meet", "lent": "lend", "sent": "send", "held": "hold", "spoke": "speak"}
+_SUFFIXES = (("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"))
+# "meet the needs/expectations": meet without a meeting.
+_MEET_OBJECT_STOP = {
+    "need", "requirement", "expectation", "demand", "target", "criterion", "deadline",
+    "condition", "obligation", "standard", "goal", "challenge", "cost",
+}
+_GENERIC_DETERMINERS = {"any", "every", "each"}
+# Entity labels whose span never holds a trigger ("Meeting Street", "Credit Suisse").
+_NAME_LABELS = {"PERSON", "GPE", "LOC", "ORG", "FAC", "NORP", "WORK_OF_ART", "PRODUCT", "LAW"}
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+_LOCATIVE_PREPS = {"in", "at", "near", "outside", "inside", "around"}
+# "to" names a place only for movement: "visit to Sochi", not "a loan to Belarus".
+_TO_PLACE_TYPES = {"visit"}
+# A timex after these words bounds the event instead of dating it: "the first time since 14 September".
+_BOUNDING_PREPS = {"since", "until", "till", "before", "by", "after", "ahead", "from", "prior"}
+_REPORTING_VERBS = {
+    "say", "tell", "announce", "note", "report", "state", "add", "claim", "believe", "think",
+    "write", "stress", "emphasise", "emphasize", "point", "explain", "confirm", "deny", "argue",
+    "insist", "quote", "suggest", "warn", "recall", "assert", "declare", "reveal",
+}
+_GROUP_NOUNS = {"leader", "president", "head", "counterpart", "politician", "premier", "minister"}
+_GROUP_MARKERS = {"the", "both", "two", "these", "those"}
+_CANCEL_CUES = {"cancel", "postpone", "scrap", "suspend", "abandon", "delay", "cancelled", "postponed"}
+_SCHEDULE_CUES = {
+    "schedule", "plan", "appoint", "set", "due", "upcoming", "forthcoming", "next", "future",
+    "prepare", "arrange", "slate", "scheduled", "planned", "appointed",
+}
+_EXPECT_CUES = {
+    "expect", "likely", "may", "might", "could", "would", "should", "possible", "possibly",
+    "probably", "anticipate", "hope", "unlikely", "potential", "expected",
+}
+_FUTURE_AUX = {"will", "shall", "'ll", "wo"}
+_PAST_CUES = {"previous", "last", "past", "recent", "earlier", "former"}
+
+MAX_DATE_DISTANCE = 6  # tree edges between a trigger and the timex that dates it
+MAX_PLACE_DISTANCE = 4
+CONTEXT_SENTENCES = 15  # how far back an antecedent (and its date) is looked for
+
+
+@dataclass(frozen=True)
+class Frame:
+    event_type: str
+    verbs: frozenset[str]
+    nouns: frozenset[str]
+    plural_nouns: frozenset[str]
+    context: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    frames: tuple[Frame, ...]
+
+    def match(self, token: Token) -> Frame | None:
+        """The frame a token triggers, or None; frames that need context are tried first."""
+        if token.pos_ == "VERB":
+            slots = ("verbs",)
+        elif token.pos_ in ("NOUN", "PROPN"):
+            slots = ("nouns", "plural_nouns", "verbs") if token.lower_.endswith("ing") else ("nouns", "plural_nouns")
+        else:
+            return None
+        forms = lemma_candidates(token)
+        plural = token.tag_ in ("NNS", "NNPS") or "Plur" in token.morph.get("Number")
+        for frame in self.frames:
+            for slot in slots:
+                if slot == "plural_nouns" and not plural:
+                    continue
+                if any(form in getattr(frame, slot) for form in forms):
+                    if frame.context and not _has_context(token, frame.context):
+                        break  # try the next frame: "transfer" without a vaccine is no delivery
+                    return frame
+        return None
+
+
+def build_lexicon(config: Mapping[str, Mapping[str, Iterable[str]]] | None = None, *, replace: bool = False) -> Lexicon:
+    """A lexicon from :data:`DEFAULT_FRAMES` extended (or, with replace=True, replaced) by config.
+
+    config has the shape of DEFAULT_FRAMES; lists for an existing type are added to its own.
+    """
+    merged: dict[str, dict[str, set[str]]] = {}
+    for source in ([] if replace else [DEFAULT_FRAMES]) + ([config] if config else []):
+        for event_type, slots in source.items():
+            entry = merged.setdefault(event_type, {})
+            for slot, lemmas in slots.items():
+                entry.setdefault(slot, set()).update(lemma.lower() for lemma in lemmas)
+    frames = [
+        Frame(
+            event_type,
+            frozenset(slots.get("verbs", ())),
+            frozenset(slots.get("nouns", ())),
+            frozenset(slots.get("plural_nouns", ())),
+            frozenset(slots.get("context", ())),
+        )
+        for event_type, slots in merged.items()
+    ]
+    frames.sort(key=lambda frame: not frame.context)  # context-bound frames first (stable otherwise)
+    return Lexicon(tuple(frames))
+
+
+_DEFAULT_LEXICON = build_lexicon()
+
+
+def lemma_candidates(token: Token) -> list[str]:
+    """spaCy's lemma, the word itself, and what suffix stripping makes of it."""
+    low = token.lower_
+    forms = [token.lemma_.lower(), low]
+    if low in _IRREGULAR:
+        forms.append(_IRREGULAR[low])
+    for suffix, replacement in _SUFFIXES:
+        if low.endswith(suffix) and len(low) - len(suffix) >= 3:
+            forms.append(low[: -len(suffix)] + replacement)
+    return list(dict.fromkeys(forms))
+
+
+def _has_context(token: Token, words: frozenset[str]) -> bool:
+    # The trigger's own phrase, or the phrase of the verb it belongs to ("receive a batch of vaccine").
+    scope = list(token.subtree)
+    if token.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj"):
+        scope += list(token.head.subtree)
+    return any(t.lemma_.lower() in words or t.lower_ in words for t in scope)
+
+
+# --- the extractor --------------------------------------------------------------------------------
+
+
+def extract_event_mentions(
+    doc: Doc,
+    article: AnnotatedArticle,
+    lexicon: Lexicon | None = None,
+) -> list[EventMention]:
+    """Event mentions of one article, in text order. ``doc`` is spaCy's parse of ``article.text``."""
+    lexicon = lexicon or _DEFAULT_LEXICON
+    sentences = _sentence_spans(doc, article)
+    starts = [span.start_char for _, span in sentences]
+    by_sentence: dict[int, list[EntityMention]] = {}
+    for mention in article.entities:
+        position = bisect_right(starts, mention.start) - 1
+        if position >= 0:
+            by_sentence.setdefault(sentences[position][0], []).append(mention)
+    timex_by_sentence: dict[int, list] = {}
+    for timex in article.timexes:
+        position = bisect_right(starts, timex.start) - 1
+        if position >= 0:
+            timex_by_sentence.setdefault(sentences[position][0], []).append(timex)
+
+    top_persons = _top_persons(article)
+    published = _iso_date(article.published)
+    out: list[EventMention] = []
+    for index, span in sentences:
+        entities = by_sentence.get(index, [])
+        blocked = _blocked_tokens(doc, entities, timex_by_sentence.get(index, []))
+        triggers = [
+            (token, frame)
+            for token in span
+            if token.i not in blocked and (frame := lexicon.match(token)) and _is_specific(token, frame)
+        ]
+        if not triggers:
+            continue
+        tokens = [token for token, _ in triggers]
+        dates = _assign_dates(doc, tokens, timex_by_sentence.get(index, []))
+        places = _assign_places(doc, triggers, entities)
+        people = _assign_people(doc, tokens, span, entities, top_persons)
+        for position, (token, frame) in enumerate(triggers):
+            date_value = dates.get(position)
+            place_ids = places.get(position, [])
+            status, negated = _status(token, date_value, published)
+            out.append(
+                EventMention(
+                    article_id=article.article_id,
+                    sentence_index=index,
+                    start=token.idx,
+                    end=token.idx + len(token.text),
+                    trigger=token.text,
+                    event_type=frame.event_type,
+                    date_value=date_value,
+                    date_source="explicit" if date_value else "none",
+                    place_id=place_ids[0] if place_ids else None,
+                    place_ids=place_ids,
+                    participant_ids=people.get(position, []),
+                    status=status,
+                    negated=negated,
+                    stage=STAGE,
+                    stage_version=STAGE_VERSION,
+                )
+            )
+    _fill_undated(out, published)
+    return out
+
+
+def _sentence_spans(doc: Doc, article: AnnotatedArticle) -> list[tuple[int, Span]]:
+    """(sentence index, span) pairs that follow the article's own sentence records."""
+    spans: list[tuple[int, Span]] = []
+    if article.sentences:
+        for sentence in article.sentences:
+            span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
+            if span is not None and len(span):
+                spans.append((sentence.index, span))
+    else:
+        spans = list(enumerate(doc.sents))
+    return spans
+
+
+def _entity_span(doc: Doc, start: int, end: int) -> Span | None:
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return span if span is not None and len(span) else None
+
+
+def _blocked_tokens(doc: Doc, entities: list[EntityMention], timexes: list) -> set[int]:
+    blocked: set[int] = set()
+    for mention in entities:
+        if mention.label in _NAME_LABELS and (span := _entity_span(doc, mention.start, mention.end)):
+            blocked.update(range(span.start, span.end))
+    for timex in timexes:
+        if span := _entity_span(doc, timex.start, timex.end):
+            blocked.update(range(span.start, span.end))
+    return blocked
+
+
+def _is_specific(token: Token, frame: Frame) -> bool:
+    """False for generic uses: "any meeting at the highest level", "meet the expectations"."""
+    if any(child.dep_ == "det" and child.lower_ in _GENERIC_DETERMINERS for child in token.children):
+        return False
+    if frame.event_type == "meeting" and token.pos_ == "VERB":
+        objects = [child for child in token.children if child.dep_ == "dobj"]
+        if any(obj.lemma_.lower() in _MEET_OBJECT_STOP for obj in objects):
+            return False
+    return True
+
+
+def _tree_distance(a: Token, b: Token) -> int | None:
+    """Edges between two tokens through their lowest common ancestor; None across sentences."""
+    depth_a = {a.i: 0}
+    for depth, ancestor in enumerate(a.ancestors, start=1):
+        depth_a[ancestor.i] = depth
+    if b.i in depth_a:
+        return depth_a[b.i]
+    for depth, ancestor in enumerate(b.ancestors, start=1):
+        if ancestor.i in depth_a:
+            return depth_a[ancestor.i] + depth
+    return None
+
+
+def _nearest(anchor: Token, triggers: list[Token], limit: int) -> tuple[list[int], int]:
+    """Indexes of the triggers closest to anchor in the tree (ties share), and that distance."""
+    distances = [(_tree_distance(anchor, trigger), k) for k, trigger in enumerate(triggers)]
+    distances = [(d, k) for d, k in distances if d is not None and d <= limit]
+    if not distances:
+        return [], -1
+    best = min(d for d, _ in distances)
+    return [k for d, k in distances if d == best], best
+
+
+def _assign_dates(doc: Doc, triggers: list[Token], timexes: list) -> dict[int, str]:
+    """trigger position -> TIMEX3 value of the calendar timex that dates it."""
+    candidates: dict[int, list[tuple[int, int, str]]] = {}
+    for timex in timexes:
+        parts = parse_date_value(timex.value)
+        span = _entity_span(doc, timex.start, timex.end)
+        if parts is None or span is None or timex.type not in ("DATE", "TIME"):
+            continue
+        root = span.root
+        if root.dep_ == "pobj" and root.head.lower_ in _BOUNDING_PREPS:
+            continue
+        if any(t.lower_ in _BOUNDING_PREPS for t in span[:1]):
+            continue
+        nearest, distance = _nearest(root, triggers, MAX_DATE_DISTANCE)
+        for k in nearest:
+            # Nearer first, then the more precise value.
+            precision = sum(part is not None for part in parts)
+            candidates.setdefault(k, []).append((distance, -precision, timex.value))
+    return {k: min(values)[2] for k, values in candidates.items()}
+
+
+def _locative_anchor(root: Token, event_type: str) -> Token | None:
+    """The token a place entity hangs on when it says where something happens, else None."""
+    head = root
+    while head.dep_ == "conj":  # "in Minsk and Grodno"
+        head = head.head
+    if head.dep_ == "pobj":
+        prep = head.head.lower_
+        if prep in _LOCATIVE_PREPS or prep == "to" and event_type in _TO_PLACE_TYPES:
+            return head.head
+        return None
+    if head.dep_ in ("compound", "nmod"):  # "the Sochi talks" (not "Belarus's intention")
+        return head
+    return None
+
+
+def _assign_places(doc: Doc, triggers: list[tuple[Token, Frame]], entities: list[EntityMention]) -> dict[int, list[str]]:
+    tokens = [token for token, _ in triggers]
+    found: dict[int, list[tuple[int, int, str]]] = {}
+    for mention in entities:
+        if mention.label not in PLACE_LABELS or not (span := _entity_span(doc, mention.start, mention.end)):
+            continue
+        for k in range(len(triggers)):
+            anchor = _locative_anchor(span.root, triggers[k][1].event_type)
+            if anchor is None:
+                continue
+            nearest, distance = _nearest(anchor, tokens, MAX_PLACE_DISTANCE)
+            if k in nearest:
+                found.setdefault(k, []).append((distance, mention.start, _entity_key(mention)))
+    return {k: list(dict.fromkeys(key for *_, key in sorted(values))) for k, values in found.items()}
+
+
+def _entity_key(mention: EntityMention) -> str:
+    # An unresolved mention still counts, under a key made from its surface form.
+    return mention.entity_id or f"~{mention.text.lower()}"
+
+
+def _top_persons(article: AnnotatedArticle) -> list[str]:
+    counts = Counter(_entity_key(m) for m in article.entities if m.label == "PERSON")
+    return [key for key, _ in counts.most_common(2)]
+
+
+def _is_reporter(root: Token, trigger: Token) -> bool:
+    """True when the person only reports the event: "according to X", "X said (that) ... trigger"."""
+    if root.dep_ == "pobj" and root.head.lower_ == "to" and root.head.head.lower_ == "according":
+        return True
+    if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_.lower() in _REPORTING_VERBS:
+        verb = root.head
+        # Only when the event sits in what they say; "Putin told a meeting" keeps Putin.
+        return any(
+            child.dep_ in ("ccomp", "xcomp", "parataxis", "advcl") and trigger in child.subtree
+            for child in verb.children
+        )
+    return False
+
+
+def _assign_people(
+    doc: Doc, triggers: list[Token], sentence: Span, entities: list[EntityMention], top_persons: list[str]
+) -> dict[int, list[str]]:
+    """trigger position -> PERSON entity ids that take part in it.
+
+    A person belongs to the trigger(s) nearest to it in the tree (in a one-event sentence, to
+    that event), unless they only report it. "The two leaders"/"the presidents" near a trigger
+    with fewer than two named people add the article's two most mentioned people.
+    """
+    found: dict[int, list[str]] = {}
+    for mention in entities:
+        if mention.label != "PERSON" or not (span := _entity_span(doc, mention.start, mention.end)):
+            continue
+        nearest, _ = _nearest(span.root, triggers, len(doc))
+        for k in nearest:
+            if not _is_reporter(span.root, triggers[k]):
+                found.setdefault(k, []).append(_entity_key(mention))
+    for token in sentence:
+        if _names_the_leaders(token):
+            for k in _nearest(token, triggers, len(doc))[0]:
+                if len(set(found.get(k, []))) < 2:
+                    found[k] = found.get(k, []) + top_persons
+    return {k: list(dict.fromkeys(ids)) for k, ids in found.items()}
+
+
+def _names_the_leaders(token: Token) -> bool:
+    """"the two leaders", "both presidents", "the heads of state": the article's principal people."""
+    return (
+        token.lemma_.lower() in _GROUP_NOUNS
+        and token.tag_ in ("NNS", "NNPS")
+        and any(child.lower_ in _GROUP_MARKERS for child in token.children)
+    )
+
+
+def _governing_verb(token: Token) -> Token:
+    """The verb that tells the tense of a noun trigger ("the meeting took place"), else the token."""
+    current = token
+    for _ in range(3):
+        if current.pos_ in ("VERB", "AUX"):
+            return current
+        if current.dep_ == "ROOT":
+            break
+        current = current.head
+    return token
+
+
+def _status(trigger: Token, date_value: str | None, published: date | None) -> tuple[str, bool]:
+    verb = _governing_verb(trigger)
+    scope = [trigger, *trigger.children, verb, *verb.children]
+    lemmas = {t.lemma_.lower() for t in scope} | {t.lower_ for t in scope}
+    negated = any(t.dep_ == "neg" for t in (*trigger.children, *verb.children)) or any(
+        child.dep_ == "det" and child.lower_ == "no" for child in trigger.children
+    )
+    called_off = verb.lemma_ == "call" and any(child.lower_ == "off" for child in verb.children)
+    if lemmas & _CANCEL_CUES or called_off:
+        return "cancelled", negated
+    if negated:
+        return "unknown", True
+    if any(t.lower_ in _FUTURE_AUX and t.dep_ == "aux" for t in (*verb.children, *trigger.children)) or (
+        lemmas & _SCHEDULE_CUES
+    ):
+        return "scheduled", False
+    if any(t.dep_ == "aux" and t.lemma_.lower() in _EXPECT_CUES for t in verb.children) or lemmas & _EXPECT_CUES:
+        return "expected", False
+    tenses = set(verb.morph.get("Tense")) | set(trigger.morph.get("Tense"))
+    perfect = any(t.dep_ == "aux" and t.lemma_ == "have" for t in verb.children)
+    if "Past" in tenses or perfect or lemmas & _PAST_CUES:
+        return "happened", False
+    parts = parse_date_value(date_value)
+    if parts and parts.year and published:
+        day = date(parts.year, parts.month or 1, parts.day or 1)
+        return ("happened" if day <= published else "scheduled"), False
+    return "unknown", False
+
+
+def _iso_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _compatible_context(mention: EventMention, earlier: EventMention) -> bool:
+    if mention.place_ids and earlier.place_ids and not set(mention.place_ids) & set(earlier.place_ids):
+        return False
+    if mention.participant_ids and earlier.participant_ids:
+        return bool(set(mention.participant_ids) & set(earlier.participant_ids))
+    return True
+
+
+def _fill_undated(mentions: list[EventMention], published: date | None) -> None:
+    """Antecedents and context dates, then publication bounds, for mentions whose sentence gives no date.
+
+    The antecedent is the nearest earlier mention of the same family that agrees on place and
+    people with it, and with the mention its date came from (a chain of bare "the meeting"s must
+    not carry the date of talks in Sochi to a meeting in Mogilev).
+    """
+    origin: dict[str, EventMention] = {}  # mention key -> the mention that states its date
+    for position, mention in enumerate(mentions):
+        if mention.date_source == "explicit":
+            origin[mention.key] = mention
+        if mention.date_value or mention.negated:
+            continue
+        family = event_family(mention.event_type)
+        for earlier in reversed(mentions[:position]):
+            if mention.sentence_index - earlier.sentence_index > CONTEXT_SENTENCES:
+                break
+            if earlier.negated or event_family(earlier.event_type) != family:
+                continue
+            source = origin.get(earlier.key)
+            if not _compatible_context(mention, earlier) or source and not _compatible_context(mention, source):
+                continue
+            mention.antecedent = earlier.key
+            if earlier.date_source in ("explicit", "context") and source is not None:
+                mention.date_value, mention.date_source = earlier.date_value, "context"
+                origin[mention.key] = source
+            break  # the nearest compatible mention decides, dated or not
+        if not mention.date_value and published and mention.status in ("happened", "scheduled", "expected"):
+            mention.date_value, mention.date_source = published.isoformat(), "publication"
