@@ -153,6 +153,49 @@ def summary(db: DbOption = DEFAULT_DB) -> None:
 
 
 @app.command()
+def timeline(
+    db: DbOption = DEFAULT_DB,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Print the events in date order: date and its precision, participants, place, sources, conflicts."""
+    import json
+
+    from storyline.views.terminal import timeline_table
+    from storyline.views.timeline import timeline_data
+
+    with open_store(db) as store:
+        events = timeline_data(store)
+    if as_json:
+        sys.stdout.write(json.dumps(events, ensure_ascii=False, indent=1) + "\n")
+    elif not events:
+        console.print("no events yet (is the database built with annotation?)")
+    else:
+        console.print(timeline_table(events))
+
+
+@app.command()
+def event(
+    event_id: Annotated[str, typer.Argument(help="An event id from `storyline timeline`.")],
+    db: DbOption = DEFAULT_DB,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one event with every fact, its sources, modality, quotes, and agreement or conflict."""
+    import json
+
+    from storyline.views.terminal import print_event
+    from storyline.views.timeline import event_data
+
+    with open_store(db) as store:
+        data = event_data(store, event_id)
+    if data is None:
+        fail(f"no event {event_id!r} (see `storyline timeline`)")
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    else:
+        print_event(console, data)
+
+
+@app.command()
 def export(
     db: DbOption = DEFAULT_DB,
     format: Annotated[str, typer.Option("--format", "-f", help="json (one document) or jsonl (one record a line).")] = "json",

@@ -25,6 +25,7 @@ from storyline.annotate import nlp as nlp_stage
 from storyline.events import facts as facts_stage
 from storyline.events import grouping, mentions
 from storyline.events.model import Event, EventMention
+from storyline.store.events_io import load_events
 from storyline.records import AnnotatedArticle, Entity, EntityMention, Figure, Sentence, Timex
 
 if TYPE_CHECKING:
@@ -281,23 +282,10 @@ def _load_event_mentions(store: Store, mapping: dict[tuple[str, str], str]) -> l
     return out
 
 
-def _load_previous_events(store: Store) -> list[Event]:
-    out = []
-    for r in store.conn.execute("SELECT * FROM events ORDER BY event_id"):
-        keys = [f"{m['article_id']}:{m['sentence_index']}:{m['start']}:{m['end']}" for m in store.conn.execute(
-            "SELECT article_id, sentence_index, start, end FROM event_mentions WHERE event_id = ?", (r["event_id"],))]
-        out.append(Event(
-            r["event_id"], r["event_type"], r["title"], r["date_value"], r["date_precision"], r["date_confidence"],
-            r["place_id"], json.loads(r["participant_ids"]), json.loads(r["main_articles"]),
-            json.loads(r["mentioning_articles"]), [tuple(k) for k in json.loads(r["key_sentences"])], keys,
-            json.loads(r["merged_from"]), json.loads(r["place_ids"]), r["status"], r["date_hint"]))
-    return out
-
-
 def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str, str], str]) -> list[Event]:
     articles = _load_articles(store)
     event_mentions = _load_event_mentions(store, mapping)
-    previous = _load_previous_events(store)
+    previous = load_events(store)
     events = grouping.group_event_mentions(event_mentions, articles, ents, previous or None)
     conn = store.conn
     conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations

@@ -19,7 +19,14 @@ EXPORT_TABLES: list[tuple[str, str]] = [
     ("entity_mentions", "article_id, start"),
     ("timexes", "article_id, start"),
     ("figures", "article_id, start"),
+    ("event_mentions", "article_id, start"),
+    ("events", "event_id"),
+    ("event_articles", "event_id, article_id"),
+    ("facts", "event_id, article_id, start"),
+    ("reconciliations", "event_id, attribute"),
 ]
+JSON_COLUMNS = ("offset_map", "reprinted_by", "participant_ids", "local_participant_ids", "place_ids",
+                "main_articles", "mentioning_articles", "key_sentences", "merged_from", "sources")
 
 
 def existing_tables(store: Store) -> list[tuple[str, str]]:
@@ -28,20 +35,27 @@ def existing_tables(store: Store) -> list[tuple[str, str]]:
 
 
 def _decode_json_columns(row: dict[str, Any]) -> dict[str, Any]:
-    for key in ("offset_map", "reprinted_by"):
+    for key in JSON_COLUMNS:
         if key in row and isinstance(row[key], str):
             row[key] = json.loads(row[key])
     return row
 
 
 def export_json(store: Store, out: IO[str]) -> None:
-    data = {table: [_decode_json_columns(r) for r in store.table_rows(table, order)]
-            for table, order in existing_tables(store)}
+    from storyline.views.timeline import timeline_data
+
+    data: dict[str, Any] = {"timeline": timeline_data(store)}
+    data |= {table: [_decode_json_columns(r) for r in store.table_rows(table, order)]
+             for table, order in existing_tables(store)}
     json.dump(data, out, ensure_ascii=False, indent=1, sort_keys=False)
     out.write("\n")
 
 
 def iter_jsonl_records(store: Store) -> Iterator[dict[str, Any]]:
+    from storyline.views.timeline import timeline_data
+
+    for event in timeline_data(store):
+        yield {"table": "timeline", **event}
     for table, order in existing_tables(store):
         for row in store.table_rows(table, order):
             yield {"table": table, **_decode_json_columns(row)}

@@ -61,3 +61,41 @@ def print_summary(console: Console, store: Store) -> None:
                   + (f", published {dates[0]} … {dates[-1]}" if dates else ""))
     console.print(f"ledger: {counts['ingested']} ingested, {counts['duplicate']} duplicate, "
                   f"{counts['rejected']} rejected")
+
+
+def timeline_table(events: list[dict]) -> Table:
+    table = Table(title="Timeline", show_lines=True)
+    for col in ("date", "event", "who", "where", "sources (main/mentioning)", "facts"):
+        table.add_column(col, overflow="fold")
+    for e in events:
+        facts = []
+        for f in e["facts"]:
+            mark = {"conflict": "[red]✗ conflict[/]", "agree": "[green]✓ agree[/]", "single": "single"}[f["status"]]
+            facts.append(f"{f['attribute']}: {mark}")
+        sources = f"{len(e['main_articles'])}/{len(e['mentioning_articles'])}"
+        if e["main_sources"]:
+            sources += "\n" + ", ".join(e["main_sources"])
+        table.add_row(e["date_display"], f"{e['title']}\n[dim]{e['event_id']} · {e['status']}[/]",
+                      ", ".join(e["participants"]), e["place"] or "—", sources, "\n".join(facts))
+    return table
+
+
+def print_event(console: Console, event: dict) -> None:
+    console.print(f"[bold]{event['title']}[/]  [dim]{event['event_id']}[/]")
+    console.print(f"date: {event['date_display']} (precision {event['date_precision']}, "
+                  f"confidence {event['date_confidence']:.2f}) · status: {event['status']}")
+    console.print(f"place: {event['place'] or '—'} · participants: {', '.join(event['participants']) or '—'}")
+    console.print(f"main sources: {', '.join(event['main_sources']) or '—'}; "
+                  f"also mentioned by: {', '.join(event['mentioning_sources']) or '—'}")
+    for rec in event["reconciliations"]:
+        style = {"conflict": "red", "agree": "green", "single": "white"}[rec["status"]]
+        console.print(f"\n[bold {style}]{rec['attribute']}: {rec['status']}[/] — {rec['explanation']}")
+        for f in (f for f in event["fact_values"] if f["attribute"] == rec["attribute"]):
+            console.print(f"  • {f['text']!r} ({f['modality']}"
+                          + (f", speaker {f['speaker']}" if f["speaker"] else "") + f") — {f['source']}"
+                          + f" [dim][{f['article_id']} {f['start']}–{f['end']}][/]", highlight=False)
+            console.print(f"    [italic]“{f['quote']}”[/]", highlight=False)
+    if event["key_sentences"]:
+        console.print("\n[bold]key sentences[/]")
+        for s in event["key_sentences"]:
+            console.print(f"  • {s['text']} — {s['source']}", highlight=False)
