@@ -3,14 +3,17 @@
 The evidence, strongest first:
 
 1. a dateline: a full date alone on one of the first lines ("SECURITY 18 September, 2020 10:00 am");
-2. a relative year next to an explicit one in the same sentence: "this year ... Zapad-2021"
-   puts the article in 2021, "last year ... 2020" in 2021;
-3. explicit years and the tense of the verb that governs them: the article is written in or
-   after the latest year it reports in the past tense ("At the end of the first quarter of
-   2020, loans accounted for..."), and in or before the earliest year it talks about in the
-   future tense ("a referendum in January 2022", "by the end of 2021"). "Since 2008" only
-   bounds it: an ongoing state says nothing about how long ago it began;
-4. once the year is chosen, year-less dates in the past tense ("On 22 February ... met")
+2. a relative year that another clue pins down: "14 September last year" with "14 September
+   2020" elsewhere puts the article in 2021; "this year" in the same sentence as a name that
+   carries a year ("Zapad-2021") in 2021;
+3. a weekday with a date ("Monday, Oct. 26") when one year only in the allowed range fits;
+4. explicit years and the tense of the verb that governs them *bound* the year: the article
+   is written in or after the latest year it reports in the past tense, and in or before the
+   earliest year it talks about in the future tense ("a referendum in January 2022", "by the
+   end of 2021"). The bounds alone name the year only when they meet: on TempEval-3 the
+   latest past-tense year is the article's own year in only about one case in five (news
+   writes this year's dates without the year and earlier years' with it);
+5. once the year is chosen, year-less dates in the past tense ("On 22 February ... met")
    bound the date from below, future-tense ones from above; "14 September last year" is
    read against the chosen year.
 
@@ -32,7 +35,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
-from storyline.annotate.timex import FUTURE, PAST, extract_timexes, governing_tense
+from storyline.annotate.timex import FUTURE, PAST, calendar_date, clean_text, extract_timexes, governing_tense
 from storyline.records import Timex
 
 if TYPE_CHECKING:
@@ -43,9 +46,10 @@ STAGE_VERSION = "1"
 
 # How sure each kind of evidence makes us of the year.
 CONFIDENCE_DATELINE = 0.95
-CONFIDENCE_RELATIVE_YEAR = 0.8
-CONFIDENCE_PAST_BOUND = 0.6
-CONFIDENCE_FUTURE_BOUND = 0.4
+CONFIDENCE_RELATIVE_YEAR = 0.8  # "14 September last year" + "14 September 2020"
+CONFIDENCE_WEEKDAY = 0.7  # "Monday, Oct. 26" is a Monday only in 1998 of the allowed years
+CONFIDENCE_NAMED_YEAR = 0.6  # "this year" + "Zapad-2021"
+CONFIDENCE_BOUNDS_MEET = 0.6  # past-tense 2020 and future-tense 2020
 # With the year but no day-level date to pin it down, the best date is a guess within a year.
 NO_DAY_PENALTY = 0.5
 
@@ -71,6 +75,7 @@ class _Mention:
     line_start: bool  # on one of the first lines, alone with no verb (a dateline)
     since: bool  # introduced by "since"/"from": start of an ongoing state
     explicit_year: int | None  # year written in the text
+    from_name: bool = False  # the year is part of a name: "Zapad-2021"
 
 
 _YEAR_IN_NAME = re.compile(r"\b[A-Z][\w]*-((?:19|20)\d\d)\b")  # "Zapad-2021"
@@ -164,68 +169,101 @@ def _mentions(doc: "Doc", timexes: Sequence[Timex], base_offset: int) -> list[_M
             continue
         year = int(match.group(1))
         mentions.append(
-            _Mention(match.group(0), str(year), governing_tense(span), span.sent.start if doc.has_annotation("DEP") else -1, False, False, year)
+            _Mention(match.group(0), str(year), governing_tense(span), span.sent.start if doc.has_annotation("DEP") else -1, False, False, year, from_name=True)
         )
     return mentions
 
 
-def _relative_year_votes(mentions: list[_Mention], evidence: list[str]) -> list[int]:
-    """'this year' next to exactly one explicit year in the same sentence names the article's year."""
-    votes: list[int] = []
-    by_sentence: dict[int, list[_Mention]] = {}
+def _relative_year_votes(mentions: list[_Mention], evidence: list[str]) -> list[tuple[int, float]]:
+    """Years named by a relative year that another clue pins down, with a confidence each.
+
+    - "14 September last year" when "14 September 2020" is written elsewhere → 2021;
+    - "this year" in the same sentence as a name that carries a year ("Zapad-2021") → 2021.
+      A plain "2020" next to "this year" is usually a contrast ("this year and in 1990"), so
+      only years inside names count.
+    """
+    votes: list[tuple[int, float]] = []
+    dated = [m for m in mentions if m.explicit_year is not None and re.fullmatch(r"\d{4}-\d\d(-\d\d)?", m.value)]
     for mention in mentions:
-        by_sentence.setdefault(mention.sentence, []).append(mention)
-    for sentence_mentions in by_sentence.values():
-        explicit_years = {m.explicit_year for m in sentence_mentions if m.explicit_year is not None}
-        if len(explicit_years) != 1:
+        relation = _RELATIVE_YEAR.search(mention.text)
+        if relation is None or mention.explicit_year is not None:
             continue
-        (year,) = explicit_years
-        for mention in sentence_mentions:
-            relation = _RELATIVE_YEAR.search(mention.text)
-            if relation is None or mention.explicit_year is not None:
-                continue
-            word = relation.group(1).lower()
-            voted = year + {"this": 0, "last": 1, "next": -1}[word]
-            votes.append(voted)
-            evidence.append(f'"{mention.text}" in the same sentence as {year} → {voted}')
+        offset = {"this": 0, "last": -1, "next": 1}[relation.group(1).lower()]
+        partial = re.fullmatch(r"XXXX(-\d\d(?:-\d\d)?)", mention.value)
+        if partial:
+            for other in dated:
+                if other.value[4:] == partial.group(1):
+                    voted = other.explicit_year - offset
+                    votes.append((voted, CONFIDENCE_RELATIVE_YEAR))
+                    evidence.append(f'"{mention.text}" is "{other.text}" → written in {voted}')
+                    break
+        if offset == 0:
+            for other in mentions:
+                if other.from_name and other.sentence == mention.sentence:
+                    votes.append((other.explicit_year, CONFIDENCE_NAMED_YEAR))
+                    evidence.append(f'"{mention.text}" in the same sentence as "{other.text}" → {other.explicit_year}')
     return votes
+
+
+def _weekday_year(mentions: list[_Mention], lower: int | None, upper: int | None, evidence: list[str]) -> int | None:
+    """'Monday, Oct. 26' fixes the year when only one year in the allowed range has that weekday."""
+    if lower is None and upper is None:
+        return None
+    first = lower if lower is not None else upper - 6  # type: ignore[operator]
+    last = upper if upper is not None else lower + 6  # type: ignore[operator]
+    for mention in mentions:
+        if mention.explicit_year is not None:
+            continue
+        parsed = calendar_date(clean_text(mention.text))
+        if parsed is None or parsed[0] is None:
+            continue
+        weekday, month, day, _ = parsed
+        fitting = []
+        for year in range(first, last + 1):
+            try:
+                if dt.date(year, month, day).isoweekday() == weekday:
+                    fitting.append(year)
+            except ValueError:
+                continue
+        if len(fitting) == 1:
+            evidence.append(f'"{mention.text}" falls on that weekday only in {fitting[0]} within {first}–{last}')
+            return fitting[0]
+    return None
 
 
 def _choose_year(mentions: list[_Mention], evidence: list[str]) -> tuple[int | None, float, int | None, int | None]:
     """(year, confidence, lower bound year, upper bound year)."""
     datelines = [m for m in mentions if m.line_start and m.explicit_year is not None]
-    past_years = [m.explicit_year for m in mentions if m.explicit_year is not None and m.tense == PAST and not m.since]
-    since_years = [m.explicit_year for m in mentions if m.explicit_year is not None and m.since]
+    past_years = [m.explicit_year for m in mentions if m.explicit_year is not None and m.tense == PAST]
     future_years = [m.explicit_year for m in mentions if m.explicit_year is not None and m.tense == FUTURE and not m.since]
-    lower = max(past_years + since_years, default=None)
+    lower = max(past_years, default=None)
     upper = min(future_years, default=None)
+    if lower is not None and upper is not None and upper < lower:
+        evidence.append(f"future-tense {upper} contradicts past-tense {lower}: upper bound dropped")
+        upper = None
+    if lower is not None:
+        evidence.append(f"written in or after {lower} (latest year reported in the past tense)")
+    if upper is not None:
+        evidence.append(f"written in or before {upper} (earliest year spoken of in the future tense)")
     if datelines:
         evidence.append(f'dateline "{datelines[0].text}"')
         return datelines[0].explicit_year, CONFIDENCE_DATELINE, lower, upper
     votes = [
-        year
-        for year in _relative_year_votes(mentions, evidence)
+        (year, confidence)
+        for year, confidence in _relative_year_votes(mentions, evidence)
         if (lower is None or year >= lower) and (upper is None or year <= upper)
     ]
     if votes:
-        year = max(set(votes), key=votes.count)
-        return year, CONFIDENCE_RELATIVE_YEAR, lower, upper
-    if past_years:
-        year = max(past_years)
-        evidence.append(f"latest year reported in the past tense: {year}")
-        confidence = CONFIDENCE_PAST_BOUND
-        if upper is not None and upper < year:
-            evidence.append(f"conflicts with a future-tense mention of {upper}")
-            confidence /= 2
-        return year, confidence, lower, upper
-    if future_years:
-        year = min(future_years)
-        if lower is not None and lower > year:
-            return None, 0.0, lower, upper
-        evidence.append(f"earliest year spoken of in the future tense: {year}")
-        return year, CONFIDENCE_FUTURE_BOUND, lower, upper
-    if since_years:
-        evidence.append(f"an ongoing state since {max(since_years)} only bounds the date")
+        best_year = max({year for year, _ in votes}, key=lambda y: sum(c for year, c in votes if year == y))
+        return best_year, max(c for year, c in votes if year == best_year), lower, upper
+    weekday_year = _weekday_year(mentions, lower, upper, evidence)
+    if weekday_year is not None:
+        return weekday_year, CONFIDENCE_WEEKDAY, lower, upper
+    if lower is not None and lower == upper:
+        evidence.append(f"past and future tense meet in {lower}")
+        return lower, CONFIDENCE_BOUNDS_MEET, lower, upper
+    # Explicit years in the past tense are mostly background ("in 1998, ..."): they bound the
+    # date but don't name its year.
     return None, 0.0, lower, upper
 
 

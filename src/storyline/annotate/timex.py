@@ -193,7 +193,8 @@ class NormalizedTimex:
 # --- small helpers ----------------------------------------------------------------
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
+    """Lower-cased, whitespace- and dash-normalized text without possessive or edge punctuation."""
     text = text.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ")
     text = re.sub(r"\s+", " ", text.strip().lower())
     text = re.sub(r"('s|s')$", "", text).strip()
@@ -320,7 +321,7 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 
 # How much a reading against the tense costs: a past-tense "Nov. 20" said on 2 November is
 # still more likely the coming 20 November (18 days away) than last year's (347 days away).
-_AGAINST_TENSE_COST = 3.0
+_AGAINST_TENSE_COST = 5.0
 
 
 def _tense_weighted_choice(options: list[tuple[int, int]], ref_index: int, tense: str | None) -> int:
@@ -439,7 +440,7 @@ _CALENDAR_PATTERNS = [
 ]
 
 
-def _calendar_date(text: str) -> tuple[int | None, int, int, int | None] | None:
+def calendar_date(text: str) -> tuple[int | None, int, int, int | None] | None:
     """(weekday, month, day, year) of a calendar date written out in words, or None."""
     for pattern_index, pattern in enumerate(_CALENDAR_PATTERNS):
         match = pattern.fullmatch(text)
@@ -502,7 +503,7 @@ def _own_grammar(text: str, ref: dt.date | None, tense: str | None) -> Normalize
         return NormalizedTimex("DATE", None, anchor="none")
 
     # Decades and centuries: "the 1990s", "the '80s", "the 20th century".
-    match = re.fullmatch(r"(?:the )?(1[5-9]|20)(\d)0'?s", text) or re.fullmatch(r"(?:the )?'?(?:)(\d)0'?s", text)
+    match = re.fullmatch(r"(?:the )?(1[5-9]|20)(\d)0'?s", text) or re.fullmatch(r"(?:the )?'(\d)0'?s", text)
     if match:
         if len(match.groups()) == 2:
             return NormalizedTimex("DATE", f"{match.group(1)}{match.group(2)}")
@@ -521,8 +522,6 @@ def _own_grammar(text: str, ref: dt.date | None, tense: str | None) -> Normalize
         word, part = match.group(1), match.group(2)
         offsets = {"this": 0, "today": 0, "tonight": 0, "last": -1, "yesterday": -1, "tomorrow": 1, "overnight": -1}
         part_code = PARTS_OF_DAY.get(part or ("night" if word in ("tonight", "overnight") else ""), "NI")
-        if word == "last" and part != "night":
-            offsets["last"] = -1
         if ref is None:
             return NormalizedTimex("TIME", None, anchor="none")
         day = ref + dt.timedelta(days=offsets[word])
@@ -577,9 +576,6 @@ def _own_grammar(text: str, ref: dt.date | None, tense: str | None) -> Normalize
         if ref is None:
             return NormalizedTimex("DATE", None, anchor="none")
         return NormalizedTimex("DATE", f"{ref.year - 1}-{ref.month:02d}-{ref.day:02d}", anchor=anchor)
-    match = re.fullmatch(r"(this|next|last) (time|year's|month's)", text)
-    if match:
-        return None
 
     # Seasons: "last fall", "this summer", "the summer of 1996", "spring".
     match = re.fullmatch(r"(?:(this|last|next|the|this past|past) )?(spring|summer|fall|autumn|winter)(?: (?:of )?" + _YEAR + ")?", text)
@@ -667,7 +663,7 @@ def _own_grammar(text: str, ref: dt.date | None, tense: str | None) -> Normalize
         return NormalizedTimex(value_type, day.isoformat() + (f"T{PARTS_OF_DAY[part]}" if part else ""), anchor=anchor)
 
     # Calendar dates. Day and month in either order, optional weekday and year.
-    match = _calendar_date(text)
+    match = calendar_date(text)
     if match is not None:
         weekday, month, day_number, year_number = match
         if year_number is not None:
@@ -712,7 +708,7 @@ def _own_grammar(text: str, ref: dt.date | None, tense: str | None) -> Normalize
 
     # "September", "September 2020", "last September", "next March", "this May".
     match = re.fullmatch(rf"(?:(last|this|next|this past|past|this coming|coming) )?{_MONTH_NAMES}(?:,? (?:of )?{_YEAR})?", text)
-    if match and not (match.group(2) == "may" and not match.group(1) and not match.group(3) and text == "may" and False):
+    if match:
         relation, month_text, year_text = match.groups()
         month = MONTHS[month_text.rstrip(".")]
         if year_text:
@@ -869,32 +865,39 @@ def _weekend(ref: dt.date, tense: str | None, offset: int | None) -> str:
 # --- modifiers --------------------------------------------------------------------
 
 
+def _peel_modifier(core: str) -> tuple[str, str | None] | None:
+    """One qualifier off the front: ("six hours", "MORE_THAN") for "well over six hours"."""
+    for phrase, phrase_mod in PREFIX_MODS:
+        hyphenated = phrase in ("early", "late", "mid") and core.startswith(phrase + "-")
+        if (core.startswith(phrase + " ") or hyphenated) and len(core) > len(phrase) + 1:
+            return core[len(phrase) + 1 :], phrase_mod or None
+    return None
+
+
+def _peel_signal(core: str) -> str | None:
+    """One introducing preposition off the front ("since", "on", "over the ...")."""
+    if re.match(r"over (?:the|this|that|recent|last|past|next) ", core):
+        return core[len("over ") :]  # "over the past year": a preposition, not "more than"
+    for signal in sorted(LEADING_SIGNALS - {"over"}, key=len, reverse=True):
+        if core.startswith(signal + " "):
+            return core[len(signal) + 1 :]
+    return None
+
+
 def split_modifier(text: str) -> tuple[str, str | None]:
     """Split qualifiers off the expression: "well over six hours" → ("six hours", "MORE_THAN")."""
     core = text
     mod: str | None = None
-    for _ in range(3):  # "since the end of" etc.: peel a few layers
-        changed = False
-        for signal in sorted(LEADING_SIGNALS, key=len, reverse=True):
-            if core.startswith(signal + " ") and not core.startswith(("over the ", "over a ")) and signal not in ("over",):
-                core = core[len(signal) + 1 :]
-                changed = True
-                break
-        if re.match(r"over (?:the|this|that|recent|last|past|next) ", core):
-            core = core[len("over ") :]  # "over the past year": a preposition, not "more than"
-            changed = True
-        for phrase, phrase_mod in PREFIX_MODS:
-            if core.startswith(phrase + " ") or (phrase == "mid" and core.startswith("mid-")) or (core.startswith(phrase + "-") and phrase in ("early", "late", "mid")):
-                rest = core[len(phrase) + 1 :]
-                if not rest:
-                    continue
-                core = rest
-                if phrase_mod:
-                    mod = mod or phrase_mod
-                changed = True
-                break
-        if not changed:
+    for _ in range(4):  # "since the end of", "for at least": peel a few layers
+        peeled = _peel_modifier(core)
+        if peeled is not None:
+            core, phrase_mod = peeled
+            mod = mod or phrase_mod
+            continue
+        rest = _peel_signal(core)
+        if rest is None:
             break
+        core = rest
     for phrase, phrase_mod in SUFFIX_MODS:
         if core.endswith(" " + phrase):
             core = core[: -len(phrase) - 1]
@@ -1038,7 +1041,7 @@ def normalize_detailed(
     ``own_rules_only`` skips the recognizers/dateparser fallbacks (used to look for the
     parts of a long span that our grammar understands).
     """
-    cleaned = _clean(text)
+    cleaned = clean_text(text)
     if not cleaned:
         return None
     core, mod = split_modifier(cleaned)
@@ -1244,7 +1247,7 @@ def _range_parts(doc: "Doc", start: int, end: int) -> list[tuple[int, int]] | No
 
 
 def _looks_calendar(text: str) -> bool:
-    cleaned = _clean(text)
+    cleaned = clean_text(text)
     return bool(re.search(rf"\b({_MONTH_NAMES}|{_YEAR}|{_WEEKDAY_NAMES})\b", cleaned)) and normalize_detailed(cleaned, None, own_rules_only=True) is not None
 
 
@@ -1257,6 +1260,16 @@ def _candidate_spans(doc: "Doc") -> list[tuple[int, int]]:
         # "9 a.m. EST Tuesday": a clock time right before its day is one expression.
         following = entities[index + 1] if index + 1 < len(entities) else None
         if entity.label_ == "TIME" and following is not None and following.start == end and following.label_ == "DATE":
+            end = following.end
+        # "3 March" + ", 2019" split by the model: the year belongs to the date.
+        if (
+            following is not None
+            and entity.label_ == "DATE"
+            and re.fullmatch(r"(?:1[5-9]|20)\d\d", following.text)
+            and following.start - end <= 1
+            and all(token.text == "," for token in doc[end : following.start])
+            and calendar_date(clean_text(entity.text)) is not None
+        ):
             end = following.end
         spans.add((start, end))
     for match in _LEXICON_PATTERN.finditer(doc.text):
@@ -1283,11 +1296,15 @@ def _merge_overlapping(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _sentence_index_of(doc: "Doc") -> list[int]:
-    index_by_token = [0] * len(doc)
+    """Sentence index of every token, counted like ``nlp.sentence_records`` (blank sentences skipped)."""
+    index_by_token = [-1] * len(doc)
     if doc.has_annotation("SENT_START") or doc.has_annotation("DEP"):
-        for sentence_index, sentence in enumerate(doc.sents):
+        sentence_index = -1
+        for sentence in doc.sents:
+            if sentence.text.strip():
+                sentence_index += 1
             for position in range(sentence.start, sentence.end):
-                index_by_token[position] = sentence_index
+                index_by_token[position] = max(sentence_index, 0)
     return index_by_token
 
 
@@ -1360,7 +1377,7 @@ def extract_timexes(doc: "Doc", ref_date: dt.date | None, base_offset: int = 0, 
                         mod=result.mod,
                         anchor=result.anchor,
                         article_id=article_id,
-                        sentence_index=sentence_of[piece_start] if sentence_of else -1,
+                        sentence_index=sentence_of[piece_start],
                         stage=STAGE,
                         stage_version=STAGE_VERSION,
                     )
@@ -1377,7 +1394,7 @@ def _resolve_anaphora(timexes: list[Timex]) -> None:
     """'that day' / 'the same year': the latest preceding date of at least that precision."""
     previous: list[str] = []
     for timex in timexes:
-        match = _ANAPHOR.fullmatch(_clean(timex.text))
+        match = _ANAPHOR.fullmatch(clean_text(timex.text))
         if match is None:
             if timex.type in ("DATE", "TIME") and timex.value and re.match(r"\d{4}", timex.value):
                 previous.append(timex.value)
@@ -1402,7 +1419,7 @@ def _resolve_year_ago_periods(timexes: list[Timex]) -> None:
     for timex in timexes:
         value = timex.value or ""
         quarter_match = re.fullmatch(r"(\d{4})-Q(\d)", value)
-        text = _clean(timex.text)
+        text = clean_text(timex.text)
         if quarter_match and not _YEAR_AGO_PERIOD.fullmatch(text):
             last_quarter = (int(quarter_match.group(1)), int(quarter_match.group(2)), timex.sentence_index)
             continue
@@ -1446,4 +1463,6 @@ def renormalize(timexes: Iterable[Timex], doc: "Doc", ref_date: dt.date | None, 
                 stage_version=STAGE_VERSION,
             )
         )
+    _resolve_year_ago_periods(updated)
+    _resolve_anaphora(updated)
     return updated
