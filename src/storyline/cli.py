@@ -26,7 +26,8 @@ app = typer.Typer(
 eval_app = typer.Typer(help="Evaluate storyline's stages on public benchmark data.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
-console = Console()
+# Piped output (files, CI logs) gets wide tables instead of Rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 EXIT_ERROR = 1
@@ -150,6 +151,44 @@ def summary(db: DbOption = DEFAULT_DB) -> None:
 
     with open_store(db) as store:
         print_summary(console, store)
+
+
+LimitOption = Annotated[int, typer.Option(help="Show at most this many rows.")]
+
+
+@app.command()
+def entities(
+    db: DbOption = DEFAULT_DB,
+    label: Annotated[str | None, typer.Option(help="Only this label: PERSON, GPE, LOC, ORG, ...")] = None,
+    limit: LimitOption = 50,
+) -> None:
+    """List resolved entities with their aliases (spelling variants merged across articles) and counts."""
+    from storyline.views.terminal import entities_table
+
+    with open_store(db) as store:
+        console.print(entities_table(store, label, limit))
+
+
+@app.command()
+def figures(
+    db: DbOption = DEFAULT_DB,
+    kind: Annotated[str | None, typer.Option(help="Only this kind: money, duration, count or percent.")] = None,
+    limit: LimitOption = 200,
+) -> None:
+    """List figures (money, durations, counts, percentages) with value, modality, speaker, source and sentence."""
+    from storyline.views.terminal import figures_table
+
+    with open_store(db) as store:
+        console.print(figures_table(store, kind, limit))
+
+
+@app.command()
+def dates(db: DbOption = DEFAULT_DB, limit: LimitOption = 300) -> None:
+    """List time expressions with their normalized TIMEX3 values, the article date they were resolved against, and sentence."""
+    from storyline.views.terminal import dates_table
+
+    with open_store(db) as store:
+        console.print(dates_table(store, limit))
 
 
 @app.command()

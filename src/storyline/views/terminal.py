@@ -99,3 +99,63 @@ def print_event(console: Console, event: dict) -> None:
         console.print("\n[bold]key sentences[/]")
         for s in event["key_sentences"]:
             console.print(f"  • {s['text']} — {s['source']}", highlight=False)
+
+
+def _source_names(store: Store) -> dict[str, str]:
+    return {r["article_id"]: r["outlet"] or os.path.basename(r["input_key"])
+            for r in store.conn.execute("SELECT article_id, outlet, input_key FROM articles")}
+
+
+def entities_table(store: Store, label: str | None = None, limit: int = 50) -> Table:
+    table = Table(title="Entities")
+    for col in ("entity", "label", "mentions", "aliases (count)", "articles"):
+        table.add_column(col, overflow="fold")
+    where, args = ("WHERE e.label = ?", (label,)) if label else ("", ())
+    rows = store.conn.execute(
+        f"SELECT e.entity_id, e.canonical, e.label, e.mentions, "
+        f"(SELECT COUNT(DISTINCT article_id) FROM entity_mentions m WHERE m.entity_id = e.entity_id) AS n_articles "
+        f"FROM entities e {where} ORDER BY e.mentions DESC, e.canonical LIMIT ?", (*args, limit)).fetchall()
+    for r in rows:
+        aliases = store.conn.execute(
+            "SELECT alias, count FROM entity_aliases WHERE entity_id = ? ORDER BY count DESC, alias", (r["entity_id"],))
+        table.add_row(f"{r['canonical']}\n[dim]{r['entity_id']}[/]", r["label"], str(r["mentions"]),
+                      ", ".join(f"{a['alias']} ({a['count']})" for a in aliases), str(r["n_articles"]))
+    return table
+
+
+def _sentence(store: Store, article_id: str, index: int) -> str:
+    row = store.conn.execute("SELECT text FROM sentences WHERE article_id = ? AND sentence_index = ?",
+                             (article_id, index)).fetchone()
+    return row["text"] if row else ""
+
+
+def figures_table(store: Store, kind: str | None = None, limit: int = 200) -> Table:
+    names = _source_names(store)
+    table = Table(title="Figures", show_lines=True)
+    for col in ("figure", "value", "modality", "speaker / cue", "source", "sentence"):
+        table.add_column(col, overflow="fold")
+    where, args = ("WHERE kind = ?", (kind,)) if kind else ("", ())
+    for r in store.conn.execute(f"SELECT * FROM figures {where} ORDER BY article_id, start LIMIT ?", (*args, limit)):
+        value = r["timex"] or (f"{r['value']:g}" if r["value"] is not None else "?")
+        if r["value_max"] is not None:
+            value += f"–{r['value_max']:g}"
+        value += f" {r['unit'] or ''}" + (f" ({r['qualifier']})" if r["qualifier"] else "")
+        who = " / ".join(x for x in (r["speaker"], r["cue"]) if x)
+        table.add_row(r["text"], value.strip(), r["modality"], who, names.get(r["article_id"], r["article_id"]),
+                      _sentence(store, r["article_id"], r["sentence_index"]))
+    return table
+
+
+def dates_table(store: Store, limit: int = 300) -> Table:
+    names = _source_names(store)
+    table = Table(title="Time expressions", show_lines=True)
+    for col in ("expression", "type", "value", "anchor", "source (article date)", "sentence"):
+        table.add_column(col, overflow="fold")
+    published = {r["article_id"]: f"{r['published'] or '—'} {r['published_source']}"
+                 for r in store.conn.execute("SELECT article_id, published, published_source FROM articles")}
+    for r in store.conn.execute("SELECT * FROM timexes ORDER BY article_id, start LIMIT ?", (limit,)):
+        value = (r["value"] or "—") + (f" {r['mod']}" if r["mod"] else "")
+        table.add_row(r["text"], r["type"], value, r["anchor"] or "",
+                      f"{names.get(r['article_id'], r['article_id'])} ({published.get(r['article_id'], '')})",
+                      _sentence(store, r["article_id"], r["sentence_index"]))
+    return table
