@@ -132,10 +132,11 @@ def _write_annotation(store: Store, ann: ArticleAnnotation) -> None:
     )
     conn.executemany(
         "INSERT OR IGNORE INTO event_mentions(article_id, sentence_index, start, end, trigger, event_type, date_value, "
-        "date_source, place_id, participant_ids, local_place_id, local_participant_ids, status, negated, stage, "
-        "stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "date_source, place_id, place_ids, participant_ids, local_place_id, local_place_ids, local_participant_ids, "
+        "antecedent, status, negated, stage, stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [(aid, e.sentence_index, e.start, e.end, e.trigger, e.event_type, e.date_value, e.date_source, None, "[]",
-          e.place_id, json.dumps(e.participant_ids), e.status, int(e.negated), e.stage, e.stage_version)
+          "[]", e.place_id, json.dumps(e.place_ids), json.dumps(e.participant_ids), e.antecedent, e.status,
+          int(e.negated), e.stage, e.stage_version)
          for e in ann.event_mentions],
     )
     est = ann.date_estimate
@@ -253,32 +254,44 @@ def _load_articles(store: Store) -> list[AnnotatedArticle]:
             r["qualifier"], r["modality"], r["speaker"], r["cue"], r["article_id"], r["sentence_index"], r["stage"],
             r["stage_version"]))
     out = []
-    for r in conn.execute("SELECT article_id, text, title, outlet, published, published_source, year_known "
-                          "FROM articles ORDER BY article_id"):
+    for r in conn.execute("SELECT article_id, text, title, outlet, input_key, published, published_source, "
+                          "year_known FROM articles ORDER BY article_id"):
         aid = r["article_id"]
-        out.append(AnnotatedArticle(aid, r["text"], r["title"], r["outlet"], r["published"], r["published_source"],
+        # Facts name their source: the outlet, or the input's file name when no outlet is known.
+        source = r["outlet"] or r["input_key"].split("#", 1)[0].rsplit("/", 1)[-1]
+        out.append(AnnotatedArticle(aid, r["text"], r["title"], source, r["published"], r["published_source"],
                                     sentences[aid], ents[aid], times[aid], figs[aid], bool(r["year_known"])))
     return out
 
 
 def _load_event_mentions(store: Store, mapping: dict[tuple[str, str], str]) -> list[EventMention]:
+    """Stored event mentions with their article-local entity ids mapped to corpus-wide ones."""
+
+    def to_global(aid: str, locals_: list[str]) -> list[str]:
+        out: list[str] = []
+        for local in locals_:
+            gid = mapping.get((aid, local))
+            if gid and gid not in out:
+                out.append(gid)
+        return out
+
     out = []
     updates = []
     for r in store.conn.execute("SELECT * FROM event_mentions ORDER BY article_id, start, end"):
         aid = r["article_id"]
         place = mapping.get((aid, r["local_place_id"])) if r["local_place_id"] else None
-        people = []
-        for local in json.loads(r["local_participant_ids"]):
-            gid = mapping.get((aid, local))
-            if gid and gid not in people:
-                people.append(gid)
-        out.append(EventMention(aid, r["sentence_index"], r["start"], r["end"], r["trigger"], r["event_type"],
-                                r["date_value"], r["date_source"], place, [place] if place else [], people,
-                                r["status"], bool(r["negated"]), r["stage"], r["stage_version"]))
-        updates.append((place, json.dumps(people), aid, r["start"], r["end"]))
+        places = to_global(aid, json.loads(r["local_place_ids"]))
+        people = to_global(aid, json.loads(r["local_participant_ids"]))
+        out.append(EventMention(
+            article_id=aid, sentence_index=r["sentence_index"], start=r["start"], end=r["end"],
+            trigger=r["trigger"], event_type=r["event_type"], date_value=r["date_value"],
+            date_source=r["date_source"], place_id=place, place_ids=places, participant_ids=people,
+            status=r["status"], negated=bool(r["negated"]), stage=r["stage"], stage_version=r["stage_version"],
+            antecedent=r["antecedent"]))
+        updates.append((place, json.dumps(places), json.dumps(people), aid, r["start"], r["end"]))
     store.conn.executemany(
-        "UPDATE event_mentions SET place_id = ?, participant_ids = ? WHERE article_id = ? AND start = ? AND end = ?",
-        updates)
+        "UPDATE event_mentions SET place_id = ?, place_ids = ?, participant_ids = ? "
+        "WHERE article_id = ? AND start = ? AND end = ?", updates)
     return out
 
 

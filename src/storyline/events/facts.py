@@ -7,10 +7,10 @@
   ``meeting_duration``, people near "protest/gathered" a ``crowd_size``, near "arrested" the
   ``arrests``, a percentage near "vote" a ``vote_share``. Without a cue the attribute is generic
   (``amount``, ``duration``, ``count``, ``percentage``).
-* event: among the events with a mention in the figure's sentence or the previous one, the one
-  whose kind suits the attribute best (a loan agreed at a meeting is reported as the meeting's
-  outcome), then the one nearest in the text. Without such a mention, the event the article is
-  mostly about (``link="article"``).
+* event: among the events with a mention in the figure's sentence or the previous one, one
+  whose kind suits the attribute (a loan agreed at a meeting is reported as the meeting's
+  outcome when their dates fit), then the one nearest in the text. Without such a mention, the
+  event the article is mostly about (``link="article"``).
 
 :func:`reconcile_facts` compares, per event and specific attribute, what different articles
 say. Values are intervals in a common unit (seconds for durations), widened by their
@@ -27,8 +27,16 @@ from collections import Counter, defaultdict
 from typing import Sequence
 
 from storyline.events.grouping import mention_weight
-from storyline.events.model import Event, Fact, Reconciliation, event_family, parse_mention_key
-from storyline.records import AnnotatedArticle, Figure
+from storyline.events.model import (
+    Event,
+    Fact,
+    Reconciliation,
+    event_family,
+    parse_date_value,
+    parse_mention_key,
+    parts_relation,
+)
+from storyline.records import AnnotatedArticle, Figure, Sentence
 
 STAGE = "event_facts"
 STAGE_VERSION = "1"
@@ -37,7 +45,7 @@ STAGE_VERSION = "1"
 ATTRIBUTE_RULES: list[tuple[str, frozenset[str], re.Pattern[str]]] = [
     (name, frozenset(kinds), re.compile(pattern, re.IGNORECASE))
     for name, kinds, pattern in [
-        ("loan_amount", {"money"}, r"\b(?:loans?|credits?|lend(?:s|ing)?|lent|borrow\w*|refinanc\w*)\b"),
+        ("loan_amount", {"money"}, r"\b(?:loans?|credits?|lend(?:s|ing)?|lent|borrow\w*)\b"),
         (
             "meeting_duration",
             {"duration"},
@@ -56,17 +64,20 @@ ATTRIBUTE_RULES: list[tuple[str, frozenset[str], re.Pattern[str]]] = [
     ]
 ]
 GENERIC_ATTRIBUTES = {"money": "amount", "duration": "duration", "count": "count", "percent": "percentage"}
-# Which event families an attribute belongs to, best first.
+# The event families an attribute suits, the headline family first: a loan agreed at a meeting
+# is reported as the meeting's outcome when the two dates fit; otherwise the nearest suitable mention wins.
 ATTRIBUTE_EVENT_FAMILIES: dict[str, tuple[str, ...]] = {
     "loan_amount": ("meeting", "loan", "agreement"),
     "meeting_duration": ("meeting",),
-    "arrests": ("arrest", "protest"),
+    "arrests": ("protest", "arrest"),
     "deaths": ("attack", "protest"),
     "injuries": ("attack", "protest"),
     "crowd_size": ("protest",),
     "turnout": ("election", "referendum"),
     "vote_share": ("election", "referendum"),
 }
+# A sentence that takes its subject from the previous one: "The amount is called $3-3.5 billion."
+_ANAPHORIC = re.compile(r"^\W*(?:the (?:amount|sum|figure|total|number)|it|this|that|these)\b", re.IGNORECASE)
 _DURATION_SECONDS = {
     "second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2592000, "year": 31536000,
 }
@@ -85,11 +96,15 @@ def attach_facts(events: Sequence[Event], articles: Sequence[AnnotatedArticle]) 
             at_sentence[(article_id, sentence_index)].append((start, event))
             article_weight[article_id][event.event_id] += mention_weight(by_article.get(article_id), sentence_index)
     events_by_id = {e.event_id: e for e in events}
+    main_events: dict[str, list[str]] = defaultdict(list)
+    for event in events:
+        for article_id in event.main_articles:
+            main_events[article_id].append(event.event_id)
 
     facts: list[Fact] = []
     for article in articles:
         sentences = {s.index: s for s in article.sentences}
-        dominant = _dominant_event(article.article_id, events, article_weight.get(article.article_id, Counter()))
+        dominant = _dominant_event(main_events[article.article_id], article_weight[article.article_id])
         for figure in sorted(article.figures, key=lambda f: f.start):
             index = figure.sentence_index if figure.sentence_index >= 0 else _sentence_of(article, figure.start)
             attribute = classify_attribute(figure, sentences.get(index), sentences.get(index - 1))
@@ -135,19 +150,23 @@ def _sentence_of(article: AnnotatedArticle, offset: int) -> int:
     return -1
 
 
-def _dominant_event(article_id: str, events: Sequence[Event], weights: Counter) -> str | None:
+def _dominant_event(main: list[str], weights: Counter) -> str | None:
     """The event the article is mostly about: one it is a main article of, else the most mentioned."""
     if not weights:
         return None
-    main = [e.event_id for e in events if article_id in e.main_articles and e.event_id in weights]
-    pool = main or list(weights)
+    pool = [event_id for event_id in main if event_id in weights] or list(weights)
     return max(pool, key=lambda event_id: (weights[event_id], event_id))
 
 
-def classify_attribute(figure: Figure, sentence, previous=None) -> str:
-    """The attribute a figure states, from its kind and the nearest cue word around it."""
+def classify_attribute(figure: Figure, sentence: Sentence | None, previous: Sentence | None = None) -> str:
+    """The attribute a figure states, from its kind and the nearest cue word around it.
+
+    The previous sentence is read only when the figure's own has no cue and opens by referring
+    back ("The amount is ...", "It ...").
+    """
     best: tuple[int, int, str] | None = None
-    for gap, context in enumerate((sentence, previous)):
+    anaphoric = sentence is not None and _ANAPHORIC.search(sentence.text) is not None
+    for gap, context in enumerate((sentence, previous if anaphoric else None)):
         if context is None:
             continue
         centre = figure.start - context.start if gap == 0 else len(context.text)
@@ -171,17 +190,38 @@ def _choose_event(
     article_id: str,
     index: int,
 ) -> tuple[Event, str] | None:
+    """The event of a mention in the figure's sentence (or the previous one) that suits the attribute.
+
+    Rank: suits the attribute; not subsumed (a suitable event of a later family in the list,
+    e.g. a loan, yields to a date-compatible headline event, the meeting, in the same sentence);
+    own sentence before the previous one; nearest trigger.
+    """
     preferred = ATTRIBUTE_EVENT_FAMILIES.get(attribute, ())
-    ranked: list[tuple[int, int, int, str, Event, str]] = []
-    for gap, link in ((0, "sentence"), (1, "previous_sentence")):
-        for start, event in at_sentence.get((article_id, index - gap), []):
-            family = event_family(event.event_type)
-            affinity = preferred.index(family) if family in preferred else len(preferred)
-            ranked.append((affinity, gap, abs(start - figure.start), event.event_id, event, link))
-    if not ranked:
+    candidates = [
+        (gap, link, start, event)
+        for gap, link in ((0, "sentence"), (1, "previous_sentence"))
+        for start, event in at_sentence.get((article_id, index - gap), [])
+    ]
+    if not candidates:
         return None
-    best = min(ranked, key=lambda r: r[:4])
-    return best[4], best[5]
+    headline = [e for _, _, _, e in candidates if preferred and event_family(e.event_type) == preferred[0]]
+
+    def rank(candidate: tuple[int, str, int, Event]) -> tuple:
+        gap, _, start, event = candidate
+        family = event_family(event.event_type)
+        suits = not preferred or family in preferred
+        subsumed = family != (preferred[0] if preferred else family) and any(
+            _dates_fit(event.date_value, h.date_value) for h in headline
+        )
+        return (not suits, subsumed, gap, abs(start - figure.start), event.event_id)
+
+    gap, link, _, event = min(candidates, key=rank)
+    return event, link
+
+
+def _dates_fit(a: str | None, b: str | None) -> bool:
+    pa, pb = parse_date_value(a), parse_date_value(b)
+    return pa is None or pb is None or parts_relation(pa, pb) != "incompatible"
 
 
 # --- reconciliation ----------------------------------------------------------------------------
@@ -285,21 +325,33 @@ def _stance(fact: Fact) -> str:
 
 
 def _clash(a: Fact, b: Fact) -> str | None:
-    """Why two facts from different sources cannot both hold, or None."""
+    """Why two facts from different sources cannot both hold ("denial", "values", "units"), or None."""
+    ia, ib = normalized_interval(a), normalized_interval(b)
+    comparable = ia is not None and ib is not None and ia[2] == ib[2]
     if (a.modality == "denied") != (b.modality == "denied"):
         return "denial"
-    ia, ib = normalized_interval(a), normalized_interval(b)
     if ia is None or ib is None:
         return None
-    if ia[2] != ib[2]:
+    if not comparable:
         return "units"
     if ia[0] > ib[1] * (1 + 1e-9) or ib[0] > ia[1] * (1 + 1e-9):
         return "values"
     return None
 
 
+def _overlap(a: Fact, b: Fact) -> bool:
+    ia, ib = normalized_interval(a), normalized_interval(b)
+    return bool(ia and ib and ia[2] == ib[2] and ia[0] <= ib[1] * (1 + 1e-9) and ib[0] <= ia[1] * (1 + 1e-9))
+
+
 def reconcile_facts(facts: Sequence[Fact]) -> list[Reconciliation]:
-    """agree / conflict / single per (event, specific attribute), in order of first fact."""
+    """agree / conflict / single per (event, specific attribute), in order of first fact.
+
+    An article may state several figures under one attribute (the new loan and an old one);
+    two sources agree when some figure of one is compatible with some figure of the other, and
+    conflict when none is. The explanation shows the most telling clash: a denial of the same
+    value first, then other denials, then different values, then different units.
+    """
     groups: dict[tuple[str, str], list[Fact]] = {}
     for fact in facts:
         if fact.attribute in GENERIC_ATTRIBUTES.values():
@@ -308,36 +360,42 @@ def reconcile_facts(facts: Sequence[Fact]) -> list[Reconciliation]:
 
     out: list[Reconciliation] = []
     for (event_id, attribute), group in groups.items():
-        sources = list(dict.fromkeys(f.article_id for f in group))
-        first_by_source = {a: next(f for f in group if f.article_id == a) for a in sources}
+        by_source: dict[str, list[Fact]] = {}
+        for fact in group:
+            by_source.setdefault(fact.article_id, []).append(fact)
+        sources = list(by_source)
         if len(sources) == 1:
             fact = group[0]
             status, explanation = "single", f"1 source: {display_value(fact)} ({_source(fact)} {_stance(fact)})"
+            out.append(Reconciliation(event_id, attribute, status, explanation, sources, STAGE, STAGE_VERSION))
+            continue
+        clashes: list[tuple[int, int, Fact, Fact, str]] = []
+        agreeing: dict[str, Fact] = {}
+        for i, first in enumerate(sources):
+            for second in sources[i + 1 :]:
+                pairs = [(a, b) for a in by_source[first] for b in by_source[second]]
+                match = next(((a, b) for a, b in pairs if _clash(a, b) is None), None)
+                if match:
+                    agreeing.setdefault(first, match[0])
+                    agreeing.setdefault(second, match[1])
+                    continue
+                for a, b in pairs:
+                    why = _clash(a, b) or "values"
+                    rank = {"denial": 1, "values": 2, "units": 3}[why] - (why == "denial" and _overlap(a, b))
+                    clashes.append((rank, len(clashes), a, b, why))
+        if clashes:
+            _, _, a, b, why = min(clashes, key=lambda c: c[:2])
+            if b.modality == "denied" and a.modality != "denied":
+                a, b = b, a  # the denial first reads better
+            status = "conflict"
+            explanation = f"conflict: {a.text} {_stance(a)} ({_source(a)}) vs {b.text} {_stance(b)} ({_source(b)})"
+            if why == "units":
+                explanation += "; units differ"
         else:
-            clash = next(
-                (
-                    (a, b, why)
-                    for i, a in enumerate(group)
-                    for b in group[i + 1 :]
-                    if a.article_id != b.article_id and (why := _clash(a, b))
-                ),
-                None,
-            )
-            if clash:
-                a, b, why = clash
-                if b.modality == "denied" and a.modality != "denied":
-                    a, b = b, a  # the denial first reads better
-                status = "conflict"
-                explanation = (
-                    f"conflict: {a.text} {_stance(a)} ({_source(a)}) vs {b.text} {_stance(b)} ({_source(b)})"
-                )
-                if why == "units":
-                    explanation += "; units differ"
-            else:
-                consensus = min(group, key=_narrowness)
-                stances = ", ".join(f"{_source(f)} {_stance(f)}" for f in first_by_source.values())
-                status = "agree"
-                explanation = f"{len(sources)} sources agree: {display_value(consensus)} ({stances})"
+            consensus = min(agreeing.values(), key=_narrowness)
+            stances = ", ".join(f"{_source(f)} {_stance(f)}" for f in agreeing.values())
+            status = "agree"
+            explanation = f"{len(sources)} sources agree: {display_value(consensus)} ({stances})"
         out.append(Reconciliation(event_id, attribute, status, explanation, sources, STAGE, STAGE_VERSION))
     return out
 

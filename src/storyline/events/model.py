@@ -63,11 +63,11 @@ class EventMention:
     participant_ids: list[str] = field(default_factory=list)
     status: str = "unknown"  # EventStatus
     negated: bool = False  # "no agreement was signed", "they did not talk about ..."
+    stage: str = STAGE
+    stage_version: str = STAGE_VERSION
     # The key of the nearest earlier mention in the article that this one refers back to (same
     # kind of event, no contradiction on place or people); its date is this one's context date.
     antecedent: str | None = None
-    stage: str = STAGE
-    stage_version: str = STAGE_VERSION
 
     @property
     def key(self) -> str:
@@ -218,3 +218,18 @@ def format_parts(parts: DateParts) -> str:
         if parts.day is not None:
             value += f"-{parts.day:02d}"
     return value
+
+
+def parts_relation(a: DateParts, b: DateParts) -> str:
+    """exact | same | refines | yearless | incompatible for two calendar dates."""
+    if a.year is not None and b.year is not None and a.year != b.year:
+        return "incompatible"
+    if a.month is not None and b.month is not None and a.month != b.month:
+        return "incompatible"
+    if a.day is not None and b.day is not None and a.day != b.day:
+        return "incompatible"
+    if a.year is None or b.year is None:
+        return "yearless"
+    if a == b:
+        return "exact" if a.day is not None else "same"
+    return "refines"

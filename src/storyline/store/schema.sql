@@ -173,10 +173,13 @@ CREATE TABLE IF NOT EXISTS event_mentions (
     event_type      TEXT NOT NULL,
     date_value      TEXT,               -- TIMEX3
     date_source     TEXT NOT NULL,      -- explicit | context | publication | none
-    place_id        TEXT,               -- entities.entity_id
+    place_id        TEXT,               -- entities.entity_id: the preferred place
+    place_ids       TEXT NOT NULL,      -- JSON list: every place the sentence ties to the trigger
     participant_ids TEXT NOT NULL,      -- JSON list of entities.entity_id
-    local_place_id  TEXT,               -- the same in article-local entity ids (re-mapped
-    local_participant_ids TEXT NOT NULL,-- to corpus ids whenever entities are re-resolved)
+    local_place_id  TEXT,               -- the same three in article-local entity ids (re-mapped
+    local_place_ids TEXT NOT NULL,      -- to corpus ids whenever entities are re-resolved)
+    local_participant_ids TEXT NOT NULL,
+    antecedent      TEXT,               -- mention key of an earlier mention this one refers back to
     status          TEXT NOT NULL,      -- happened | scheduled | expected | cancelled | unknown
     negated         INTEGER NOT NULL DEFAULT 0,
     event_id        TEXT,               -- events.event_id once grouped

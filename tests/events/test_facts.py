@@ -1,0 +1,192 @@
+"""Facts: tying figures to events and attributes, and reconciling what the sources say."""
+
+from __future__ import annotations
+
+import pytest
+
+from storyline.events.facts import attach_facts, classify_attribute, display_value, reconcile_facts
+from storyline.events.model import Event, Fact, mention_key
+from storyline.records import Figure, Sentence
+from tests.events.conftest import F, make_article
+
+
+def fact(article: str, text: str, kind: str, value, **fields) -> Fact:
+    base = dict(
+        event_id="ev_1", attribute="loan_amount", kind=kind, value=value, value_max=None, unit=None,
+        qualifier=None, modality="asserted", speaker=None, article_id=article, outlet=f"Outlet {article.upper()}",
+        sentence_index=0, start=0, end=len(text), text=text, quote=text,
+    )
+    base.update(fields)
+    return Fact(**base)
+
+
+def event(event_id: str, event_type: str, keys: list[str], date: str | None = None, main: list[str] = ()) -> Event:
+    return Event(
+        event_id, event_type, event_id, date, "day" if date else "unknown", 1.0, None, [], list(main), [], [], keys
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "kind", "attribute"),
+    [
+        ("Norland will lend Sudmark $1.5 billion.", "$1.5 billion", "money", "loan_amount"),
+        ("The talks lasted four hours.", "four hours", "duration", "meeting_duration"),
+        ("Some 150,000 people gathered in Vesk.", "150,000 people", "count", "crowd_size"),
+        ("Police arrested 400 people at the protest.", "400 people", "count", "arrests"),
+        ("Restin won 80 percent of the vote.", "80 percent", "percent", "vote_share"),
+        ("The budget grew by $2 billion.", "$2 billion", "money", "amount"),
+    ],
+)
+def test_attribute_from_kind_and_nearest_cue(sentence, figure, kind, attribute):
+    start = sentence.index(figure)
+    record = Sentence("a", 0, 0, len(sentence), sentence)
+    assert classify_attribute(Figure(start, start + len(figure), figure, kind, 1.0), record) == attribute
+
+
+def test_previous_sentence_is_read_only_when_the_figure_refers_back():
+    previous = Sentence("a", 0, 0, 40, "The media report agreement on a new loan.")
+    refers_back = Sentence("a", 1, 41, 77, "The amount is put at $3-3.5 billion.")
+    figure = Figure(62, 76, "$3-3.5 billion", "money", 3e9, 3.5e9, "USD")
+    assert classify_attribute(figure, refers_back, previous) == "loan_amount"
+    own_subject = Sentence("a", 1, 41, 80, "Its budget deficit was $3-3.5 billion.")
+    assert classify_attribute(figure, own_subject, previous) == "amount"
+
+
+def test_figures_go_to_the_event_of_their_sentence_and_suit_the_attribute():
+    article = make_article(
+        "a",
+        [
+            "The meeting in Lindhaven was held amid protests that gathered 150,000 people.",
+            "The leaders met for four hours.",
+            "A dozen observers came.",
+        ],
+        figures=[
+            F("150,000 people", "count", 150000, unit="people"),
+            F("four hours", "duration", 4, unit="hours", timex="PT4H"),
+            F("A dozen observers", "count", 12, unit="people"),
+        ],
+    )
+    meeting_start = article.text.index("meeting")
+    protest_start = article.text.index("protests")
+    met_start = article.text.index("met ")
+    events = [
+        event("ev_meet", "meeting", [mention_key("a", 0, meeting_start, meeting_start + 7), mention_key("a", 1, met_start, met_start + 3)], main=["a"]),
+        event("ev_protest", "protest", [mention_key("a", 0, protest_start, protest_start + 8)]),
+    ]
+    facts = {f.text: f for f in attach_facts(events, [article])}
+    assert (facts["150,000 people"].event_id, facts["150,000 people"].attribute) == ("ev_protest", "crowd_size")
+    assert (facts["four hours"].event_id, facts["four hours"].attribute) == ("ev_meet", "meeting_duration")
+    assert facts["four hours"].quote == "The leaders met for four hours."
+    # No event mention in its sentence: the previous sentence's event.
+    assert (facts["A dozen observers"].event_id, facts["A dozen observers"].link) == ("ev_meet", "previous_sentence")
+
+
+def test_a_loan_agreed_at_a_meeting_is_the_meetings_unless_the_dates_differ():
+    article = make_article(
+        "a",
+        ["At the meeting Norland agreed a loan of $1.5 billion.", "During the talks Restin recalled last year's loan of $1 billion."],
+        figures=[F("$1.5 billion", "money", 1.5e9, unit="USD"), F("$1 billion", "money", 1e9, unit="USD")],
+    )
+    text = article.text
+    at = lambda word, nth=0: [i for i in range(len(text)) if text.startswith(word, i)][nth]  # noqa: E731
+    events = [
+        event("ev_meet", "meeting", [mention_key("a", 0, at("meeting"), at("meeting") + 7), mention_key("a", 1, at("talks"), at("talks") + 5)], "2031-02-22"),
+        event("ev_loan_new", "loan", [mention_key("a", 0, at("loan"), at("loan") + 4)], "2031-02"),
+        event("ev_loan_old", "loan", [mention_key("a", 1, at("loan", 1), at("loan", 1) + 4)], "2030"),
+    ]
+    facts = {f.text: f.event_id for f in attach_facts(events, [article])}
+    assert facts == {"$1.5 billion": "ev_meet", "$1 billion": "ev_loan_old"}
+
+
+def test_article_fallback_when_no_event_is_near():
+    article = make_article(
+        "a",
+        ["Kallen and Restin met in Lindhaven.", "Markets were calm.", "Analysts said 40 percent of trade was affected."],
+        figures=[F("40 percent", "percent", 40, unit="percent")],
+    )
+    start = article.text.index("met")
+    events = [event("ev_meet", "meeting", [mention_key("a", 0, start, start + 3)], main=["a"])]
+    [only] = attach_facts(events, [article])
+    assert (only.event_id, only.link, only.attribute) == ("ev_meet", "article", "percentage")
+
+
+def test_durations_agree_within_their_qualifier():
+    facts = [
+        fact("a", "four hours", "duration", 4, unit="hours", timex="PT4H", attribute="meeting_duration"),
+        fact("b", "almost four hours", "duration", 4, unit="hours", timex="PT4H", qualifier="APPROX", attribute="meeting_duration"),
+    ]
+    [result] = reconcile_facts(facts)
+    assert result.status == "agree"
+    assert result.explanation == "2 sources agree: PT4H (Outlet A asserted, Outlet B asserted)"
+
+
+def test_money_written_differently_agrees():
+    facts = [
+        fact("a", "$1.5 billion", "money", 1.5e9, unit="$", modality="announced"),
+        fact("b", "USD 1.5 bn", "money", 1.5e9, unit="USD"),
+    ]
+    [result] = reconcile_facts(facts)
+    assert (result.status, result.explanation) == ("agree", "2 sources agree: 1.5e9 USD (Outlet A announced, Outlet B asserted)")
+
+
+def test_range_overlapping_a_point_agrees_but_a_denial_conflicts():
+    expected = fact("a", "$3-3.5 billion", "money", 3e9, value_max=3.5e9, unit="USD", modality="expected")
+    stated = fact("b", "$3.2 billion", "money", 3.2e9, unit="USD")
+    assert reconcile_facts([expected, stated])[0].status == "agree"
+    denied = fact("c", "US$3 billion", "money", 3e9, unit="USD", modality="denied", cue="Rumours; denied")
+    [result] = reconcile_facts([expected, denied])
+    assert result.status == "conflict"
+    assert result.explanation == (
+        "conflict: US$3 billion rumoured and denied (Outlet C) vs $3-3.5 billion expected (Outlet A)"
+    )
+
+
+def test_incompatible_values_conflict_and_one_source_is_single():
+    four = fact("a", "four hours", "duration", 4, unit="hours", timex="PT4H", attribute="meeting_duration")
+    six = fact("b", "well over six hours", "duration", 6, unit="hours", timex="PT6H", qualifier="MORE_THAN", attribute="meeting_duration")
+    assert reconcile_facts([four, six])[0].status == "conflict"
+    [single] = reconcile_facts([six])
+    assert (single.status, single.explanation) == ("single", "1 source: >PT6H (Outlet B asserted)")
+
+
+def test_a_source_agrees_when_one_of_its_figures_matches():
+    facts = [
+        fact("a", "$1.5 billion", "money", 1.5e9, unit="USD"),
+        fact("b", "$1.5 billion", "money", 1.5e9, unit="USD"),
+        fact("b", "$600 million", "money", 6e8, unit="USD"),  # another sum in the same report
+    ]
+    assert reconcile_facts(facts)[0].status == "agree"
+
+
+def test_generic_attributes_are_not_reconciled():
+    facts = [fact("a", "$2 billion", "money", 2e9, unit="USD", attribute="amount"), fact("b", "$5 billion", "money", 5e9, unit="USD", attribute="amount")]
+    assert reconcile_facts(facts) == []
+
+
+def test_display_values():
+    assert display_value(fact("a", "x", "money", 3e9, value_max=3.5e9, unit="USD")) == "3e9–3.5e9 USD"
+    assert display_value(fact("a", "x", "duration", 4, unit="hours", timex="PT4H", qualifier="APPROX")) == "~PT4H"
+    assert display_value(fact("a", "x", "count", 400, unit="people")) == "400 people"
+
+
+# --- the seed-shaped story -------------------------------------------------------------------------
+
+
+def test_seed_shaped_story_reconciliations(seed_story):
+    articles, _, events = seed_story
+    facts = attach_facts(events, articles)
+    title = {e.event_id: e.title for e in events}
+    results = {(title[r.event_id], r.attribute): r for r in reconcile_facts(facts)}
+    sep_2030 = "Kallen–Restin meeting in Lindhaven, 14 Sep 2030"
+    feb_2031 = next(t for t in title.values() if "22 Feb 2031" in t)
+
+    assert results[(sep_2030, "meeting_duration")].status == "agree"
+    assert results[(sep_2030, "loan_amount")].status == "agree"
+    assert results[(sep_2030, "loan_amount")].explanation.startswith("2 sources agree: 1.5e9 USD")
+    loan_2031 = results[(feb_2031, "loan_amount")]
+    assert loan_2031.status == "conflict"
+    assert loan_2031.explanation == (
+        "conflict: US$3 billion rumoured and denied (Eastern Monitor) vs $3-3.5 billion expected (Northern Review)"
+    )
+    assert results[(feb_2031, "meeting_duration")].status == "single"
+    assert {f.outlet for f in facts if title[f.event_id] == sep_2030} == {"Daily Ledger", "Correspondent"}

@@ -1,0 +1,172 @@
+"""Event mention extraction on hand-built articles (invented people and places)."""
+
+from __future__ import annotations
+
+import pytest
+
+from storyline.events.mentions import build_lexicon, extract_event_mentions
+from tests.events.conftest import T, make_article
+
+
+def _by_trigger(mentions):
+    return {m.trigger: m for m in mentions}
+
+
+def test_triggers_come_from_lemma_classes(mentions_of):
+    article = make_article(
+        "a",
+        [
+            "Kallen met Restin.",
+            "The talks were long.",
+            "The negotiations continued.",
+            "Police arrested twenty students.",
+            "The armies held joint exercises.",
+            "The elections were rigged.",
+            "The summit opened.",
+        ],
+    )
+    found = {(m.trigger, m.event_type) for m in mentions_of(article)}
+    assert {
+        ("met", "meeting"),
+        ("talks", "talks"),
+        ("negotiations", "talks"),
+        ("arrested", "arrest"),
+        ("exercises", "exercise"),
+        ("elections", "election"),
+        ("summit", "summit"),
+    } <= found
+
+
+def test_singular_talk_and_exercise_are_not_events(mentions_of):
+    article = make_article("a", ["There was no talk of reform.", "Patience is an exercise in itself."])
+    assert not [m for m in mentions_of(article) if m.event_type in ("talks", "exercise")]
+
+
+def test_generic_uses_are_skipped(mentions_of):
+    article = make_article("a", ["Any meeting at the top level is a special event.", "The plan failed to meet the needs of farmers."])
+    assert mentions_of(article) == []
+
+
+def test_lexicon_is_extensible_by_config(nlp):
+    article = make_article("a", ["Dock workers went on strike in Vesk."])
+    assert extract_event_mentions(nlp(article.text), article) == []
+    lexicon = build_lexicon({"strike": {"nouns": ["strike"], "verbs": ["strike"]}})
+    [mention] = extract_event_mentions(nlp(article.text), article, lexicon)
+    assert (mention.event_type, mention.place_id) == ("strike", "g_vesk")
+
+
+def test_context_frames_need_their_context_word(mentions_of):
+    article = make_article("a", ["Sudmark will receive a batch of the vaccine.", "Sudmark will receive a batch of grain."])
+    deliveries = [m for m in mentions_of(article) if m.event_type == "vaccine_delivery"]
+    assert {m.sentence_index for m in deliveries} == {0}
+
+
+def test_explicit_date_place_participants_and_status(mentions_of):
+    article = make_article(
+        "a",
+        ["On 3 March 2031, Arvo Kallen and Bodo Restin met in Kesselberg near Lindhaven."],
+        timexes=[T("3 March 2031", "2031-03-03")],
+        published="2031-03-04",
+    )
+    [mention] = mentions_of(article)
+    assert mention.trigger == "met" and mention.sentence_index == 0
+    assert article.text[mention.start : mention.end] == "met"
+    assert (mention.date_value, mention.date_source) == ("2031-03-03", "explicit")
+    assert mention.place_id == "g_kesselberg" and set(mention.place_ids) == {"g_kesselberg", "g_lindhaven"}
+    assert set(mention.participant_ids) == {"p_kallen", "p_restin"}
+    assert mention.status == "happened"
+
+
+def test_since_does_not_date_an_event_and_context_does(mentions_of):
+    article = make_article(
+        "a",
+        [
+            "On 22 February, Arvo Kallen and Bodo Restin met in Lindhaven.",
+            "It was the first time the two leaders talked since 14 September.",
+            "The talks lasted four hours.",
+        ],
+        timexes=[T("22 February", "2031-02-22"), T("14 September", "2030-09-14")],
+    )
+    by_trigger = _by_trigger(mentions_of(article))
+    talked, talks = by_trigger["talked"], by_trigger["talks"]
+    assert (talked.date_value, talked.date_source) == ("2031-02-22", "context")
+    assert set(talked.participant_ids) == {"p_kallen", "p_restin"}  # "the two leaders"
+    assert (talks.date_value, talks.date_source) == ("2031-02-22", "context")
+    assert talked.antecedent == by_trigger["met"].key
+
+
+def test_context_date_does_not_cross_a_place_change(mentions_of):
+    article = make_article(
+        "a",
+        [
+            "The leaders recalled their talks in Lindhaven on 21 September.",
+            "The talks were useful.",
+            "Today the meeting in Grauburg was short.",
+        ],
+        timexes=[T("21 September", "XXXX-09-21")],
+    )
+    by_trigger = _by_trigger(mentions_of(article))
+    assert by_trigger["talks"].date_value == "XXXX-09-21"  # the bare "talks" refers back
+    assert by_trigger["meeting"].date_value is None  # Grauburg is another event
+
+
+def test_publication_date_is_a_fallback_for_past_tense(mentions_of):
+    article = make_article("a", ["Police arrested twenty students in Grauburg."], published="2031-05-02")
+    [mention] = mentions_of(article)
+    assert (mention.date_value, mention.date_source, mention.status) == ("2031-05-02", "publication", "happened")
+    undated = make_article("b", ["Police arrested twenty students in Grauburg."])
+    assert mentions_of(undated)[0].date_source == "none"
+
+
+def test_place_belongs_to_its_own_event(mentions_of):
+    article = make_article("a", ["The meeting of Kallen and Restin was held amid protests in Vesk."])
+    by_trigger = _by_trigger(mentions_of(article))
+    assert by_trigger["protests"].place_id == "g_vesk"
+    assert by_trigger["meeting"].place_id is None
+    assert set(by_trigger["meeting"].participant_ids) == {"p_kallen", "p_restin"}
+
+
+def test_reporters_are_not_participants(mentions_of):
+    article = make_article(
+        "a",
+        [
+            "Arvo Kallen and Bodo Restin arrived.",
+            "According to spokesman Tomas Vell, the two leaders met in Lindhaven.",
+            "Ilse Marr said that Kallen met Restin in Grauburg.",
+        ],
+    )
+    meetings = [m for m in mentions_of(article) if m.event_type == "meeting"]
+    assert [m.sentence_index for m in meetings] == [1, 2]
+    assert set(meetings[0].participant_ids) == {"p_kallen", "p_restin"}  # "the two leaders", not Vell
+    assert set(meetings[1].participant_ids) == {"p_kallen", "p_restin"}  # not Marr
+
+
+@pytest.mark.parametrize(
+    ("sentence", "status"),
+    [
+        ("Kallen will meet Restin in Vesk.", "scheduled"),
+        ("The meeting of Kallen and Restin, set for the end of June, draws attention.", "scheduled"),
+        ("Sudmark prepares for the upcoming elections.", "scheduled"),
+        ("The summit in Vesk was cancelled.", "cancelled"),
+        ("The summit in Vesk was called off.", "cancelled"),
+        ("Kallen and Restin met in Vesk.", "happened"),
+        ("Kallen may visit Vesk.", "expected"),
+    ],
+)
+def test_status(mentions_of, sentence, status):
+    mentions = mentions_of(make_article("a", [sentence]))
+    assert mentions and mentions[0].status == status
+
+
+def test_negated_mentions_are_marked(mentions_of):
+    [mention] = mentions_of(make_article("a", ["Kallen and Restin did not talk about the border."]))
+    assert mention.negated
+
+
+def test_seeds_yield_meeting_mentions(seeds_dir, nlp):
+    """The real seeds, with no annotations at all: each article talks about a meeting."""
+    for path in sorted(seeds_dir.glob("0*.txt")):
+        text = path.read_text(encoding="utf-8")
+        article = make_article(path.stem[:3], [text])
+        families = {m.event_type for m in extract_event_mentions(nlp(text), article)}
+        assert families & {"meeting", "talks"}, path.name
