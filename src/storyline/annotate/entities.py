@@ -27,14 +27,18 @@ Three steps:
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations, product
 
+import numpy as np
 from anyascii import anyascii
 from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.process import cdist
 from spacy.tokens import Doc, Token
 
 from storyline.records import Entity, EntityMention
@@ -100,13 +104,17 @@ _POSSESSIVE_TOKENS = frozenset({"'s", "’s", "'", "’", "'S", "’S"})
 _TRAILING_JUNK = re.compile(r"(?:['’][sS]?|[\s,;:!?\"“”«»()\[\]*•·–—-])+$")
 _LEADING_JUNK = re.compile(r"^[^\w]+", re.UNICODE)
 
+# "known as", "nicknamed" introduce a nickname anywhere after the name; "called"/"dubbed" only
+# in an aside ("X, called ...") or with an adverb ("often called"), since "X called ..." is
+# usually a verb of speech ("X called the deal a disaster").
+_ADVERBS = r"(?:also|often|widely|popularly|commonly|affectionately|sometimes|better|usually|now)"
 _NICKNAME_CUE = (
-    r"(?:(?:who\s+is\s+|whose\s+nickname\s+is\s+|also\s+|often\s+|widely\s+|popularly\s+|"
-    r"commonly\s+|affectionately\s+|sometimes\s+|better\s+)*"
-    r"(?:known\s+as|nicknamed|dubbed|called|referred\s+to\s+as|whose\s+nickname\s+is))"
+    r"(?:(?:,\s*|\(\s*)?(?:who\s+is\s+)?(?:" + _ADVERBS + r"\s+)*(?:known\s+as|nicknamed|whose\s+nickname\s+is)"
+    r"|(?:,\s*|\(\s*)(?:who\s+is\s+)?(?:" + _ADVERBS + r"\s+)*(?:called|dubbed|referred\s+to\s+as)"
+    r"|\s+" + _ADVERBS + r"\s+(?:called|dubbed|referred\s+to\s+as))"
 )
 _NICKNAME_AFTER = re.compile(
-    r"\s*[,(]?\s*" + _NICKNAME_CUE + r"\s+(?:the\s+)?([" + _QUOTES_OPEN + r"])([^\n" + _QUOTES_CLOSE
+    r"\s*" + _NICKNAME_CUE + r"\s+(?:the\s+)?([" + _QUOTES_OPEN + r"])([^\n" + _QUOTES_CLOSE
     + r"]{1,40})([" + _QUOTES_CLOSE + r"])",
     re.IGNORECASE,
 )
@@ -163,6 +171,7 @@ def _token_key(token: str) -> str:
     return _DOUBLE.sub(r"\1", token)  # Dmitriy/Dmitri, Petrossian/Petrosian
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def name_key(text: str, label: str = "") -> str:
     """A romanization-aware normalization key for a name.
 
@@ -181,6 +190,7 @@ def name_key(text: str, label: str = "") -> str:
     return " ".join(tokens)
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def _token_skeleton(key_token: str) -> str:
     """First letter + consonants of a key token; g≡h (Russian g, Belarusian h)."""
     if not key_token:
@@ -219,19 +229,23 @@ def _gendered_pair(a: str, b: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def _tokens_match(a: str, b: str, *, person: bool) -> bool:
     """Whether two key tokens can be spellings of the same name token."""
     if a == b:
         return True
-    if not a or not b or _is_extension(a, b):
-        return False
-    if person and _gendered_pair(a, b):
+    if not a or not b:
         return False
     sa, sb = _token_skeleton(a), _token_skeleton(b)
+    skeleton_edits = Levenshtein.distance(sa, sb, score_cutoff=1)
+    if skeleton_edits > 1:  # cheap reject: both rules below need skeletons within one edit
+        return False
+    if _is_extension(a, b) or (person and _gendered_pair(a, b)):
+        return False
     similarity = JaroWinkler.similarity(a, b)
-    if sa == sb and (len(sa) >= 3 or similarity >= 0.9):
+    if skeleton_edits == 0 and (len(sa) >= 3 or similarity >= 0.9):
         return True
-    return similarity >= 0.92 and Levenshtein.distance(sa, sb) <= 1
+    return similarity >= 0.92
 
 
 @dataclass(frozen=True)
@@ -249,6 +263,7 @@ class _PersonName:
         return self.given is not None and not self.is_initial
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def _parse_person(key: str) -> _PersonName:
     tokens = key.split()
     if len(tokens) == 1:
@@ -511,10 +526,14 @@ def _propagate_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
     and never the tail of a hyphenated word ("anti-Putin").
     """
     names: dict[str, dict[tuple[str, ...], str]] = defaultdict(dict)
+    surnames: set[str] = set()  # a bare surname counts only where the tagger calls it PROPN
     for s in spans:
         words = tuple(t.text for t in doc[s.start : s.end])
         if len(words) <= 4 and all(w[:1].isupper() for w in words if w.isalpha()):
             names[words[0]].setdefault(words, s.label)
+        if s.label == "PERSON" and len(words) >= 2 and words[-1][:1].isupper() and words[-1].isalpha():
+            names[words[-1]].setdefault((words[-1],), "PERSON")
+            surnames.add(words[-1])
     taken = {k for s in spans for k in range(s.start, s.end)}
     added: list[_Span] = []
     i = 0
@@ -525,6 +544,8 @@ def _propagate_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
             if end > len(doc) or any(k in taken or doc[k].ent_type_ for k in range(i, end)):
                 continue
             if tuple(t.text for t in doc[i:end]) != words:
+                continue
+            if len(words) == 1 and words[0] in surnames and doc[i].pos_ != "PROPN":
                 continue
             if i > 0 and doc[i - 1].text in "-‐–" and not doc[i - 1].whitespace_:
                 continue  # "anti-Putin"
@@ -665,7 +686,9 @@ def _np_left(doc: Doc, i: int, lower_bound: int, *, cross_of: bool) -> tuple[int
 def _np_right(doc: Doc, i: int, upper_bound: int, taken: set[int]) -> tuple[int, int] | None:
     """The noun phrase starting at token i (with "of" complements), up to a break."""
     j = i
-    while j < upper_bound and j not in taken and _np_token(doc[j]) and (j == i or doc[j].pos_ != "DET" or doc[j - 1].lower_ == "of"):
+    while j < upper_bound and j not in taken and _np_token(doc[j]):
+        if j > i and doc[j].pos_ == "DET" and doc[j - 1].lower_ != "of":
+            break  # a second determiner starts another phrase
         j += 1
     while j > i and doc[j - 1].lower_ == "of":
         j -= 1
@@ -722,8 +745,8 @@ def _person_aliases(doc: Doc, spans: list[_Span]) -> list[_Alias]:
     aliases: list[_Alias] = []
 
     def add_evidence(g: int, np: tuple[int, int] | None) -> _Evidence | None:
-        if np is None:
-            return None
+        if np is None or any(k in person_tokens for k in range(*np)):
+            return None  # another name inside: a list ("A, B and C"), not a description of g
         ev = _describe(doc, np[0], np[1], label_at)
         evidence[g].nations |= ev.nations
         evidence[g].roles |= ev.roles
@@ -741,7 +764,7 @@ def _person_aliases(doc: Doc, spans: list[_Span]) -> list[_Alias]:
         if s.start - 2 >= lo and doc[s.start - 1].text == ",":
             np = _np_left(doc, s.start - 2, lo, cross_of=True)
             ev = add_evidence(g, np)
-            if np and ev and ev.roles and definite(np) and not (set(range(*np)) & person_tokens):
+            if np and ev and ev.roles and definite(np):
                 aliases.append(_Alias(doc[np[0]].idx, _end_char(doc, np[1]), s.start))
         # appositive after: "X, the Ruritanian president," (closed by a comma or the sentence end)
         if s.end + 1 < hi and doc[s.end].text == ",":
@@ -988,13 +1011,10 @@ def _cluster_forms(forms: Sequence[tuple[str, str]], uf: _UnionFind) -> None:
     for form in forms:
         blocks[_block_key(*form)].append(form)
     for block in blocks.values():
-        block.sort()
         members: dict[object, list[tuple[str, str]]] = {f: [f] for f in block}
-        pairs: list[tuple[float, tuple[str, str], tuple[str, str]]] = []
-        for i, a in enumerate(block):
-            for b in block[i + 1 :]:
-                if _forms_match(a, b):
-                    pairs.append((JaroWinkler.similarity(a[1], b[1]), a, b))
+        pairs = [
+            (JaroWinkler.similarity(a[1], b[1]), a, b) for a, b in _candidate_pairs(block) if _forms_match(a, b)
+        ]
         pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
         for _, a, b in pairs:
             ra, rb = uf.find(a), uf.find(b)
@@ -1003,8 +1023,46 @@ def _cluster_forms(forms: Sequence[tuple[str, str]], uf: _UnionFind) -> None:
             ma, mb = members[ra], members[rb]
             if all(_forms_match(x, y) for x in ma for y in mb):
                 uf.union(a, b)
-                root = uf.find(a)
-                members[root] = ma + mb
+                members[uf.find(a)] = ma + mb
+
+
+def _candidate_pairs(block: list[tuple[str, str]]) -> Iterable[tuple[tuple[str, str], tuple[str, str]]]:
+    """Pairs of a block worth a full comparison.
+
+    Distinct comparison parts (a person's surname, another name's whole key) are compared first,
+    so a surname shared by many full names is matched once, not once per pair of full names.
+    """
+    by_part: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for form in sorted(block):
+        by_part[_parse_person(form[1]).surname if form[0] == "PERSON" else form[1]].append(form)
+    parts = sorted(by_part)
+    person = block[0][0].startswith("PERSON")
+    for part in parts:
+        yield from combinations(by_part[part], 2)
+    for i, j in _near_pairs(parts, parts):
+        if i < j and _names_match(parts[i], parts[j], person=person):
+            yield from product(by_part[parts[i]], by_part[parts[j]])
+
+
+_CDIST_ROWS = 512  # rows per distance-matrix chunk: bounds memory on very large blocks
+
+
+def _near_pairs(left: Sequence[str], right: Sequence[str]) -> Iterable[tuple[int, int]]:
+    """Index pairs whose keys' skeletons are within one edit per token (a C-speed prefilter).
+
+    Every rule of _tokens_match needs skeletons within one edit, so nothing that could match is
+    lost; the survivors still go through the full comparison.
+    """
+    if not left or not right:
+        return
+    skel_left = [" ".join(_token_skeleton(t) for t in k.split()) for k in left]
+    skel_right = [" ".join(_token_skeleton(t) for t in k.split()) for k in right]
+    cutoff = max(len(k.split()) for k in left)
+    for row0 in range(0, len(left), _CDIST_ROWS):
+        distances = cdist(skel_left[row0 : row0 + _CDIST_ROWS], skel_right, scorer=Levenshtein.distance,
+                          score_cutoff=cutoff, dtype=np.int32)
+        for i, j in zip(*np.nonzero(distances <= cutoff)):
+            yield row0 + int(i), int(j)
 
 
 def _forms_match(a: tuple[str, str], b: tuple[str, str]) -> bool:
@@ -1075,12 +1133,34 @@ def resolve_entities(mentions_by_article: dict[str, list[EntityMention]]) -> lis
     cluster_names: dict[object, list[_PersonName]] = defaultdict(list)
     for form in sorted(full_forms):
         cluster_names[uf.find(form)].append(_parse_person(form[1]))
-    surname_index: dict[tuple[str, str, int], set[object]] = defaultdict(set)
+    # surname key -> clusters, blocked like the forms, for the corpus fallback
+    surname_index: dict[tuple[str, str, int], dict[str, set[object]]] = defaultdict(lambda: defaultdict(set))
     for form in full_forms:
-        surname_index[_block_key(*form)].add(uf.find(form))
+        surname_index[_block_key(*form)][_parse_person(form[1]).surname].add(uf.find(form))
 
     def compatible_clusters(name: _PersonName, clusters: Iterable[object]) -> set[object]:
         return {c for c in clusters if any(_persons_compatible(name, n) for n in cluster_names[c])}
+
+    # surnames of the partial forms that are near a full name's surname, one matrix per block
+    near_surnames: dict[str, set[str]] = defaultdict(set)
+    partial_by_block: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+    for m in partial:
+        form = form_of[id(m)]
+        partial_by_block[_block_key(*form)].add(_parse_person(form[1]).surname)
+    for block, wanted in partial_by_block.items():
+        left, right = sorted(wanted), sorted(surname_index.get(block, {}))
+        for i, j in _near_pairs(left, right):
+            if _tokens_match(left[i], right[j], person=True):
+                near_surnames[left[i]].add(right[j])
+
+    @functools.cache
+    def corpus_candidates(form: tuple[str, str]) -> frozenset[object]:
+        name = _parse_person(form[1])
+        owners = surname_index.get(_block_key(*form), {})
+        near: set[object] = set()
+        for surname in near_surnames.get(name.surname, ()):
+            near |= owners.get(surname, set())
+        return frozenset(compatible_clusters(name, near) if name.given else near)
 
     unresolved: set[tuple[str, str]] = set()
     for m in partial:
@@ -1088,7 +1168,7 @@ def resolve_entities(mentions_by_article: dict[str, list[EntityMention]]) -> lis
         name = _parse_person(form[1])
         here = compatible_clusters(name, article_clusters.get(m.article_id, ()))
         if not here:
-            here = compatible_clusters(name, surname_index.get(_block_key(*form), ()))
+            here = set(corpus_candidates(form))
         if len(here) == 1:
             node_of[id(m)] = next(iter(here))
         else:
