@@ -254,6 +254,57 @@ def export(
                 out.close()
 
 
+@app.command()
+def report(
+    db: DbOption = DEFAULT_DB,
+    format: Annotated[str, typer.Option("--format", "-f", help="md (Markdown), html (one self-contained file) or json.")] = "md",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
+) -> None:
+    """Write a report of the story: overview, timeline, every event with its facts and conflicts, entities, sources."""
+    from storyline.views.report import FORMATS, render_report
+
+    if format not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {format!r}", 2)
+    with open_store(db) as store:
+        text = render_report(store, format)
+    if output:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"{output}: cannot write ({exc.strerror or exc})")
+        err_console.print(f"report written to {output}", highlight=False)
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def serve(
+    db: DbOption = DEFAULT_DB,
+    host: Annotated[str, typer.Option(help="Address to listen on. The default keeps the app on this machine.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    read_only: Annotated[bool, typer.Option("--read-only", help="Disable adding articles; never write to the database.")] = False,
+    max_upload_mb: Annotated[float, typer.Option(help="Largest file (or pasted text) /add accepts.")] = 5.0,
+) -> None:
+    """Serve the timeline, events, entities, articles, ledger and search in a browser (http://HOST:PORT/)."""
+    import uvicorn
+
+    from storyline.store.sqlite import StoreError
+    from storyline.views.web import create_app
+
+    local = host in ("127.0.0.1", "localhost", "::1")
+    try:
+        web_app = create_app(db, read_only=read_only, max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+                             allowed_hosts=None if local else ["*"])
+    except StoreError as exc:
+        fail(str(exc))
+    if not local:
+        err_console.print(f"[yellow]warning:[/] listening on {host}: anyone who can reach it can read the "
+                          "database" + ("" if read_only else " and add articles (use --read-only)"), highlight=False)
+    console.print(f"storyline: http://{'[' + host + ']' if ':' in host else host}:{port}/ ({db}"
+                  + (", read-only" if read_only else "") + "); Ctrl+C to stop", highlight=False)
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
 @eval_app.command("tempeval3")
 def eval_tempeval3(
     path: Annotated[Path, typer.Argument(help="Folder of TempEval-3 TimeML (.tml) files, searched recursively.")],
