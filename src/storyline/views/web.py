@@ -474,8 +474,14 @@ def create_app(db_path: str | Path, read_only: bool = False, *,
     # --- adding articles ---
 
     def refuse_cross_site(request: Request) -> None:
-        if request.headers.get("sec-fetch-site") == "cross-site":
-            raise StarletteHTTPException(403, "A request from another site cannot add articles.")
+        # Browsers say where a request comes from in Sec-Fetch-Site; trust it when present.
+        # (With Referrer-Policy no-referrer, Chromium sends "Origin: null" even for a
+        # same-origin form, so Origin alone would refuse our own /add form.)
+        site = request.headers.get("sec-fetch-site")
+        if site is not None:
+            if site not in ("same-origin", "none"):
+                raise StarletteHTTPException(403, "A request from another site cannot add articles.")
+            return
         origin = request.headers.get("origin")
         if origin is not None and (origin == "null" or urlsplit(origin).netloc != request.headers.get("host")):
             raise StarletteHTTPException(403, "A request from another site cannot add articles.")
