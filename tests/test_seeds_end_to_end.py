@@ -123,3 +123,31 @@ def test_every_fact_keeps_its_provenance(store: Store) -> None:
         assert r["stage"] and r["stage_version"]
     detail = event_data(store, timeline_data(store)[0]["event_id"])
     assert detail is not None and json.dumps(detail)
+
+
+def test_report_and_web_app_show_the_meetings_and_the_conflict(store: Store) -> None:
+    from fastapi.testclient import TestClient
+
+    from storyline.views.report import render_report
+    from storyline.views.web import create_app
+
+    events = timeline_data(store)
+    meetings = [_event_with_main(events, _article(store, p)) for p in ("002", "001", "003")]
+    html = render_report(store, "html")
+    for e in meetings:
+        assert e["title"] in html
+    assert "conflict" in html and "US$3 billion" in html
+    client = TestClient(create_app(store.path, read_only=True))
+    page = client.get("/")
+    assert page.status_code == 200
+    for e in meetings:
+        assert f"/event/{e['event_id']}" in page.text
+    # two clicks: the event page links each fact's quote to the article with the span highlighted
+    event_page = client.get(f"/event/{meetings[1]['event_id']}")
+    assert "conflict" in event_page.text and "US$3 billion" in event_page.text
+    import re
+
+    link = re.search(r'href="(/article/[^"]+#hl)"', event_page.text)
+    assert link, "a quote links to its article"
+    article_page = client.get(link.group(1).replace("&amp;", "&"))
+    assert article_page.status_code == 200 and 'id="hl"' in article_page.text
