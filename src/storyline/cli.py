@@ -321,6 +321,89 @@ def eval_tempeval3(
     console.print(text, highlight=False, soft_wrap=True)
 
 
+@eval_app.command("ecbplus")
+def eval_ecbplus(
+    path: Annotated[Path, typer.Argument(help="ECB+ folder (ECB+/, doc_topic_subtopic_split.tsv, ECBplus_coreference_sentences.csv).")],
+    topics: Annotated[int | None, typer.Option(help="Only the first N topics.")] = None,
+    topic: Annotated[list[str] | None, typer.Option("--topic", help="Only this topic (repeatable).")] = None,
+    baseline: Annotated[bool, typer.Option(help="Also score the same-head-lemma baseline on the gold mentions.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of text.")] = False,
+) -> None:
+    """Score document → event clustering (B3, NMI, ARI) and event coreference (MUC, B3, CEAF-e, CoNLL) on ECB+."""
+    from storyline.eval.datasets import read_ecbplus
+    from storyline.eval.ecbplus import evaluate_ecbplus, format_report, format_topic, lemma_baseline, report_json
+
+    if not (path / "ECB+").is_dir() or not (path / "doc_topic_subtopic_split.tsv").is_file():
+        fail(f"{path}: not an ECB+ folder (needs ECB+/ and doc_topic_subtopic_split.tsv)", 2)
+    corpus = read_ecbplus(path)
+
+    def show(result) -> None:  # type: ignore[no-untyped-def]
+        if not as_json:
+            console.print(format_topic(result), highlight=False, soft_wrap=True)
+
+    try:
+        report = evaluate_ecbplus(path, topics=topics, only=topic, on_topic=show, corpus=corpus)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    if as_json:
+        console.print(report_json(report), highlight=False, soft_wrap=True)
+        return
+    console.print(format_report(report, per_topic=False), highlight=False, soft_wrap=True)
+    if baseline:
+        scores = lemma_baseline(corpus, [r.topic for r in report.topics])
+        conll = sum(scores[m].f1 for m in ("muc", "b3", "ceaf_e")) / 3
+        console.print(
+            f"same-head-lemma baseline on gold mentions: MUC {scores['muc'].f1:.3f}  B3 {scores['b3'].f1:.3f}  "
+            f"CEAF-e {scores['ceaf_e'].f1:.3f}  CoNLL {conll:.3f}", highlight=False, soft_wrap=True)
+
+
+@eval_app.command("timeline17")
+def eval_timeline17(
+    path: Annotated[Path, typer.Argument(help="Timeline17 folder (<topic>_<source>/InputDocs, timelines).")],
+    tasks: Annotated[int | None, typer.Option(help="Only the first N tasks.")] = None,
+    task: Annotated[list[str] | None, typer.Option("--task", help="Only this task or task folder (repeatable).")] = None,
+    strategy: Annotated[str, typer.Option(help="How dates are ranked: events, timexes or combined.")] = "combined",
+    all_strategies: Annotated[bool, typer.Option(help="Score every date strategy on the same builds.")] = False,
+    keep: Annotated[Path | None, typer.Option(help="Keep each task's database in this folder (and reuse it).")] = None,
+) -> None:
+    """Build a timeline per Timeline17 task and score Date F1, AR-1 and AR-2 against the gold timeline."""
+    from storyline.eval.timeline17 import STRATEGIES, evaluate_timeline17, format_report, format_task
+
+    if not path.is_dir():
+        fail(f"{path}: no such folder", 2)
+    if strategy not in STRATEGIES:
+        fail(f"--strategy must be one of {', '.join(STRATEGIES)}", 2)
+    try:
+        reports = evaluate_timeline17(
+            path, tasks=tasks, strategy=strategy, only=task, all_strategies=all_strategies, keep_in=keep,
+            on_task=lambda r: console.print(format_task(r), highlight=False, soft_wrap=True),
+        )
+    except ValueError as exc:
+        fail(str(exc), 2)
+    for report in reports.values():
+        console.print(format_report(report, per_task=all_strategies), highlight=False, soft_wrap=True)
+
+
+@eval_app.command("clusters")
+def eval_clusters(
+    file: Annotated[Path, typer.Argument(help="Clust-McMs JSON file (e.g. mds_ac_dev_final.json).")],
+    keep: Annotated[Path | None, typer.Option(help="Keep the database in this folder.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of text.")] = False,
+) -> None:
+    """Score article → event clustering (B3, pairwise F1, NMI, ARI) on Clust-McMs."""
+    from storyline.eval.clusters import evaluate_topic, format_report, report_json
+    from storyline.eval.datasets import read_clust_mcms
+
+    if not file.is_file():
+        fail(f"{file}: no such file", 2)
+    try:
+        topics = read_clust_mcms(file)
+    except (ValueError, KeyError) as exc:
+        fail(f"{file}: not a Clust-McMs file ({exc})", 2)
+    reports = [evaluate_topic(t, keep_in=keep / t.name if keep and len(topics) > 1 else keep) for t in topics]
+    console.print(report_json(reports) if as_json else format_report(reports), highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     app()
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "timex"
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 PAST, PRESENT, FUTURE = "past", "present", "future"
 
@@ -981,6 +981,8 @@ def _from_recognizers(text: str, ref: dt.date | None, tense: str | None) -> Norm
         day = _resolve_weekday(int(weekday_match.group(1)), ref, tense, None)
         return NormalizedTimex(value_type, day.isoformat() + (weekday_match.group(2) or ""), mod, anchor)
     partial = re.fullmatch(r"XXXX-(\d{2})(?:-(\d{2}))?(T.*)?", timex)
+    if partial and not re.search(r"\d|[A-Z]", text) and not re.search(rf"\b{_MONTH_NAMES}", text, re.IGNORECASE):
+        return None  # a holiday read into plain words ("a single day" as Singles' Day, 11 Nov)
     if partial:
         month = int(partial.group(1))
         if ref is None:
@@ -1113,7 +1115,8 @@ def governing_tense(span: "Span") -> str | None:
     """past | present | future from the verb that governs the span, or None when there is none.
 
     Uses the fine-grained tags: VBD/VBN → past; "will"/"shall", "to be", intention verbs
-    and schedule words ("scheduled", "upcoming") → future; VBZ/VBP → present.
+    and schedule words ("scheduled", "upcoming") → future; VBZ/VBP → present. What a "since"
+    phrase on the way to the verb introduces is past ("will be the first since ... in September").
     """
     token = span.root
     path = []
@@ -1121,10 +1124,14 @@ def governing_tense(span: "Span") -> str | None:
         if _is_verb(token) and token not in span:
             break
         path.append(token)
-        if token.head is token:
+        if token.head.i == token.i:
             break
         token = token.head
     for node in path:
+        if node.lower_ == "since" and node.dep_ == "prep" and node not in span:
+            # "the first meeting since their talks in September": what "since" introduces is
+            # past, whatever the tense of the main verb ("will be the first since ...").
+            return PAST
         if node.lower_ in _FUTURE_MODIFIERS:
             return FUTURE
         if node.lower_ in _SCHEDULE_WORDS and node.tag_ in ("VBN", "JJ"):
@@ -1152,7 +1159,7 @@ def _verb_tense(verb: "Token", depth: int) -> str | None:
         if head.lower_.startswith(_INTENT_STEMS):
             return FUTURE
         # Otherwise the infinitive takes the tense of what it depends on.
-        while not _is_verb(head) and head.head is not head:
+        while not _is_verb(head) and head.head.i != head.i:
             head = head.head
         return _verb_tense(head, depth + 1) if _is_verb(head) else None
     if verb.lower_ in _SCHEDULE_WORDS and verb.tag_ == "VBN" and not any(aux.tag_ == "VBD" for aux in auxiliaries):
@@ -1170,7 +1177,7 @@ def _verb_tense(verb: "Token", depth: int) -> str | None:
     if verb.tag_ == "VBG":
         return PRESENT
     # A bare verb in a conjunction inherits the tense of the verb it is conjoined to.
-    if verb.dep_ == "conj" and verb.head is not verb and depth < 3:
+    if verb.dep_ == "conj" and verb.head.i != verb.i and depth < 3:
         return _verb_tense(verb.head, depth + 1)
     return None
 

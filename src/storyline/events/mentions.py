@@ -10,27 +10,42 @@ decide which trigger a word belongs to when a sentence names several events ("th
 held amid protests in Belarus": Belarus is where the protests are, not the meeting):
 
 * date: a calendar timex nearest (in the tree) to this trigger; timexes introduced by
-  "since"/"until"/"before"/... bound an event rather than date it and are skipped. Else the
-  date of the *antecedent*, the nearest earlier mention of the same kind of event in the
-  article that does not contradict it on place or people ("context"). Else the publication
-  date, as a bound ("publication"): on or before it for the past tense (and for headline/lead
-  mentions without tense), on or after it for what is scheduled.
+  "since"/"until"/"before"/... (as a preposition or as a clause: "since the unrest began in
+  August") bound an event rather than date it and are skipped, so is the date of a dateline
+  ("VOLMGRAD, Feb 16 (Wire) -") and of a reporting verb whose reported clause holds the trigger;
+  a reporting verb's date ("said on Thursday") otherwise counts as farther away. Else the date
+  of the *antecedent*, the nearest earlier mention of the same type (else family) of event in
+  the article that does not contradict it on place or people ("context"); an indefinite noun
+  ("another meeting") has none; a headline or lead mention may take the first dated mention of
+  its family that follows within a few sentences. Else the publication date, as a bound
+  ("publication"): on or before it for the past tense (and for headline/lead mentions without
+  tense), on or after it for what is scheduled.
 * place: a GPE/LOC/FAC entity after "in"/"at"/"near" (or "to" for a visit) attached to this
-  trigger, or a modifier of it ("the Sochi talks"; not "a Norland loan", where it is a party).
+  trigger, also through a place noun ("at the X ski resort", "at the resort of X"), or a
+  modifier of it ("the Sochi talks"; not "a Norland loan", where it is a party).
 * participants: PERSON entities nearest to this trigger in the tree (all of the sentence's
   when it names one event), minus whoever only reports it ("according to X", "X said that
-  ..."); "the two leaders"/"the presidents" stand for the article's two most mentioned people.
-* status: from negation, cancel/schedule/expect words, future auxiliaries and tense.
+  ..."), whoever stands outside a trigger that only times another clause ("After the meeting,
+  X said"), the object of a verb the trigger is the subject of ("the protests can topple X"),
+  names inside the article's outlet name and credit lines ("Reporting by ..."); "the two
+  leaders"/"the presidents" stand for the article's two principal people (named in full first,
+  then most mentioned).
+* not events: generic uses ("any meeting", "every Sunday", "has visited X regularly", a plural
+  "informal summits" without a determiner).
+* status: from negation, cancel/schedule/expect words, future auxiliaries and tense; a trigger
+  marked as earlier ("their previous talks") happened.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from storyline.annotate.entities import PLACE_NOUNS
 from storyline.events.model import EventMention, event_family, parse_date_value
 from storyline.records import AnnotatedArticle, EntityMention
 
@@ -38,7 +53,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "event_mentions"
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 # event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
 # "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
@@ -55,8 +70,8 @@ DEFAULT_FRAMES: dict[str, dict[str, list[str]]] = {
     "loan": {"verbs": ["lend", "loan"], "nouns": ["loan", "credit"]},
     "agreement": {"verbs": ["sign"], "nouns": ["agreement", "deal", "treaty", "accord", "memorandum"]},
     "protest": {
-        "verbs": ["protest", "rally", "demonstrate"],
-        "nouns": ["protest", "demonstration", "rally"],
+        "verbs": ["protest", "rally", "demonstrate", "march"],
+        "nouns": ["protest", "demonstration", "rally", "march"],
     },
     "arrest": {"verbs": ["arrest", "detain"], "nouns": ["arrest", "detention"]},
     "exercise": {"plural_nouns": ["exercise", "drill", "manoeuvre", "maneuver"]},
@@ -81,6 +96,19 @@ _MEET_OBJECT_STOP = {
     "condition", "obligation", "standard", "goal", "challenge", "cost",
 }
 _GENERIC_DETERMINERS = {"any", "every", "each"}
+# Occasions that happen one at a time: their bare plural ("informal summits") is generic, unlike
+# "held negotiations" or "protests continue".
+_OCCASION_TYPES = {"meeting", "summit", "visit"}
+# "has visited Kardovia regularly": a habit, not one event.
+_TIME_UNITS = {"day", "week", "month", "year", "morning", "evening", "night", "weekend", "time"}
+_HABITUAL_ADVERBS = {"regularly", "often", "usually", "frequently", "repeatedly", "routinely", "always", "sometimes"}
+# Words that introduce a new referent rather than refer back: "another meeting", "a new loan".
+_NEW_REFERENT_DETERMINERS = {"a", "an", "another"}
+_NEW_REFERENT_MODIFIERS = {"another", "new", "next", "further", "second", "third"}
+# A sentence that credits the reporting ("Reporting by X; editing by Y"): its names are staff.
+_CREDIT_LINE = re.compile(r"\b(?:reporting|writing|editing|compiled|additional reporting|photos?)\s+by\b", re.IGNORECASE)
+# A dateline before the text proper ("VOLMGRAD, Feb 16 (Ambric Wire) -"): its date is the report's.
+_DATELINE = re.compile(r"^\W*[A-Z][A-Za-z .'-]*,[^()\n]{0,40}\([^()\n]{1,60}\)\s*[-–—]")
 # Entity labels whose span never holds a trigger ("Meeting Street", "Credit Suisse").
 _NAME_LABELS = {"PERSON", "GPE", "LOC", "ORG", "FAC", "NORP", "WORK_OF_ART", "PRODUCT", "LAW"}
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
@@ -91,6 +119,7 @@ _TO_PLACE_TYPES = {"visit"}
 _PARTY_TYPES = {"loan", "agreement", "sanctions", "vaccine_delivery"}
 # A timex after these words bounds the event instead of dating it: "the first time since 14 September".
 _BOUNDING_PREPS = {"since", "until", "till", "before", "by", "after", "ahead", "from", "prior"}
+_TIME_ADJUNCT_PREPS = {"after", "before", "since", "until", "till", "following", "ahead", "during"}
 _REPORTING_VERBS = {
     "say", "tell", "announce", "note", "report", "state", "add", "claim", "believe", "think",
     "write", "stress", "emphasise", "emphasize", "point", "explain", "confirm", "deny", "argue",
@@ -111,9 +140,12 @@ _FUTURE_AUX = {"will", "shall", "'ll", "wo"}
 _PAST_CUES = {"previous", "last", "past", "recent", "earlier", "former"}
 
 MAX_DATE_DISTANCE = 6  # tree edges between a trigger and the timex that dates it
+REPORT_DATE_PENALTY = 2  # extra distance for a timex of a reporting verb ("said on Thursday")
 MAX_PLACE_DISTANCE = 4
 CONTEXT_SENTENCES = 10  # how far back an antecedent is looked for, and a context date may come from
 LEAD_SENTENCES = 3  # headline and lead: about the news of the day even without a verb in the past
+FORWARD_LEAD = 5  # mentions this early may refer forward to the sentence that dates the event ...
+FORWARD_SENTENCES = 4  # ... if it comes within this many sentences
 
 
 @dataclass(frozen=True)
@@ -224,6 +256,7 @@ def extract_event_mentions(
     top_persons = _top_persons(article)
     published = _iso_date(article.published)
     out: list[EventMention] = []
+    fresh: set[str] = set()  # keys of mentions that introduce a new referent ("another meeting")
     for index, span in sentences:
         entities = by_sentence.get(index, [])
         blocked = _blocked_tokens(doc, entities, timex_by_sentence.get(index, []))
@@ -235,9 +268,10 @@ def extract_event_mentions(
         if not triggers:
             continue
         tokens = [token for token, _ in triggers]
-        dates = _assign_dates(doc, tokens, timex_by_sentence.get(index, []))
+        dates = _assign_dates(doc, tokens, _undatelined(span, timex_by_sentence.get(index, [])))
         places = _assign_places(doc, triggers, entities)
-        people = _assign_people(doc, tokens, span, entities, top_persons)
+        people = _assign_people(doc, tokens, span, _participant_candidates(span, entities, article.outlet),
+                                top_persons)
         for position, (token, frame) in enumerate(triggers):
             date_value = dates.get(position)
             place_ids = places.get(position, [])
@@ -261,7 +295,45 @@ def extract_event_mentions(
                     stage_version=STAGE_VERSION,
                 )
             )
-    _fill_undated(out, published)
+            if _introduces_new_referent(token):
+                fresh.add(out[-1].key)
+    _fill_undated(out, published, fresh)
+    return out
+
+
+def _introduces_new_referent(token: Token) -> bool:
+    """An indefinite noun ("an informal meeting", "another meeting", "a new loan") names an
+    event of its own; it does not refer back to one mentioned before."""
+    if token.pos_ not in ("NOUN", "PROPN"):
+        return False
+    return any(
+        (child.dep_ == "det" and child.lower_ in _NEW_REFERENT_DETERMINERS)
+        or (child.dep_ in ("amod", "det") and child.lower_ in _NEW_REFERENT_MODIFIERS)
+        for child in token.children
+    )
+
+
+def _undatelined(sentence: Span, timexes: list) -> list:
+    """The sentence's timexes without the one in a dateline ("VOLMGRAD, Feb 16 (Wire) - ...")."""
+    match = _DATELINE.match(sentence.text)
+    if not match:
+        return timexes
+    end = sentence.start_char + match.end()
+    return [t for t in timexes if t.start >= end]
+
+
+def _participant_candidates(sentence: Span, entities: list[EntityMention], outlet: str | None) -> list[EntityMention]:
+    """Entities that may take part: not a name inside the article's outlet name ("Ambric Wire"),
+    not a name in a credit line ("Reporting by ...; editing by ...")."""
+    if _CREDIT_LINE.search(sentence.text):
+        return []
+    outlet_words = set(re.findall(r"\w+", (outlet or "").lower()))
+    out = []
+    for mention in entities:
+        words = set(re.findall(r"\w+", mention.text.lower()))
+        if outlet_words and words and words <= outlet_words:
+            continue
+        out.append(mention)
     return out
 
 
@@ -295,8 +367,25 @@ def _blocked_tokens(doc: Doc, entities: list[EntityMention], timexes: list) -> s
 
 
 def _is_specific(token: Token, frame: Frame) -> bool:
-    """False for generic uses: "any meeting at the highest level", "meet the expectations"."""
+    """False for generic uses: "any meeting at the highest level", "meet the expectations",
+    "has visited Kardovia regularly", "used for informal summits with foreign leaders", "between
+    the leaders' meetings" (a plural of a meeting noun without a determiner or a number names
+    a kind of occasion, not one)."""
     if any(child.dep_ == "det" and child.lower_ in _GENERIC_DETERMINERS for child in token.children):
+        return False
+    if any(child.lower_ in _HABITUAL_ADVERBS for child in token.children):
+        return False
+    if any(  # "marched through Brennik every Sunday"
+        any(det.dep_ == "det" and det.lower_ in ("every", "each") for det in child.children)
+        and (child.ent_type_ in ("DATE", "TIME") or child.lemma_.lower() in _TIME_UNITS)
+        for child in token.children
+    ):
+        return False
+    if (
+        frame.event_type in _OCCASION_TYPES and token.pos_ == "NOUN" and token.tag_ == "NNS"
+        and token.lemma_.lower() in frame.nouns
+        and not any(child.dep_ in ("det", "nummod") for child in token.children)
+    ):
         return False
     if frame.event_type == "meeting" and token.pos_ == "VERB":
         objects = [child for child in token.children if child.dep_ == "dobj"]
@@ -343,10 +432,52 @@ def _assign_dates(doc: Doc, triggers: list[Token], timexes: list) -> dict[int, s
             continue
         nearest, distance = _nearest(root, triggers, MAX_DATE_DISTANCE)
         for k in nearest:
-            # Nearer first, then the more precise value.
+            if _bounded_on_the_way(root, triggers[k]):
+                continue  # "the first trip since the 2022 crisis": 2022 dates the crisis
+            if _dates_the_report(root, triggers[k]):
+                continue  # "X will host Y on Friday for talks, the office said on Thursday"
+            # Nearer first, then the more precise value. The day something was said is a weaker
+            # clue than a date of the event itself: "said on Thursday, in talks" (a parse that
+            # hangs the talks on "said") still takes "on Friday" from the main clause.
             precision = sum(part is not None for part in parts)
-            candidates.setdefault(k, []).append((distance, -precision, timex.value))
+            penalty = REPORT_DATE_PENALTY if _report_date(root, triggers[k]) else 0
+            candidates.setdefault(k, []).append((distance + penalty, -precision, timex.value))
     return {k: min(values)[2] for k, values in candidates.items()}
+
+
+def _report_date(root: Token, trigger: Token) -> bool:
+    """The timex dates a reporting verb ("said on Thursday") of which the trigger is not the
+    occasion ("said on Thursday during the first visit" dates the visit too)."""
+    verb = next((a for a in root.ancestors if a.pos_ in ("VERB", "AUX")), None)
+    if verb is None or verb.lemma_.lower() not in _REPORTING_VERBS:
+        return False
+    occasion = trigger.dep_ == "pobj" and trigger.head.lower_ in ("during", "at") and trigger.head.head.i == verb.i
+    return not occasion
+
+
+def _dates_the_report(root: Token, trigger: Token) -> bool:
+    """The timex belongs to a reporting verb whose reported clause holds the trigger."""
+    verb = next((a for a in root.ancestors if a.pos_ in ("VERB", "AUX")), None)
+    if verb is None or verb.lemma_.lower() not in _REPORTING_VERBS or verb.i == trigger.i:
+        return False
+    return any(
+        child.dep_ in ("ccomp", "xcomp", "parataxis", "advcl") and trigger in child.subtree and root not in child.subtree
+        for child in verb.children
+    )
+
+
+def _bounded_on_the_way(root: Token, trigger: Token) -> bool:
+    """A bounding preposition ("since", "until", ...) between a timex and the trigger in the tree."""
+    trigger_line = {trigger.i, *(t.i for t in trigger.ancestors)}
+    for ancestor in root.ancestors:
+        if ancestor.i in trigger_line:
+            return False
+        if ancestor.dep_ == "prep" and ancestor.lower_ in _BOUNDING_PREPS:
+            return True
+        # "the highest number since the unrest began in August": a clause that "since" opens
+        if any(child.dep_ == "mark" and child.lower_ in _BOUNDING_PREPS for child in ancestor.children):
+            return True
+    return False
 
 
 def _locative_anchor(root: Token, event_type: str) -> tuple[Token, bool] | None:
@@ -358,6 +489,13 @@ def _locative_anchor(root: Token, event_type: str) -> tuple[Token, bool] | None:
     head = root
     while head.dep_ == "conj":  # "in Minsk and Grodno"
         head = head.head
+    if head.dep_ in ("compound", "nmod") and head.head.dep_ == "pobj" and head.head.head.lower_ in _LOCATIVE_PREPS:
+        head = head.head  # "at the Vel Ostrog ski resort": the resort is where, and it is Vel Ostrog
+    elif (
+        head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.dep_ == "pobj"
+        and head.head.head.lemma_.lower() in PLACE_NOUNS and head.head.head.head.lower_ in _LOCATIVE_PREPS
+    ):
+        head = head.head.head  # "at the mountain resort of Velostrog"
     if head.dep_ == "pobj":
         prep = head.head.lower_
         if prep in _LOCATIVE_PREPS or prep == "to" and event_type in _TO_PLACE_TYPES:
@@ -395,12 +533,27 @@ def _entity_key(mention: EntityMention) -> str:
 
 
 def _top_persons(article: AnnotatedArticle) -> list[str]:
+    """The article's two principal people: those it names in full (given name and surname)
+    before those it only ever names with one word, then the most mentioned."""
     counts = Counter(_entity_key(m) for m in article.entities if m.label == "PERSON")
-    return [key for key, _ in counts.most_common(2)]
+    full = {_entity_key(m) for m in article.entities if m.label == "PERSON" and len(m.text.split()) >= 2}
+    first = _first_starts(article)
+    ranked = sorted(counts, key=lambda key: (key not in full, -counts[key], first.get(key, 0)))
+    return ranked[:2]
+
+
+def _first_starts(article: AnnotatedArticle) -> dict[str, int]:
+    starts: dict[str, int] = {}
+    for m in article.entities:
+        starts.setdefault(_entity_key(m), m.start)
+    return starts
 
 
 def _is_reporter(root: Token, trigger: Token) -> bool:
-    """True when the person only reports the event: "according to X", "X said (that) ... trigger"."""
+    """True when the person only reports the event: "according to X", "X said (that) ... trigger",
+    "the spokesman X said that ..." (the name in apposition to the speaker)."""
+    while root.dep_ == "appos" and root.head.i != root.i:
+        root = root.head
     for ancestor in root.ancestors:  # "according to the press secretary ..., Dmitry Peskov"
         if ancestor.lower_ == "according":
             return True
@@ -414,6 +567,25 @@ def _is_reporter(root: Token, trigger: Token) -> bool:
             for child in verb.children
         )
     return False
+
+
+def _affected_by(root: Token, trigger: Token) -> bool:
+    """The trigger is the subject of a verb and the person only its object: "the protests can
+    topple Dobrovan" (Dobrovan is what the protests aim at, not one who protests)."""
+    if trigger.dep_ not in ("nsubj", "nsubjpass", "csubj") or root in trigger.subtree:
+        return False
+    head = root
+    while head.dep_ == "conj" and head.head.i != head.i:
+        head = head.head
+    return head.dep_ in ("dobj", "dative") and head.head.i == trigger.head.i
+
+
+def _outside_time_adjunct(root: Token, trigger: Token) -> bool:
+    """The trigger only times another clause ("After the meeting, Vorontin said ...", "told
+    reporters after the talks"): people outside its own phrase are not its participants."""
+    if not (trigger.dep_ == "pobj" and trigger.head.lower_ in _TIME_ADJUNCT_PREPS):
+        return False
+    return root not in trigger.subtree
 
 
 def _assign_people(
@@ -431,7 +603,10 @@ def _assign_people(
             continue
         nearest, _ = _nearest(span.root, triggers, len(doc))
         for k in nearest:
-            if not _is_reporter(span.root, triggers[k]):
+            if (
+                not _is_reporter(span.root, triggers[k]) and not _outside_time_adjunct(span.root, triggers[k])
+                and not _affected_by(span.root, triggers[k])
+            ):
                 found.setdefault(k, []).append(_entity_key(mention))
     for token in sentence:
         if _names_the_leaders(token):
@@ -475,6 +650,8 @@ def _status(trigger: Token, date_value: str | None, published: date | None) -> t
         return "cancelled", negated
     if negated:
         return "unknown", True
+    if any(child.lower_ in _PAST_CUES for child in trigger.children if child.dep_ in ("amod", "advmod")):
+        return "happened", False  # "their previous talks", whatever the verb around them
     if any(t.lower_ in _FUTURE_AUX and t.dep_ == "aux" for t in (*verb.children, *trigger.children)) or (
         lemmas & _SCHEDULE_CUES
     ):
@@ -507,14 +684,16 @@ def _compatible_context(mention: EventMention, earlier: EventMention) -> bool:
     return True
 
 
-def _fill_undated(mentions: list[EventMention], published: date | None) -> None:
+def _fill_undated(mentions: list[EventMention], published: date | None, fresh: set[str] | None = None) -> None:
     """Antecedents and context dates, then publication bounds, for mentions whose sentence gives no date.
 
-    The antecedent is the nearest earlier mention of the same family that agrees on place and
-    people with it, and with the mention its date came from (a chain of bare "the meeting"s must
+    The antecedent is the nearest earlier mention of the same type (else of the same family)
+    that agrees on place and people with it, and with the mention its date came from (a chain of bare "the meeting"s must
     not carry the date of talks in Sochi to a meeting in Mogilev). The date is inherited only
     from a mention at most CONTEXT_SENTENCES before. Headline and lead mentions with no tense
-    ("Putin – Lukashenko: meeting with opaque results") get the publication bound too.
+    ("Putin – Lukashenko: meeting with opaque results") get the publication bound too. An
+    indefinite noun ("another meeting", "an informal meeting") introduces an event of its own
+    and takes no antecedent.
     """
     origin: dict[str, EventMention] = {}  # mention key -> the mention that states its date
     for position, mention in enumerate(mentions):
@@ -523,20 +702,43 @@ def _fill_undated(mentions: list[EventMention], published: date | None) -> None:
         if mention.date_value or mention.negated:
             continue
         family = event_family(mention.event_type)
-        for earlier in reversed(mentions[:position]):
-            if mention.sentence_index - earlier.sentence_index > CONTEXT_SENTENCES:
-                break
-            if earlier.negated or event_family(earlier.event_type) != family:
-                continue
+        window = [
+            earlier for earlier in reversed(mentions[:position])
+            if mention.sentence_index - earlier.sentence_index <= CONTEXT_SENTENCES
+            and not earlier.negated and event_family(earlier.event_type) == family
+            and _compatible_context(mention, earlier)
+            and not ((source := origin.get(earlier.key)) and not _compatible_context(mention, source))
+        ]
+        # A mention of the very same kind ("the visit" after "his first visit") before a nearer
+        # one of the family ("the two men met at X in February", recalled in between).
+        same = [earlier for earlier in window if earlier.event_type == mention.event_type]
+        if fresh and mention.key in fresh:
+            window = same = []  # "another meeting" refers to no earlier one
+        for earlier in (same or window)[:1]:
             source = origin.get(earlier.key)
-            if not _compatible_context(mention, earlier) or source and not _compatible_context(mention, source):
-                continue
             mention.antecedent = earlier.key
             near_enough = source is not None and mention.sentence_index - source.sentence_index <= CONTEXT_SENTENCES
             if earlier.date_source in ("explicit", "context") and near_enough:
                 mention.date_value, mention.date_source = earlier.date_value, "context"
                 origin[mention.key] = source
-            break  # the nearest compatible mention decides, dated or not
+        if not mention.date_value and not mention.antecedent and mention.sentence_index < FORWARD_LEAD:
+            _forward_antecedent(mention, mentions[position + 1 :])
         reported = mention.status in ("happened", "scheduled", "expected")
         if not mention.date_value and published and (reported or mention.sentence_index < LEAD_SENTENCES):
             mention.date_value, mention.date_source = published.isoformat(), "publication"
+
+
+def _forward_antecedent(mention: EventMention, later: list[EventMention]) -> None:
+    """A headline or lead mention names the event before the text dates it ("The summit brought
+    no results. ... The leaders met on 29 June in Gradel."): it refers to the first dated mention
+    of its family that follows within a few sentences, when that one does not contradict it."""
+    family = event_family(mention.event_type)
+    for candidate in later:
+        if candidate.sentence_index - mention.sentence_index > FORWARD_SENTENCES:
+            return
+        if candidate.negated or event_family(candidate.event_type) != family or candidate.date_source != "explicit":
+            continue
+        if _compatible_context(mention, candidate):
+            mention.antecedent = candidate.key
+            mention.date_value, mention.date_source = candidate.date_value, "context"
+        return  # only the first dated mention of the family counts
