@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from storyline import __version__
@@ -39,7 +40,7 @@ DEFAULT_DB = Path("storyline.db")
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:
-    err_console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -105,10 +106,10 @@ def build(
         fail(str(exc))
     console.print(
         f"{report.inputs} inputs: [green]{report.ingested} ingested[/], [yellow]{report.duplicate} duplicate[/], "
-        f"[red]{report.rejected} rejected[/], {report.unchanged} unchanged since the last build → {db}"
+        f"[red]{report.rejected} rejected[/], {report.unchanged} unchanged since the last build → {escape(str(db))}"
     )
     for key, reason in report.rejected_reasons:
-        err_console.print(f"  rejected {key}: {reason}", highlight=False, soft_wrap=True)
+        err_console.print(f"  rejected {escape(key)}: {escape(reason)}", highlight=False, soft_wrap=True)
     if report.rejected:
         raise typer.Exit(EXIT_REJECTED)
 

@@ -7,6 +7,7 @@ same inputs changes nothing: ids are content hashes and unchanged inputs are ski
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -26,6 +27,14 @@ INGEST_STAGE = f"{readers.STAGE}+{junk.STAGE}+{dedup.STAGE}"
 INGEST_VERSION = f"{readers.STAGE_VERSION}.{junk.STAGE_VERSION}.{dedup.STAGE_VERSION}"
 
 ProgressCallback = Callable[[str, int, int], None]  # (phase, done, total)
+
+# Scripts written without spaces between words (Chinese, Japanese, Thai): a run of them is one
+# regex "word", so they are counted by characters instead (about two characters a word).
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
+
+
+def count_words(text: str) -> int:
+    return max(len(normalized_words(text)), len(_UNSPACED.findall(text)) // 2)
 
 
 @dataclass
@@ -79,8 +88,10 @@ class Ingestor:
     def process(self, doc: RawDocument) -> None:
         self.report.inputs += 1
         previous = self.store.ledger_entry(doc.input_key)
+        # Rejected inputs are always looked at again: the reason may have been a limit that has
+        # since been raised, and a re-run must still report them.
         if previous is not None and previous["content_hash"] == doc.content_hash \
-                and previous["stage_version"] == INGEST_VERSION:
+                and previous["stage_version"] == INGEST_VERSION and previous["state"] != "rejected":
             self.report.unchanged += 1
             return
         if previous is not None:
@@ -94,7 +105,7 @@ class Ingestor:
                 f"article too long ({len(doc.raw_text):,} characters; limit {limits.max_article_chars:,})"))
             return
         cleaned = junk.clean_text(doc.raw_text, title=doc.title)
-        n_words = len(normalized_words(cleaned.text))
+        n_words = count_words(cleaned.text)
         if n_words < limits.min_article_words:
             self._ledger(doc, "rejected", reason=(
                 f"no article text found (only {n_words} words after removing junk lines; "
@@ -157,6 +168,14 @@ def _read_found(found: FoundFile, settings: BuildSettings) -> list[RawDocument]:
     return readers.read_input(found.path, settings.limits)
 
 
+def _without_own_files(found: list[FoundFile], db_path: Path) -> list[FoundFile]:
+    """Leave out the database being built (and its WAL files, uploads) when it lies among the inputs."""
+    db = db_path.absolute()
+    own = {db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")}
+    uploads = Path(f"{db}.uploads")
+    return [f for f in found if f.path not in own and uploads not in f.path.parents]
+
+
 def build(specs: list[str], db_path: str | Path, settings: BuildSettings | None = None,
           progress: ProgressCallback | None = None, *, annotate: bool = True) -> BuildReport:
     """Build (or update) the database at `db_path` from the inputs named by `specs`.
@@ -164,7 +183,7 @@ def build(specs: list[str], db_path: str | Path, settings: BuildSettings | None 
     Raises storyline.ingest.discover.InputPathError when a spec matches nothing.
     """
     settings = settings or BuildSettings()
-    found = discover_inputs(specs)
+    found = _without_own_files(discover_inputs(specs), Path(db_path))
     report = BuildReport()
     store = Store(db_path)
     try:

@@ -41,7 +41,17 @@ class RawDocument:
 
     @property
     def input_key(self) -> str:
-        return f"{self.source_path}#{self.locator}" if self.locator else self.source_path
+        return input_key(self.source_path, self.locator)
+
+
+def input_key(source_path: str, locator: str = "") -> str:
+    """The ledger key of an input: its path, plus '#entry:N' or '#line:N' for a part of a file.
+
+    '%' and '#' in the path are percent-encoded so that a file literally named
+    'feed.xml#entry:1' cannot take the key of entry 1 of feed.xml.
+    """
+    path = source_path.replace("%", "%25").replace("#", "%23")
+    return f"{path}#{locator}" if locator else path
 
 
 @dataclass

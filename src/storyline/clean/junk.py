@@ -9,13 +9,14 @@ offset through OffsetSegments, so any span found later can be shown in the origi
 from __future__ import annotations
 
 import bisect
+import datetime
 import re
 from dataclasses import dataclass, field
 
 from storyline.records import OffsetSegment, RemovedSpan
 
 STAGE = "clean"
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 _MONTHS = {
     m: i
@@ -107,8 +108,10 @@ def parse_date_string(text: str) -> str | None:
                 day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
         except KeyError:
             continue
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            return f"{year:04d}-{month:02d}-{day:02d}"
+        try:
+            return datetime.date(year, month, day).isoformat()
+        except ValueError:  # "31 February 2020", "2021-13-45": not a date
+            continue
     return None
 
 
@@ -154,54 +157,98 @@ def _classify_line(line: str, *, index: int, n_lines: int, title: str | None, se
     return None
 
 
+def _normalize_title(title: str | None) -> str | None:
+    """A known headline in the form the cleaner writes lines: single spaces, straight quotes."""
+    if not title:
+        return None
+    norm = " ".join(_TOKEN.findall(title)).translate(_QUOTE_TABLE).strip()
+    return norm or None
+
+
+@dataclass
+class _Line:
+    start: int  # offset of the line in the original text
+    text: str  # the original line, without its line break
+    tokens: list[tuple[int, str]]  # (original offset, token) of the tokens written out
+    token_removals: list[RemovedSpan]  # leading bullets and inline ad placeholders
+    norm: str  # the line as the cleaner writes it: kept tokens, single spaces, straight quotes
+
+
+def _split_line(start: int, text: str) -> _Line:
+    tokens: list[tuple[int, str]] = []
+    removals: list[RemovedSpan] = []
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
+        if not tokens and all(ch in _BULLET_CHARS for ch in tok):
+            removals.append(RemovedSpan(start + m.start(), start + m.end(), tok, "bullet"))
+            continue
+        if _INLINE_AD.match(tok):
+            removals.append(RemovedSpan(start + m.start(), start + m.end(), tok, "ad_placeholder"))
+            continue
+        tokens.append((start + m.start(), tok))
+    norm = " ".join(tok for _, tok in tokens).translate(_QUOTE_TABLE)
+    return _Line(start, text, tokens, removals, norm)
+
+
 def clean_text(raw: str, title: str | None = None) -> CleanResult:
-    """Clean `raw`; `title` is a known headline (from metadata) used to spot repeated headlines."""
-    lines: list[tuple[int, str]] = []  # (start offset, line text without newline)
+    """Clean `raw`; `title` is a known headline (from metadata) used to spot repeated headlines.
+
+    Every rule looks at a line in the form the cleaner writes it (kept tokens joined by single
+    spaces, straight quotes), and rules that depend on position (dateline, section label, title
+    line) count only the lines kept so far. So the cleaned text is a fixed point: cleaning it
+    again changes nothing.
+    """
+    lines: list[_Line] = []
     pos = 0
     for piece in raw.splitlines(keepends=True):
-        body = piece.rstrip("\r\n")
-        lines.append((pos, body))
+        lines.append(_split_line(pos, piece.rstrip("\r\n")))
         pos += len(piece)
 
     removed: list[RemovedSpan] = []
     keep: list[bool] = [False] * len(lines)
-    nonempty = [i for i, (_, t) in enumerate(lines) if t.strip()]
 
-    # A dateline among the first lines: "SECURITY 18 September, 2020 10:00 am".
+    def drop(line: _Line, rule: str) -> None:
+        removed.append(RemovedSpan(line.start, line.start + len(line.text), line.text, rule))
+
     dateline_date = dateline_text = None
-    for i in nonempty[:3]:
-        text = lines[i][1].strip()
-        date = parse_date_string(text)
-        if date and len(_words(text)) <= 10:
-            dateline_date, dateline_text = date, text
-            removed.append(RemovedSpan(lines[i][0], lines[i][0] + len(lines[i][1]), lines[i][1], "dateline"))
-            nonempty.remove(i)
-            break
-
     seen: set[str] = set()
-    known_title = title.strip() if title else None
+    known_title = _normalize_title(title)
     title_line: str | None = None
-    for rank, i in enumerate(nonempty):
-        start, text = lines[i]
-        rule = _classify_line(text, index=rank, n_lines=len(nonempty), title=known_title or title_line,
-                              seen=seen, leading=rank < 2)
+    kept: list[int] = []
+    for i, line in enumerate(lines):
+        if not line.tokens:
+            if line.token_removals:  # a line of nothing but bullets or ad placeholders
+                drop(line, "ad_placeholder" if any(r.rule == "ad_placeholder" for r in line.token_removals)
+                     else "bullet")
+            continue  # blank (or only invisible characters)
+        text = line.norm
+        # A dateline among the first lines: "SECURITY 18 September, 2020 10:00 am".
+        if len(kept) < 3:
+            date = parse_date_string(text)
+            if date and len(_words(text)) <= 10:
+                if dateline_date is None:
+                    dateline_date, dateline_text = date, text
+                drop(line, "dateline")
+                continue
+        rule = _classify_line(text, index=len(kept), n_lines=len(lines), title=known_title or title_line,
+                              seen=seen, leading=len(kept) < 2)
         if rule:
-            removed.append(RemovedSpan(start, start + len(text), text, rule))
+            drop(line, rule)
             continue
         keep[i] = True
-        plain = text.strip().lstrip("".join(_BULLET_CHARS)).strip()
+        plain = text.lstrip("".join(_BULLET_CHARS)).strip()
         seen.add(" ".join(_words(plain)))
-        if title_line is None and known_title is None and rank == 0 and _headline_like(plain):
+        if title_line is None and known_title is None and not kept and _headline_like(plain):
             title_line = plain
+        kept.append(i)
 
     # Trailing labels and bylines: short unpunctuated lines after the last real paragraph
     # ("• Victor Example", "World news").
-    for i in reversed([j for j in nonempty if keep[j]]):
-        start, text = lines[i]
-        plain = text.strip().lstrip("".join(_BULLET_CHARS)).strip()
+    for i in reversed(kept):
+        plain = lines[i].norm.lstrip("".join(_BULLET_CHARS)).strip()
         if len(_words(plain)) <= 5 and not plain.endswith(_TERMINAL) and plain != (known_title or title_line):
             keep[i] = False
-            removed.append(RemovedSpan(start, start + len(text), text, "trailing_label_or_byline"))
+            drop(lines[i], "trailing_label_or_byline")
         else:
             break
 
@@ -209,37 +256,28 @@ def clean_text(raw: str, title: str | None = None) -> CleanResult:
     segments: list[OffsetSegment] = []
     length = 0
     prev_kept: int | None = None
-    for i, (start, text) in enumerate(lines):
+    for i, line in enumerate(lines):
         if not keep[i]:
             continue
         if prev_kept is not None:
-            blank_between = any(not lines[j][1].strip() for j in range(prev_kept + 1, i))
+            blank_between = any(not lines[j].tokens and not lines[j].token_removals for j in range(prev_kept + 1, i))
             sep = "\n\n" if blank_between else "\n"
             out.append(sep)
             length += len(sep)
         prev_kept = i
-        first = True
-        for m in _TOKEN.finditer(text):
-            tok = m.group(0)
-            if first and all(ch in _BULLET_CHARS for ch in tok):
-                removed.append(RemovedSpan(start + m.start(), start + m.end(), tok, "bullet"))
-                continue
-            if _INLINE_AD.match(tok):
-                removed.append(RemovedSpan(start + m.start(), start + m.end(), tok, "ad_placeholder"))
-                continue
-            if not first:
+        removed.extend(line.token_removals)
+        for n, (orig, tok) in enumerate(line.tokens):
+            if n:
                 out.append(" ")
                 length += 1
-            first = False
-            orig = start + m.start()
             last = segments[-1] if segments else None
             # Merge with the previous segment when the gap is the same single space in both.
-            if last and last.clean_start + last.length + 1 == length and last.orig_start + last.length + 1 == orig \
-                    and raw[orig - 1] == " ":
+            if n and last and last.clean_start + last.length + 1 == length \
+                    and last.orig_start + last.length + 1 == orig and raw[orig - 1] == " ":
                 last.length += 1 + len(tok)
             else:
                 segments.append(OffsetSegment(length, orig, len(tok)))
             out.append(tok.translate(_QUOTE_TABLE))
             length += len(tok)
-    removed.sort(key=lambda r: r.orig_start)
+    removed.sort(key=lambda r: (r.orig_start, r.orig_end))
     return CleanResult("".join(out), segments, removed, title_line, dateline_date, dateline_text)

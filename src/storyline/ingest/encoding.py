@@ -50,10 +50,10 @@ def sniff_binary(data: bytes) -> str | None:
 
 
 def _looks_like_utf16_without_bom(data: bytes) -> str | None:
-    # ASCII-heavy text in UTF-16 has a NUL in every other byte.
     sample = data[:4096]
     if len(sample) < 4:
         return None
+    # ASCII-heavy text in UTF-16 has a NUL in every other byte.
     even_nuls = sample[0::2].count(0)
     odd_nuls = sample[1::2].count(0)
     half = len(sample) / 2
@@ -61,6 +61,22 @@ def _looks_like_utf16_without_bom(data: bytes) -> str | None:
         return "utf-16-le"
     if even_nuls > 0.4 * half and odd_nuls < 0.05 * half:
         return "utf-16-be"
+    # Cyrillic, Greek, Hebrew or Arabic text in UTF-16 has few NULs (only spaces, digits and
+    # punctuation), but its high bytes are all small (0x04 for Cyrillic), while its low bytes vary.
+    sample = sample[: len(sample) // 2 * 2]
+    if len(sample) < 16:
+        return None
+    for encoding, high, low in (("utf-16-le", sample[1::2], sample[0::2]), ("utf-16-be", sample[0::2], sample[1::2])):
+        small = sum(1 for b in high if b < 0x08)
+        if small < 0.97 * len(high) or high.count(0) > 0.9 * len(high) or len(set(low)) < 8:
+            continue
+        try:
+            text = sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        letters = sum(1 for ch in text if ch.isalpha())
+        if letters >= 0.5 * len(text) and _control_ratio(text) < 0.01:
+            return encoding
     return None
 
 
@@ -99,15 +115,10 @@ def decode_bytes(data: bytes) -> Decoded:
         if _control_ratio(text) > 0.1:
             raise DecodeError("binary content (too many control characters), not text")
         return Decoded(text, "utf-8")
-    # Not UTF-8: let charset-normalizer choose among legacy code pages, restricted to the
-    # ones a news archive realistically holds so that Cyrillic is not read as Greek.
-    best = from_bytes(
-        data[:200_000],
-        cp_isolation=["cp1251", "koi8_r", "cp1252", "latin_1", "iso8859_5", "mac_cyrillic"],
-    ).best()
-    if best is None:
-        raise DecodeError("unreadable encoding (not UTF-8, UTF-16 or a known 8-bit code page)")
-    encoding = best.encoding
+    mixed = _decode_mixed(data)
+    if mixed is not None:
+        return mixed
+    encoding = _guess_legacy(data)
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -115,3 +126,54 @@ def decode_bytes(data: bytes) -> Decoded:
     if _control_ratio(text) > 0.1:
         raise DecodeError("binary content (too many control characters), not text")
     return Decoded(text, encoding)
+
+
+# Legacy code pages a news archive realistically holds (so that Cyrillic is not read as Greek).
+_LEGACY = ["cp1251", "koi8_r", "cp1252", "latin_1", "iso8859_5", "mac_cyrillic"]
+
+
+def _guess_legacy(data: bytes) -> str:
+    """The legacy code page charset-normalizer finds most likely for `data`; DecodeError when none fits."""
+    try:
+        best = from_bytes(data[:200_000], cp_isolation=_LEGACY).best()
+    except Exception as exc:  # charset-normalizer is a heuristic library: never let it crash a build
+        raise DecodeError(f"unreadable encoding (detection failed: {type(exc).__name__})") from exc
+    if best is None:
+        raise DecodeError("unreadable encoding (not UTF-8, UTF-16 or a known 8-bit code page)")
+    return best.encoding
+
+
+def _decode_mixed(data: bytes) -> Decoded | None:
+    """A file pasted together from UTF-8 and legacy-encoded lines: decode each line on its own.
+
+    Used only when some non-ASCII lines are valid UTF-8 (evidence that the file is meant to
+    be UTF-8) and others are not; the others are decoded with the code page guessed from them.
+    """
+    lines = data.splitlines(keepends=True)
+    utf8_lines = 0
+    bad: list[int] = []
+    for i, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_lines += 1
+        except UnicodeDecodeError:
+            bad.append(i)
+    if not utf8_lines or not bad:
+        return None
+    encoding = _guess_legacy(b"".join(lines[i] for i in bad))
+    bad_set = set(bad)
+    parts: list[str] = []
+    for i, line in enumerate(lines):
+        if i in bad_set:
+            try:
+                parts.append(line.decode(encoding))
+            except (UnicodeDecodeError, LookupError):
+                parts.append(line.decode("latin-1"))  # never fails: one character per byte
+        else:
+            parts.append(line.decode("utf-8"))
+    text = "".join(parts)
+    if _control_ratio(text) > 0.1:
+        raise DecodeError("binary content (too many control characters), not text")
+    return Decoded(text, f"utf-8+{encoding}")

@@ -6,10 +6,13 @@ ledger can account for every input.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
+import stat
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 
 from storyline.config import Limits
@@ -17,7 +20,7 @@ from storyline.ingest.encoding import DecodeError, decode_bytes, sniff_binary
 from storyline.records import RawDocument
 
 STAGE = "ingest"
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".feed"}
@@ -61,16 +64,58 @@ def read_input(path: Path, limits: Limits) -> list[RawDocument]:
     if _NOT_ARTICLES.match(path.name):
         return [_rejected(path, "unknown", "a README/licence file, not an article")]
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         return [_rejected(path, "unknown", f"cannot read file: {exc.strerror or exc}")]
-    if size > limits.max_input_bytes:
-        return [_rejected(path, "unknown", f"file too large ({size:,} bytes; limit {limits.max_input_bytes:,}; see --max-input-mb)")]
+    if not stat.S_ISREG(st.st_mode):
+        # Opening a named pipe blocks until someone writes; a device may never end (/dev/zero).
+        return [_rejected(path, "unknown", f"not a regular file ({_file_kind(st.st_mode)})")]
+    too_large = f"file too large ({{:,}} bytes; limit {limits.max_input_bytes:,}; see --max-input-mb)"
+    if st.st_size > limits.max_input_bytes:
+        return [_rejected(path, "unknown", too_large.format(st.st_size))]
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(st.st_size + 1)
+            if len(data) > st.st_size:
+                # The file grew after stat(), or does not know its size (/proc): read on, but never
+                # more than the limit.
+                data += fh.read(max(0, limits.max_input_bytes + 1 - len(data)))
     except OSError as exc:
         return [_rejected(path, "unknown", f"cannot read file: {exc.strerror or exc}")]
+    if len(data) > limits.max_input_bytes:
+        return [_rejected(path, "unknown", too_large.format(len(data)) + " (it grew while being read)")]
+    return [_without_surrogates(doc) for doc in _read_data(path, data, limits)]
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a plain file"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(doc: RawDocument) -> RawDocument:
+    """Lone surrogates (JSON's "\\ud800", a feed's "&#xD800;") cannot be stored as UTF-8: use U+FFFD.
+
+    One character for one, so offsets stay valid. The source path is left alone: the store
+    escapes file names that are not valid UTF-8.
+    """
+    for f in fields(doc):
+        value = getattr(doc, f.name)
+        if f.name != "source_path" and isinstance(value, str) and _SURROGATE.search(value):
+            setattr(doc, f.name, _SURROGATE.sub("\ufffd", value))
+    return doc
+
+
+def _read_data(path: Path, data: bytes, limits: Limits) -> list[RawDocument]:
     content_hash = sha256_hex(data)
     if not data:
         return [_rejected(path, "unknown", "empty file (0 bytes)", content_hash)]
@@ -82,7 +127,7 @@ def read_input(path: Path, limits: Limits) -> list[RawDocument]:
     except DecodeError as exc:
         return [_rejected(path, "unknown", str(exc), content_hash)]
     text = decoded.text
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(): that copies a large file's text)
         return [_rejected(path, "unknown", "file holds only whitespace", content_hash)]
     fmt = detect_format(path, text[:1000])
     if fmt == "html":
@@ -121,10 +166,35 @@ def html_to_article(html: str, url: str | None = None) -> dict[str, str | None] 
     return {"text": text, "title": doc.title, "url": doc.url or url, "sitename": doc.sitename, "date": date}
 
 
+_PARSER_MAX_DEPTH = 255  # libxml2's HTML parser drops everything below this depth
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+         "wbr", "p", "li", "option", "td", "th", "tr", "dt", "dd"}  # never nested, or closed implicitly
+
+
+def _max_nesting(html: str) -> int:
+    """A rough nesting depth of the page's elements (only for the reason of a rejection)."""
+    depth = deepest = 0
+    for m in _TAG.finditer(html):
+        if m.group(3) or m.group(2).lower() in _VOID:
+            continue
+        if m.group(1):
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
 def read_html(path: Path, html: str, content_hash: str, encoding: str) -> RawDocument:
     art = html_to_article(html)
     if art is None:
-        return _rejected(path, "html", "no article text found in the HTML page", content_hash)
+        reason = "no article text found in the HTML page"
+        depth = _max_nesting(html)
+        if depth > _PARSER_MAX_DEPTH:
+            reason += (f" (its elements are nested {depth:,} levels deep; the HTML parser reads no deeper "
+                       f"than {_PARSER_MAX_DEPTH})")
+        return _rejected(path, "html", reason, content_hash)
     return RawDocument(
         str(path), "", art["text"] or "", "html",
         title=art["title"], url=art["url"], outlet=art["sitename"], published=art["date"],
@@ -144,10 +214,23 @@ def _entry_html(entry: dict) -> str:
     return entry.get("summary") or entry.get("description") or ""
 
 
+_SURROGATE_REF = re.compile(rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}"
+                            rb"|0*(?:5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3]));")
+
+
 def read_feed(path: Path, data: bytes, content_hash: str) -> Iterator[RawDocument]:
     import feedparser
 
-    parsed = feedparser.parse(data)
+    try:
+        try:
+            parsed = feedparser.parse(data)
+        except UnicodeError:
+            # feedparser crashes on a character reference to a surrogate ("&#xD800;"): replace
+            # those with U+FFFD and read the feed again.
+            parsed = feedparser.parse(_SURROGATE_REF.sub(b"&#xFFFD;", data))
+    except Exception as exc:  # any other failure of feedparser on hostile markup
+        yield _rejected(path, "feed", f"malformed feed (the feed reader failed: {type(exc).__name__})", content_hash)
+        return
     entries = parsed.get("entries") or []
     if not entries:
         problem = parsed.get("bozo_exception")
@@ -187,9 +270,22 @@ def read_feed(path: Path, data: bytes, content_hash: str) -> Iterator[RawDocumen
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
+def _iso_date(value: object) -> str | None:
+    """YYYY-MM-DD from an ISO date or timestamp when it names a real day ("2024-02-30" does not)."""
+    if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
+        return None
+    try:
+        return datetime.date.fromisoformat(value.strip()[:10]).isoformat()
+    except ValueError:
+        return None
+
+
 def read_jsonl(path: Path, text: str, encoding: str, limits: Limits) -> Iterator[RawDocument]:
     any_line = False
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # Split on "\n" only: JSON strings may hold a raw U+2028, U+2029 or U+0085, which
+    # str.splitlines() would take for line breaks.
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue  # blank lines are layout, not inputs
         any_line = True
@@ -203,6 +299,12 @@ def read_jsonl(path: Path, text: str, encoding: str, limits: Limits) -> Iterator
         except json.JSONDecodeError as exc:
             yield _rejected(path, "jsonl", f"line {lineno}: invalid JSON ({exc.msg} at column {exc.colno})", line_hash, locator)
             continue
+        except RecursionError:
+            yield _rejected(path, "jsonl", f"line {lineno}: JSON nested too deeply to read", line_hash, locator)
+            continue
+        except ValueError as exc:  # e.g. a number too long to convert
+            yield _rejected(path, "jsonl", f"line {lineno}: invalid JSON ({exc})", line_hash, locator)
+            continue
         if not isinstance(obj, dict):
             yield _rejected(path, "jsonl", f"line {lineno}: expected a JSON object, got {type(obj).__name__}", line_hash, locator)
             continue
@@ -210,11 +312,7 @@ def read_jsonl(path: Path, text: str, encoding: str, limits: Limits) -> Iterator
         if not isinstance(body, str) or not body.strip():
             yield _rejected(path, "jsonl", f"line {lineno}: no 'text' field or it is empty", line_hash, locator)
             continue
-        published = obj.get("published")
-        if isinstance(published, str) and _ISO_DATE.match(published.strip()):
-            published = published.strip()[:10]
-        else:
-            published = None
+        published = _iso_date(obj.get("published"))
         def _str(key: str) -> str | None:
             value = obj.get(key)
             return value.strip() if isinstance(value, str) and value.strip() else None

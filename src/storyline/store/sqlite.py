@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,21 @@ from typing import Any
 from storyline.records import LedgerEntry
 
 SCHEMA_VERSION = "1"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def db_text(value: Any) -> Any:
+    """A str SQLite can store: a file name that is not valid UTF-8 (Python keeps its bytes as
+    lone surrogates) is written with backslash escapes ("caf\\xe9.txt"); other values pass."""
+    if not isinstance(value, str) or not _SURROGATE.search(value):
+        return value
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = value.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 class StoreError(RuntimeError):
@@ -76,14 +92,15 @@ class Store:
     # Ledger ---------------------------------------------------------------------------------
 
     def ledger_entry(self, input_key: str) -> sqlite3.Row | None:
-        return self.conn.execute("SELECT * FROM ledger WHERE input_key = ?", (input_key,)).fetchone()
+        return self.conn.execute("SELECT * FROM ledger WHERE input_key = ?", (db_text(input_key),)).fetchone()
 
     def write_ledger(self, entry: LedgerEntry, stage: str, stage_version: str) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO ledger(input_key, source_path, locator, fmt, content_hash, state, reason, "
             "article_id, duplicate_kind, similarity, stage, stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (entry.input_key, entry.source_path, entry.locator, entry.fmt, entry.content_hash, entry.state,
-             entry.reason, entry.article_id, entry.duplicate_kind, entry.similarity, stage, stage_version),
+            tuple(map(db_text, (
+                entry.input_key, entry.source_path, entry.locator, entry.fmt, entry.content_hash, entry.state,
+                entry.reason, entry.article_id, entry.duplicate_kind, entry.similarity, stage, stage_version))),
         )
 
     def ledger_rows(self, state: str | None = None) -> list[sqlite3.Row]:
@@ -110,7 +127,7 @@ class Store:
     def insert_article(self, row: dict[str, Any]) -> None:
         cols = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        self.conn.execute(f"INSERT INTO articles({cols}) VALUES ({marks})", tuple(row.values()))
+        self.conn.execute(f"INSERT INTO articles({cols}) VALUES ({marks})", tuple(map(db_text, row.values())))
 
     def delete_article(self, article_id: str) -> None:
         self.conn.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))

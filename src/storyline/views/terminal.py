@@ -7,6 +7,7 @@ import os
 import sqlite3
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from storyline.store.sqlite import Store
@@ -36,7 +37,7 @@ def ledger_table(rows: list[sqlite3.Row]) -> Table:
             detail = r["reason"] or ""
         else:
             detail = r["article_id"] or ""
-        table.add_row(names[r["input_key"]], r["fmt"], f"[{styles[r['state']]}]{r['state']}[/]", detail)
+        table.add_row(escape(names[r["input_key"]]), r["fmt"], f"[{styles[r['state']]}]{r['state']}[/]", escape(detail))
     return table
 
 
