@@ -169,11 +169,10 @@ def _read_found(found: FoundFile, settings: BuildSettings) -> list[RawDocument]:
 
 
 def _without_own_files(found: list[FoundFile], db_path: Path) -> list[FoundFile]:
-    """Leave out the database being built (and its WAL files, uploads) when it lies among the inputs."""
+    """Leave out the database being built (and its WAL files) when it lies among the inputs."""
     db = db_path.absolute()
     own = {db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")}
-    uploads = Path(f"{db}.uploads")
-    return [f for f in found if f.path not in own and uploads not in f.path.parents]
+    return [f for f in found if f.path not in own]
 
 
 def build(specs: list[str], db_path: str | Path, settings: BuildSettings | None = None,

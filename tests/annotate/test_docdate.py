@@ -122,3 +122,14 @@ def test_other_seeds_never_contradict_their_real_dates(nlp, prefix: str) -> None
     assert estimate.latest is None or estimate.latest >= real
     if estimate.year_known:
         assert estimate.best is not None and estimate.best.year == real.year
+
+
+def test_a_yearless_past_day_soon_after_the_latest_dated_event_takes_its_year(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "On 19 September the two leaders talked for four hours. "
+        "The protests started after the election of 7 August 2031."
+    )
+    estimate = _infer(nlp, text)
+    assert estimate.year_known and estimate.best == dt.date(2031, 9, 19)
+    far = _infer(nlp, "On 19 March the two leaders talked. The protests started after the election of 7 August 2031.")
+    assert far.best is None and not far.year_known  # March is not soon after August: no year

@@ -201,7 +201,7 @@ def test_offsets_sentence_indices_and_stage(nlp: spacy.language.Language) -> Non
     got = extract_entity_mentions(doc, "art-1", base_offset=1000, first_sentence_index=4)
     assert [(m.start - 1000, m.end - 1000) for m in got] == [(20, 36), (48, 58)]
     assert all(m.article_id == "art-1" and m.sentence_index == 5 for m in got)
-    assert all(m.stage == STAGE == "entities" and m.stage_version == STAGE_VERSION == "1" for m in got)
+    assert all(m.stage == STAGE == "entities" and m.stage_version == STAGE_VERSION == "2" for m in got)
     assert all(m.entity_id is None for m in got)
 
 
@@ -481,3 +481,83 @@ def test_seed_peskov_and_suzdaltsev(seed_entities: list[Entity]) -> None:
 def test_seed_products_are_not_people(seed_entities: list[Entity]) -> None:
     people = {a for e in seed_entities if e.label == "PERSON" for a in e.aliases}
     assert not {"COVID-19", "Sputnik", "Sputnik V"} & people
+
+
+# ----- labels from the words around a name (invented names) ---------------------------------------
+
+
+def test_a_town_tagged_person_is_a_place_when_used_as_one(nlp: spacy.language.Language) -> None:
+    text = "Thousands marched in Zlatogorsk. Officials in Zlatogorsk said little. Zlatogorsk was quiet."
+    doc = parse(nlp, text, [("Zlatogorsk", "PERSON"), ("Zlatogorsk", "PERSON"), ("Zlatogorsk", "PERSON")])
+    assert {m.label for m in extract_entity_mentions(doc, "a")} == {"GPE"}
+
+
+def test_a_resort_named_after_a_place_noun_is_a_place(nlp: spacy.language.Language) -> None:
+    text = "The leaders met at the Vel Ostrog ski resort. Vel Ostrog, a ski resort, was busy."
+    doc = parse(nlp, text, [("Vel Ostrog", "PERSON"), ("Vel Ostrog", "ORG")])
+    assert {m.label for m in extract_entity_mentions(doc, "a")} == {"GPE"}
+
+
+def test_a_person_with_a_title_stays_a_person_after_in(nlp: spacy.language.Language) -> None:
+    text = "President Dorovsky spoke. Trust in Dorovsky is low."
+    doc = parse(nlp, text, [("Dorovsky", "PERSON"), ("Dorovsky", "PERSON")])
+    assert {m.label for m in extract_entity_mentions(doc, "a")} == {"PERSON"}
+
+
+def test_a_surname_tagged_as_a_place_is_a_person_when_the_article_names_him_in_full(
+    nlp: spacy.language.Language,
+) -> None:
+    text = "Mikhail Dorovski arrived. Dorovsky said little. Dorovsky left."
+    doc = parse(nlp, text, [("Mikhail Dorovski", "PERSON"), ("Dorovsky", "GPE"), ("Dorovsky", "GPE")])
+    assert {m.label for m in extract_entity_mentions(doc, "a")} == {"PERSON"}
+
+
+def test_names_after_organisation_and_thing_nouns_are_no_people(nlp: spacy.language.Language) -> None:
+    text = "The rights group Vigil Ruritania said so. The joint exercise Iron Steppe begins soon."
+    doc = parse(nlp, text, [("Vigil Ruritania", "PERSON"), ("Iron Steppe", "PERSON")])
+    got = {m.text: m.label for m in extract_entity_mentions(doc, "a")}
+    assert got == {"Vigil Ruritania": "ORG", "Iron Steppe": "MISC"}
+
+
+def test_a_newsroom_is_no_person_and_is_not_split(nlp: spacy.language.Language) -> None:
+    text = "Ambric diplomats agreed. (Reporting by Ambric Wire's Zlatogorsk bureau.)"
+    doc = parse(nlp, text, [("Ambric", "NORP"), ("Ambric Wire", "PERSON")])
+    got = {m.text: m.label for m in extract_entity_mentions(doc, "a")}
+    assert got.get("Ambric Wire") == "ORG" and "Wire" not in got
+
+
+def test_an_economist_tagged_org_is_a_person(nlp: spacy.language.Language) -> None:
+    doc = parse(nlp, "The economist Lukas Ferent disagreed.", [("Lukas Ferent", "ORG")])
+    assert [m.label for m in extract_entity_mentions(doc, "a")] == ["PERSON"]
+
+
+def test_nickname_introduced_by_whom_supporters_call(nlp: spacy.language.Language) -> None:
+    text = 'Pavel Omelko, the man his supporters call the "Old Shepherd", spoke.'
+    doc = parse(nlp, text, [("Pavel Omelko", "PERSON")])
+    assert _alias_targets(extract_entity_mentions(doc, "a")) == {"Old Shepherd": "Pavel Omelko"}
+
+
+def test_given_name_and_patronymic_join_the_only_person_with_that_given_name() -> None:
+    ents = resolve_entities(corpus(
+        [("Pavel Omelko", "PERSON"), ("Pavel Ivanovich", "PERSON")],
+        [("Mikhail Dorovsky", "PERSON"), ("Mikhail Petrovich", "PERSON"), ("Mikhail Dorin", "PERSON")],
+    ))
+    assert entity_of(ents, "Pavel Ivanovich") is entity_of(ents, "Pavel Omelko")
+    assert entity_of(ents, "Pavel Omelko").canonical == "Pavel Omelko"
+    # two Mikhails in the article: the patronymic form stays apart
+    assert entity_of(ents, "Mikhail Petrovich") is not entity_of(ents, "Mikhail Dorovsky")
+
+
+def test_place_written_as_one_word_with_prefix_or_with_g_for_h_is_one_place() -> None:
+    ents = resolve_entities(corpus(
+        [("Vel Ostrog", "GPE"), ("Ruritania", "GPE"), ("Hradel", "GPE")],
+        [("Velostrog", "GPE"), ("Republic of Ruritania", "GPE"), ("Gradel", "GPE"), ("Hradzel", "LOC")],
+    ))
+    assert entity_of(ents, "Velostrog") is entity_of(ents, "Vel Ostrog")
+    assert entity_of(ents, "Republic of Ruritania") is entity_of(ents, "Ruritania")
+    assert entity_of(ents, "Gradel") is entity_of(ents, "Hradel") is entity_of(ents, "Hradzel")
+
+
+def test_org_given_name_evidence_must_come_from_another_person() -> None:
+    ents = resolve_entities(corpus([("Ambric Wire", "PERSON")], [("Ambric Wire", "ORG"), ("Ambric Wire", "ORG")]))
+    assert entity_of(ents, "Ambric Wire").label == "ORG"

@@ -41,7 +41,7 @@ def test_money(text: str, value: float, value_max: float | None, currency: str) 
     assert figure is not None
     assert (figure.kind, figure.value, figure.value_max, figure.unit) == ("money", value, value_max, currency)
     assert figure.text == text
-    assert (figure.stage, figure.stage_version) == (STAGE, STAGE_VERSION) == ("figures", "1")
+    assert (figure.stage, figure.stage_version) == (STAGE, STAGE_VERSION) == ("figures", "2")
 
 
 def test_money_inside_a_sentence_keeps_offsets() -> None:
@@ -82,6 +82,8 @@ DURATIONS = [
     ("for over a month", "over a month", 1, "months", "P1M", "MORE_THAN"),
     ("up to 5 years", "up to 5 years", 5, "years", "P5Y", "EQUAL_OR_LESS"),
     ("talks that took an hour and a half", "an hour and a half", 1.5, "hours", "PT1.5H", None),
+    ("they talked for two and a half hours", "two and a half hours", 2.5, "hours", "PT2.5H", None),
+    ("about 3 and a half days", "about 3 and a half days", 3.5, "days", "P3.5D", "APPROX"),
     ("90 minutes", "90 minutes", 90, "minutes", "PT90M", None),
     ("two weeks", "two weeks", 2, "weeks", "P2W", None),
 ]
@@ -182,7 +184,7 @@ def test_extract_offsets_sentences_and_stage(nlp) -> None:
     assert [(f.text, f.sentence_index) for f in figures] == [("almost four hours", 1), ("USD 1.5 bn", 2)]
     for figure in figures:
         assert text[figure.start - 100:figure.end - 100] == figure.text
-        assert (figure.stage, figure.stage_version, figure.article_id) == ("figures", "1", "a1")
+        assert (figure.stage, figure.stage_version, figure.article_id) == ("figures", "2", "a1")
         assert figure.modality == "asserted"
 
 

@@ -100,7 +100,7 @@ def test_without_reference_no_year_is_invented(text: str, expected: tuple) -> No
     assert normalize_timex(text, None) == expected
 
 
-@pytest.mark.parametrize("text", ["", "Putin", "the meeting", "44", "33 so-called road maps"])
+@pytest.mark.parametrize("text", ["", "Putin", "the meeting", "44", "33 so-called road maps", "a single day"])
 def test_not_time_expressions(text: str) -> None:
     assert normalize_timex(text, REF) is None
 
@@ -229,3 +229,9 @@ def test_seed_003_keeps_years_unknown(nlp) -> None:  # type: ignore[no-untyped-d
     assert values["September 21"] == "XXXX-09-21"
     assert values["yesterday"] is None
     assert not any(t.value and t.value[:1].isdigit() for t in found)
+
+
+def test_what_since_introduces_is_past_whatever_the_main_verb(nlp) -> None:  # type: ignore[no-untyped-def]
+    doc = nlp("The meeting will be the first since their talks in Lindhaven in September.")
+    [timex] = extract_timexes(doc, dt.date(2031, 2, 16))
+    assert timex.value == "2030-09"

@@ -107,7 +107,7 @@ def test_article_fallback_when_no_event_is_near():
     start = article.text.index("met")
     events = [event("ev_meet", "meeting", [mention_key("a", 0, start, start + 3)], main=["a"])]
     [only] = attach_facts(events, [article])
-    assert (only.event_id, only.link, only.attribute) == ("ev_meet", "article", "percentage")
+    assert (only.event_id, only.link, only.attribute) == ("ev_meet", "article", "trade_share")
 
 
 def test_durations_agree_within_their_qualifier():
@@ -190,3 +190,56 @@ def test_seed_shaped_story_reconciliations(seed_story):
     )
     assert results[(feb_2031, "meeting_duration")].status == "single"
     assert {f.outlet for f in facts if title[f.event_id] == sep_2030} == {"Daily Ledger", "Correspondent"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "kind", "unit", "attribute"),
+    [
+        ("It was the first visit in four years.", "four years", "duration", "years", "duration"),
+        ("Sudmark will pay $128 per 1,000 cubic metres of gas.", "$128", "money", "USD", "price"),
+        ("Companies signed contracts worth $700 million.", "$700 million", "money", "USD", "contracts_value"),
+        ("Norland accounted for 47 percent of Sudmark's foreign trade.", "47 percent", "percent", "percent", "trade_share"),
+        ("Trade grew by 9 percent.", "9 percent", "percent", "percent", "percentage"),
+    ],
+)
+def test_more_attributes_and_no_meeting_lasts_years(sentence, figure, kind, unit, attribute):
+    start = sentence.index(figure)
+    fig = Figure(start, start + len(figure), figure, kind, 1.0, unit=unit, sentence_index=0)
+    assert classify_attribute(fig, Sentence("a", 0, 0, len(sentence), sentence)) == attribute
+
+
+def test_people_counted_after_a_protest_are_its_crowd_and_arrests_go_to_it():
+    article = make_article(
+        "a",
+        [
+            "Kallen arrived one day after the largest rally in Vesk.",
+            "On Sunday, about 150 thousand people walked to the river.",
+            "Police said that 412 people were detained during the day.",
+        ],
+        figures=[F("150 thousand people", "count", 150000, unit="people", qualifier="APPROX"),
+                 F("412 people", "count", 412, unit="people")],
+    )
+    text = article.text
+    rally, detained = text.index("rally"), text.index("detained")
+    events = [
+        event("ev_rally", "protest", [mention_key("a", 0, rally, rally + 5)], "2031-09-18"),
+        event("ev_arrest", "arrest", [mention_key("a", 2, detained, detained + 8)], "2031-09-18"),
+    ]
+    got = {f.text: (f.event_id, f.attribute) for f in attach_facts(events, [article])}
+    assert got == {"150 thousand people": ("ev_rally", "crowd_size"), "412 people": ("ev_rally", "arrests")}
+
+
+def test_a_recalled_event_does_not_take_the_figures_that_follow_it():
+    article = make_article(
+        "a",
+        ["The leaders met in Vesk.", "They built on their previous talks in Lindhaven.", "Companies signed contracts worth $700 million."],
+        figures=[F("$700 million", "money", 7e8, unit="USD")],
+    )
+    text = article.text
+    met, talks = text.index("met"), text.index("talks")
+    events = [
+        event("ev_now", "meeting", [mention_key("a", 0, met, met + 3)], main=["a"]),
+        event("ev_then", "talks", [mention_key("a", 1, talks, talks + 5)]),
+    ]
+    [only] = attach_facts(events, [article])
+    assert (only.event_id, only.attribute) == ("ev_now", "contracts_value")

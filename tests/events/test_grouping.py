@@ -10,6 +10,7 @@ import pytest
 from storyline.events import grouping
 from storyline.events.grouping import group_event_mentions
 from storyline.events.model import DateParts, EventMention, format_parts, parse_date_value, parts_relation
+from storyline.records import Entity
 from tests.events.conftest import ENTITIES
 
 
@@ -274,3 +275,27 @@ def test_seed_shaped_story_ids_survive_an_incremental_rebuild(seed_story):
 @pytest.mark.parametrize("value", ["2021-02", "2021", "XXXX-02-22"])
 def test_parse_date_round_trip(value):
     assert format_parts(parse_date_value(value)) == value
+
+
+def test_a_word_in_passing_is_not_an_event():
+    events = group([
+        m("a", date="2031-02-22", places=LIND, people=KR),
+        m("a", 1, type="loan", start=10),  # "the loan buys time": one mention, no date
+        m("a", 5, type="sanctions", date="2030", source="explicit", start=20),  # "sanctions last year"
+    ])
+    assert [e.event_type for e in events] == ["meeting"]
+
+
+def test_places_and_people_follow_the_corpus_labels():
+    entities = dict(ENTITIES) | {
+        "p_brennik": Entity("p_brennik", "GPE", "Brennik"),  # tagged PERSON in its article
+        "f_palace": Entity("f_palace", "FAC", "Amber Palace"),
+    }
+    mentions = [
+        m("a", date="2031-02-22", places=("f_palace",), people=(*KR, "p_brennik")),
+        m("b", 0, date="2031-02-22", places=("f_palace", "g_lindhaven"), people=KR, start=5),
+        m("c", 0, date="2031-02-22", places=("g_lindhaven",), people=KR, start=9),
+    ]
+    [event] = group_event_mentions(mentions, [], entities, embed=neutral_embed)
+    assert set(event.participant_ids) == set(KR)
+    assert event.place_id == "g_lindhaven" and "f_palace" in event.place_ids  # the town, the building as detail

@@ -170,3 +170,76 @@ def test_seeds_yield_meeting_mentions(seeds_dir, nlp):
         article = make_article(path.stem[:3], [text])
         families = {m.event_type for m in extract_event_mentions(nlp(text), article)}
         assert families & {"meeting", "talks"}, path.name
+
+
+def test_dateline_and_bounding_clauses_do_not_date_an_event(mentions_of):
+    article = make_article(
+        "a",
+        [
+            "VESK, Feb 16 (Northern Wire) - Kallen will host Restin on Friday in Lindhaven for talks.",
+            "It is the first trip since the 2030 crisis.",
+            "Police detained 400 people, a record since the unrest began in August.",
+        ],
+        timexes=[T("Feb 16", "2031-02-16"), T("Friday", "2031-02-17"), T("2030", "2030"), T("August", "2030-08")],
+        published="2031-02-16",
+        outlet="Northern Wire",
+    )
+    by_trigger = _by_trigger(mentions_of(article))
+    assert by_trigger["talks"].date_value == "2031-02-17"
+    assert by_trigger["trip"].date_source != "explicit"
+    assert by_trigger["detained"].date_source != "explicit"
+
+
+def test_generic_and_habitual_uses_are_not_events(mentions_of):
+    article = make_article(
+        "a",
+        [
+            "Lindhaven has been used by Kallen for informal summits with foreign leaders.",
+            "Restin has visited Vesk regularly.",
+            "Thousands marched through Vesk every Sunday.",
+        ],
+        timexes=[T("every Sunday", None, type="SET")],
+    )
+    assert mentions_of(article) == []
+
+
+def test_another_meeting_refers_to_no_earlier_one(mentions_of):
+    article = make_article(
+        "a",
+        ["On 22 February, Kallen and Restin met in Lindhaven.", "They promised another meeting before the end of the year."],
+        timexes=[T("22 February", "2031-02-22")],
+    )
+    by_trigger = _by_trigger(mentions_of(article))
+    assert by_trigger["meeting"].antecedent is None and by_trigger["meeting"].date_source != "context"
+
+
+def test_headline_refers_forward_to_the_sentence_that_dates_it(mentions_of):
+    article = make_article(
+        "a",
+        ["Kallen – Restin: talks with murky outcome", "The summit brought no results.", "The leaders met on 29 June in Vesk."],
+        timexes=[T("29 June", "XXXX-06-29")],
+    )
+    by_trigger = _by_trigger(mentions_of(article))
+    assert (by_trigger["summit"].date_value, by_trigger["summit"].date_source) == ("XXXX-06-29", "context")
+
+
+def test_people_who_only_time_report_or_undergo_it_are_not_participants(mentions_of):
+    article = make_article(
+        "a",
+        [
+            "Arvo Kallen and Bodo Restin arrived.",
+            "After the talks, Tomas Vell said nothing.",
+            "The protests can topple Restin.",
+            "The spokesman Ilse Marr said that the parties met in Vesk.",
+        ],
+    )
+    by_trigger = _by_trigger(mentions_of(article))
+    assert "p_vell" not in by_trigger["talks"].participant_ids
+    assert "p_restin" not in by_trigger["protests"].participant_ids
+    assert "p_marr" not in by_trigger["met"].participant_ids
+
+
+def test_place_through_a_place_noun(mentions_of):
+    article = make_article("a", ["Kallen met Restin at the mountain resort of Lindhaven.", "Restin met Vell at the Vesk ski resort."])
+    places = [m.place_id for m in mentions_of(article) if m.event_type == "meeting"]
+    assert places == ["g_lindhaven", "g_vesk"]

@@ -7,6 +7,8 @@ The evidence, strongest first:
    2020" elsewhere puts the article in 2021; "this year" in the same sentence as a name that
    carries a year ("Zapad-2021") in 2021;
 3. a weekday with a date ("Monday, Oct. 26") when one year only in the allowed range fits;
+   or a year-less past-tense day that falls within three months after the latest past-tense
+   full date ("the election of 7 August 2022" ... "On 19 September ... talked": 2022);
 4. explicit years and the tense of the verb that governs them *bound* the year: the article
    is written in or after the latest year it reports in the past tense, and in or before the
    earliest year it talks about in the future tense ("a referendum in January 2022", "by the
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 STAGE = "docdate"
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 # How sure each kind of evidence makes us of the year.
 CONFIDENCE_DATELINE = 0.95
@@ -50,6 +52,8 @@ CONFIDENCE_RELATIVE_YEAR = 0.8  # "14 September last year" + "14 September 2020"
 CONFIDENCE_WEEKDAY = 0.7  # "Monday, Oct. 26" is a Monday only in 1998 of the allowed years
 CONFIDENCE_NAMED_YEAR = 0.6  # "this year" + "Zapad-2021"
 CONFIDENCE_BOUNDS_MEET = 0.6  # past-tense 2020 and future-tense 2020
+CONFIDENCE_RECENT_DAY = 0.5  # "7 August 2022" (past) and a year-less "19 September" (past) soon after
+RECENT_DAY_WINDOW = 92  # days after the latest dated past event within which a year-less day counts
 # With the year but no day-level date to pin it down, the best date is a guess within a year.
 NO_DAY_PENALTY = 0.5
 
@@ -262,9 +266,44 @@ def _choose_year(mentions: list[_Mention], evidence: list[str]) -> tuple[int | N
     if lower is not None and lower == upper:
         evidence.append(f"past and future tense meet in {lower}")
         return lower, CONFIDENCE_BOUNDS_MEET, lower, upper
+    recent = _recent_day_year(mentions, lower, upper, evidence)
+    if recent is not None:
+        return recent, CONFIDENCE_RECENT_DAY, lower, upper
     # Explicit years in the past tense are mostly background ("in 1998, ..."): they bound the
     # date but don't name its year.
     return None, 0.0, lower, upper
+
+
+def _recent_day_year(mentions: list[_Mention], lower: int | None, upper: int | None, evidence: list[str]) -> int | None:
+    """The year of the latest past-tense full date, when a year-less past-tense day follows it closely.
+
+    "the protests started after the election of 7 August 2022" and "On 19 September ... the two
+    leaders talked": news drops the year of recent days, and 19 September falls a few weeks after
+    the latest dated past event only if read in 2022. The year-less day must fall after that
+    date in its year and within :data:`RECENT_DAY_WINDOW` days of it.
+    """
+    if lower is None or (upper is not None and upper < lower):
+        return None
+    dated = [
+        _value_start(m.value) for m in mentions
+        if m.tense == PAST and m.explicit_year == lower and re.fullmatch(r"\d{4}-\d\d-\d\d", m.value)
+    ]
+    dated = [day for day in dated if day is not None]
+    if not dated:
+        return None
+    anchor = max(dated)
+    for mention in mentions:
+        match = re.fullmatch(r"XXXX-(\d{2})-(\d{2})", mention.value)
+        if match is None or mention.explicit_year is not None or mention.tense != PAST or _RELATIVE_YEAR.search(mention.text):
+            continue
+        try:
+            day = dt.date(lower, int(match.group(1)), int(match.group(2)))
+        except ValueError:
+            continue
+        if anchor < day <= anchor + dt.timedelta(days=RECENT_DAY_WINDOW):
+            evidence.append(f'"{mention.text}" (past tense) follows {anchor.isoformat()} closely → {lower}')
+            return lower
+    return None
 
 
 def _year_offset(text: str) -> int:

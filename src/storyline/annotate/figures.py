@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # spaCy is only needed by extract_figures; parse_figure stays
     from spacy.tokens import Doc, Span
 
 STAGE = "figures"
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 # ---------------------------------------------------------------------------------------------
 # Lexicons
@@ -225,12 +225,14 @@ _FIGURE_RE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-# Durations spelled with an article: "half an hour", "an hour and a half", "over a month".
+# Durations spelled with an article: "half an hour", "an hour and a half", "over a month";
+# and "two and a half hours", where the whole number comes first.
 _ARTICLE_DURATION_RE = re.compile(
     rf"""
     (?:(?P<qual>\b(?:{_QUAL}))\s+)?
     (?:
-        (?P<half>\bhalf\s+(?:an?\s+)?)(?P<unit_h>{_DUR_UNIT})\b
+        (?P<whole>(?<![\w.,])\d+|\b{_WORD_NUMBER})\s+and\s+a\s+half\s+(?P<unit_w>{_DUR_UNIT})\b
+      | (?P<half>\bhalf\s+(?:an?\s+)?)(?P<unit_h>{_DUR_UNIT})\b
       | (?P<art>\b(?:an?|one))\s+(?P<unit>{_DUR_UNIT})\b(?P<and_half>\s+and\s+a\s+half\b)?
     )
     """,
@@ -469,7 +471,13 @@ def _split_change(figure: Figure, match: re.Match[str], text: str) -> list[_Cand
 
 
 def _from_article_duration(match: re.Match[str], text: str) -> _Candidate | None:
-    if match.group("half"):
+    if match.group("whole"):  # "two and a half hours"
+        whole = match.group("whole")
+        number = float(whole) if whole.isdigit() else _words_value(whole)
+        if number is None:
+            return None
+        value, unit_word = number + 0.5, match.group("unit_w")
+    elif match.group("half"):
         value, unit_word = 0.5, match.group("unit_h")
     else:
         value = 1.5 if match.group("and_half") else 1.0

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "modality"
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 PRECEDENCE = ("denied", "speculative", "expected", "planned", "rumoured", "announced", "asserted")
 
@@ -75,6 +75,19 @@ FUTURE_AUX = frozenset({"will", "would", "shall", "'ll", "wo", "should"})
 SPECULATIVE_AUX = frozenset({"may", "might", "could"})
 # Prepositions that attach circumstances, not the content of a report or rumour.
 TEMPORAL_PREPS = frozenset({"for", "during", "since", "until", "till", "throughout", "within", "after", "before"})
+# "for" is temporal only before a stretch of time ("for several days"), not in "asked for a loan".
+TIME_NOUNS = frozenset(
+    """second minute hour day night week weekend fortnight month year decade century while time
+    moment period morning evening afternoon""".split()
+)
+
+
+def _temporal_prep(prep: Token) -> bool:
+    if prep.lower_ not in TEMPORAL_PREPS:
+        return False
+    if prep.lower_ != "for":
+        return True
+    return any(child.dep_ == "pobj" and child.lemma_.lower() in TIME_NOUNS for child in prep.children)
 DEMONSTRATIVES = frozenset({"this", "these", "that", "those"})
 ANAPHORS = DEMONSTRATIVES | {"it", "they", "both"}
 FIRST_SECOND_PERSON = frozenset({"i", "we", "you", "me", "us"})
@@ -211,7 +224,7 @@ def _circumstantial(span: Span, sent: Span) -> bool:
     lo, hi = _region(span, sent)
     for tok in _path(span, lo, hi)[1:]:
         if tok.dep_ == "prep":
-            return tok.lower_ in TEMPORAL_PREPS
+            return _temporal_prep(tok)
         if tok.pos_ in ("VERB", "AUX"):
             return False
     return False
@@ -230,7 +243,7 @@ def _sentence_hits(span: Span, sent: Span) -> list[_Hit]:
     content = True  # False once we climbed through a temporal preposition
     for k, tok in enumerate(path):
         via = path[k - 1] if k else None
-        if via is not None and via.dep_ == "prep" and via.lower_ in TEMPORAL_PREPS:
+        if via is not None and via.dep_ == "prep" and _temporal_prep(via):
             content = False
         if via is not None:
             hits += _governor_hits(tok, via, span, content)

@@ -3,14 +3,20 @@
 :func:`attach_facts` ties each :class:`~storyline.records.Figure` to an event and an attribute:
 
 * attribute: the figure kind plus the nearest cue word in its sentence (else in the previous
-  one): money near "loan/credit" is a ``loan_amount``, a duration near "talks/lasted" a
-  ``meeting_duration``, people near "protest/gathered" a ``crowd_size``, near "arrested" the
-  ``arrests``, a percentage near "vote" a ``vote_share``. Without a cue the attribute is generic
-  (``amount``, ``duration``, ``count``, ``percentage``).
-* event: among the events with a mention in the figure's sentence or the previous one, one
-  whose kind suits the attribute (a loan agreed at a meeting is reported as the meeting's
-  outcome when their dates fit), then the one nearest in the text. Without such a mention, the
-  event the article is mostly about (``link="article"``).
+  one): money near "loan/credit" is a ``loan_amount``, near "price/per cubic metre" a ``price``,
+  near "contracts" a ``contracts_value``; a duration of at most days near "talks/lasted" a
+  ``meeting_duration`` ("the first visit in four years" is none); people near "protest/gathered"
+  a ``crowd_size`` (so is a count of people without a cue that goes to a protest), near
+  "arrested" the ``arrests``; a percentage near "vote" a ``vote_share``,
+  near "trade/exports" a ``trade_share``. Without a cue the attribute is generic (``amount``,
+  ``duration``, ``count``, ``percentage``).
+* event: the nearest event mentioned in the figure's sentence or the one before (three before
+  for counts of people) whose kind suits the attribute (a loan agreed at a meeting, or arrests at a protest, are
+  reported as the outcome of the meeting or protest mentioned nearby when their dates fit; the
+  article's main event first); with nothing suitable, the nearest event of the figure's sentence
+  or the previous one; without any, the event the article is mostly about (``link="article"``).
+  A figure of a loan (arrests) event dated to the day of a meeting (protest) at the same place
+  with the same people goes to the meeting (protest): it is its outcome.
 
 :func:`reconcile_facts` compares, per event and specific attribute, what different articles
 say. Values are intervals in a common unit (seconds for durations), widened by their
@@ -39,7 +45,7 @@ from storyline.events.model import (
 from storyline.records import AnnotatedArticle, Figure, Sentence
 
 STAGE = "event_facts"
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 # (attribute, figure kinds, cue words). Order breaks ties between equally near cues.
 ATTRIBUTE_RULES: list[tuple[str, frozenset[str], re.Pattern[str]]] = [
@@ -61,8 +67,22 @@ ATTRIBUTE_RULES: list[tuple[str, frozenset[str], re.Pattern[str]]] = [
         ),
         ("turnout", {"percent"}, r"\bturnout\b"),
         ("vote_share", {"percent"}, r"\b(?:votes?|voted|voting|ballots?|elect\w*)\b"),
+        (
+            "price",
+            {"money"},
+            r"\b(?:prices?|priced|tariffs?)\b"
+            r"|\bper\s+(?:[\d,.]+\s+|a\s+|one\s+|thousand\s+|hundred\s+)?(?:cubic|barrels?|tonnes?|tons?|lit(?:re|er)s?|kilo\w*|mega\w*|units?)\b",
+        ),
+        ("contracts_value", {"money"}, r"\bcontracts?\b"),
+        # "accounted for 47 percent of Lestavian foreign trade"; not "trade has grown by 9 percent"
+        (
+            "trade_share",
+            {"percent"},
+            r"(?:percent|per\s+cent|%)\s+of\s+(?:[\w'’-]+\s+){0,3}?(?:trade|exports?|imports?|turnover)\b",
+        ),
     ]
 ]
+
 GENERIC_ATTRIBUTES = {"money": "amount", "duration": "duration", "count": "count", "percent": "percentage"}
 # The event families an attribute suits, the headline family first: a loan agreed at a meeting
 # is reported as the meeting's outcome when the two dates fit; otherwise the nearest suitable mention wins.
@@ -75,7 +95,15 @@ ATTRIBUTE_EVENT_FAMILIES: dict[str, tuple[str, ...]] = {
     "crowd_size": ("protest",),
     "turnout": ("election", "referendum"),
     "vote_share": ("election", "referendum"),
+    "contracts_value": ("meeting", "agreement"),
+    "price": ("meeting", "agreement"),
 }
+# How many sentences before a figure an event it suits may be mentioned: people counted at a
+# protest are often reported sentences after it ("On Sunday, 150 thousand people walked ..." two
+# sentences after "the largest rally in Brennik"); other figures sit next to their event.
+SUITABLE_WINDOW = 1
+PEOPLE_WINDOW = 3
+PEOPLE_ATTRIBUTES = {"crowd_size", "arrests", "deaths", "injuries"}
 # A sentence that takes its subject from the previous one: "The amount is called $3-3.5 billion."
 _ANAPHORIC = re.compile(r"^\W*(?:the (?:amount|sum|figure|total|number)|it|this|that|these)\b", re.IGNORECASE)
 _DURATION_SECONDS = {
@@ -101,6 +129,7 @@ def attach_facts(events: Sequence[Event], articles: Sequence[AnnotatedArticle]) 
         for article_id in event.main_articles:
             main_events[article_id].append(event.event_id)
 
+    background = _background_mentions(events, by_article)
     facts: list[Fact] = []
     for article in articles:
         sentences = {s.index: s for s in article.sentences}
@@ -108,12 +137,14 @@ def attach_facts(events: Sequence[Event], articles: Sequence[AnnotatedArticle]) 
         for figure in sorted(article.figures, key=lambda f: f.start):
             index = figure.sentence_index if figure.sentence_index >= 0 else _sentence_of(article, figure.start)
             attribute = classify_attribute(figure, sentences.get(index), sentences.get(index - 1))
-            chosen = _choose_event(figure, attribute, at_sentence, article.article_id, index)
+            chosen = _choose_event(figure, attribute, at_sentence, article.article_id, index, dominant, background)
             if chosen is None and dominant is not None:
                 chosen = (events_by_id[dominant], "article")
             if chosen is None:
                 continue
             event, link = chosen
+            event = _headline_of(event, attribute, events, article.article_id) or event
+            attribute = _attribute_from_event(attribute, figure, event)
             sentence = sentences.get(index)
             facts.append(
                 Fact(
@@ -141,6 +172,77 @@ def attach_facts(events: Sequence[Event], articles: Sequence[AnnotatedArticle]) 
                 )
             )
     return facts
+
+
+_SINCE_CLAUSE = re.compile(r"\bsince\b[^,;:.()]*$|\b(?:previous|last|earlier|former)\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
+def _background_mentions(events: Sequence[Event], articles: dict[str, AnnotatedArticle]) -> set[tuple[str, int]]:
+    """(article, trigger start) of mentions in a "since" phrase or marked as earlier ("the first
+    meeting since their talks in Tesselmar", "at their previous talks in Volmgrad"): they recall
+    another event as background; a figure next to them is rarely theirs."""
+    out: set[tuple[str, int]] = set()
+    for event in events:
+        for key in event.mention_keys:
+            article_id, sentence_index, start, _ = parse_mention_key(key)
+            article = articles.get(article_id)
+            sentence = next((s for s in article.sentences if s.index == sentence_index), None) if article else None
+            if sentence is not None and _SINCE_CLAUSE.search(article.text[sentence.start : start]):
+                out.add((article_id, start))
+    return out
+
+
+def _headline_of(event: Event, attribute: str, events: Sequence[Event], article_id: str) -> Event | None:
+    """The headline event a figure's event is the outcome of: a loan announced on the day of a
+    meeting, at its place, by its people, is reported as the meeting's loan. An undated outcome
+    ("28 programmes signed") goes to the headline event its article reports, if place and people
+    do not contradict it."""
+    preferred = ATTRIBUTE_EVENT_FAMILIES.get(attribute, ())
+    if not preferred or event_family(event.event_type) == preferred[0] or event_family(event.event_type) not in preferred:
+        return None
+    day = parse_date_value(event.date_value)
+    dated = day is not None and day.day is not None and day.year is not None
+    if not dated and event.date_value is not None:
+        return None
+
+    def fits(other: Event) -> bool:
+        if event_family(other.event_type) != preferred[0]:
+            return False
+        if dated and other.date_value != event.date_value:
+            return False
+        if not dated and article_id not in other.main_articles + other.mentioning_articles:
+            return False
+        return bool(
+            (not event.place_ids or not other.place_ids or set(event.place_ids) & set(other.place_ids))
+            and (not event.participant_ids or not other.participant_ids
+                 or set(event.participant_ids) & set(other.participant_ids))
+        )
+
+    found = [other for other in events if fits(other)]
+    return max(found, key=lambda e: (article_id in e.main_articles, len(e.mention_keys), e.event_id)) if found else None
+
+
+# A generic figure tied to an event of this family states this attribute: people counted at a
+# protest are its crowd ("On Sunday, about 150 thousand people walked ..." after "the largest rally").
+EVENT_DEFAULT_ATTRIBUTES: dict[tuple[str, str], str] = {
+    ("protest", "count"): "crowd_size",
+}
+
+
+def _attribute_from_event(attribute: str, figure: Figure, event: Event) -> str:
+    if attribute != GENERIC_ATTRIBUTES.get(figure.kind) or figure.unit != "people":
+        return attribute
+    return EVENT_DEFAULT_ATTRIBUTES.get((event_family(event.event_type), figure.kind), attribute)
+
+
+def _longer_than_a_day(figure: Figure) -> bool:
+    """A duration counted in weeks, months, years or decades: no meeting lasts that long."""
+    factor = _unit_seconds(figure.unit)
+    if factor is not None:
+        return factor > 86400
+    if figure.unit:
+        return True  # decades, centuries
+    return bool(re.fullmatch(r"P[\dX.]+(?:Y|M|W|DE|CE)", figure.timex or ""))
 
 
 def _sentence_of(article: AnnotatedArticle, offset: int) -> int:
@@ -173,6 +275,8 @@ def classify_attribute(figure: Figure, sentence: Sentence | None, previous: Sent
         for order, (attribute, kinds, pattern) in enumerate(ATTRIBUTE_RULES):
             if figure.kind not in kinds:
                 continue
+            if attribute == "meeting_duration" and _longer_than_a_day(figure):
+                continue  # "the first visit in four years" says nothing of how long the visit lasted
             for match in pattern.finditer(context.text):
                 distance = min(abs(match.start() - centre), abs(match.end() - centre))
                 candidate = (gap * 100_000 + distance, order, attribute)
@@ -189,33 +293,61 @@ def _choose_event(
     at_sentence: dict[tuple[str, int], list[tuple[int, Event]]],
     article_id: str,
     index: int,
+    dominant: str | None = None,
+    background: set[tuple[str, int]] | None = None,
 ) -> tuple[Event, str] | None:
-    """The event of a mention in the figure's sentence (or the previous one) that suits the attribute.
+    """The event a figure belongs to, among those mentioned in its sentence or just before.
 
-    Rank: suits the attribute; not subsumed (a suitable event of a later family in the list,
-    e.g. a loan, yields to a date-compatible headline event, the meeting, in the same sentence);
-    own sentence before the previous one; nearest trigger.
+    1. The nearest event (own sentence first, then the previous one; up to
+       :data:`PEOPLE_WINDOW` sentences back for counts of people) whose kind suits the
+       attribute: crowd sizes go to protests, durations to meetings.
+    2. If that event is of a later family in the attribute's list (a loan, an arrest) and an
+       event of the headline family (the meeting, the protest) is mentioned within the window
+       with a date that fits, the figure is reported as that event's outcome: the article's
+       main event among them first, then the nearest.
+    3. With nothing suitable, the nearest event in the figure's sentence or the previous one.
+
+    A mention in a "since" phrase or marked as earlier ("since their talks in Tesselmar", "their
+    previous talks") comes last unless it is of the article's main event: it recalls another
+    event as background.
     """
     preferred = ATTRIBUTE_EVENT_FAMILIES.get(attribute, ())
     candidates = [
-        (gap, link, start, event)
-        for gap, link in ((0, "sentence"), (1, "previous_sentence"))
+        (gap, "sentence" if gap == 0 else "previous_sentence", start, event)
+        for gap in range((PEOPLE_WINDOW if attribute in PEOPLE_ATTRIBUTES else SUITABLE_WINDOW) + 1)
         for start, event in at_sentence.get((article_id, index - gap), [])
     ]
     if not candidates:
         return None
-    headline = [e for _, _, _, e in candidates if preferred and event_family(e.event_type) == preferred[0]]
 
-    def rank(candidate: tuple[int, str, int, Event]) -> tuple:
+    def suits(event: Event) -> bool:
+        return not preferred or event_family(event.event_type) in preferred
+
+    def nearness(candidate: tuple[int, str, int, Event]) -> tuple:
         gap, _, start, event = candidate
-        family = event_family(event.event_type)
-        suits = not preferred or family in preferred
-        subsumed = family != (preferred[0] if preferred else family) and any(
-            _dates_fit(event.date_value, h.date_value) for h in headline
-        )
-        return (not suits, subsumed, gap, abs(start - figure.start), event.event_id)
+        recalled = (article_id, start) in (background or ()) and event.event_id != dominant
+        return (recalled, gap, abs(start - figure.start), event.event_id)
 
-    gap, link, _, event = min(candidates, key=rank)
+    def recalled(candidate: tuple[int, str, int, Event]) -> bool:
+        gap, _, start, event = candidate
+        return gap > 0 and (article_id, start) in (background or ()) and event.event_id != dominant
+
+    # A recalled event in an earlier sentence ("at their previous talks in Volmgrad") does not
+    # take the figures that follow it.
+    candidates = [c for c in candidates if not recalled(c)]
+    suitable = [c for c in candidates if suits(c[3]) and (preferred or c[0] <= 1)]
+    if not suitable:
+        near = [c for c in candidates if c[0] <= 1]
+        if not near:
+            return None
+        gap, link, _, event = min(near, key=nearness)
+        return event, link
+    gap, link, start, event = min(suitable, key=nearness)
+    headline = [c for c in suitable if event_family(c[3].event_type) == preferred[0]] if preferred else []
+    if headline and event_family(event.event_type) != preferred[0]:
+        fitting = [c for c in headline if _dates_fit(event.date_value, c[3].date_value)]
+        if fitting:
+            gap, link, _, event = min(fitting, key=lambda c: (c[3].event_id != dominant, *nearness(c)))
     return event, link
 
 

@@ -21,10 +21,22 @@ Method (no all-pairs comparison over the corpus):
    clusters that turned out compatible (e.g. a year-less preview and the dated meeting once
    the preview's article gave it a place).
 
+Noise. An event with a single mention and no main article is a word in passing when no date
+is stated for it (a publication-date bound does not count: "the loan buys time for the
+president") or when it has only a coarse date (month, season, year) and neither place nor
+people ("sanctions last year"): it is not reported (:func:`_is_passing_mention`); its mention keeps ``event_id`` NULL. A mention
+joins the event of its in-article antecedent whenever the rules allow it, before any better
+scoring event of another article (coreference in the article is the stronger evidence).
+
 The event's date is the best-supported, most precise value among the dates its mentions state
 (each article counts once; a context date weighs half), with the share of dated evidence
 behind it as confidence. A year-less value takes a year only from evidence: another report
 stating it, or publication dates of reports that leave exactly one year open (confidence x0.6).
+
+Roles. Before grouping, a mention keeps as participants only entities the corpus-wide
+resolution labels PERSON and as places only GPE/LOC/FAC entities (a place never becomes a
+participant). An event's place is its best-supported town, region or country; a building or
+site (FAC: "the Amber Palace") comes after them in ``place_ids``, as a detail.
 
 Event ids are stable: the hash of the family and the earliest (article_id, sentence_index) of
 the event's mentions. In an incremental build (``previous_events``), an event that takes over
@@ -39,7 +51,7 @@ import calendar
 import hashlib
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Callable, Iterable, Sequence
@@ -62,7 +74,12 @@ from storyline.events.timeline import format_date
 from storyline.records import AnnotatedArticle, Entity
 
 STAGE = "event_grouping"
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
+
+PLACE_LABELS = ("GPE", "LOC", "FAC")
+# A building or site ("the Amber Palace") is where in a town an event took place: the town is
+# the event's place when the reports name one, the building stays among its place_ids.
+SITE_LABELS = ("FAC",)
 
 JOIN_THRESHOLD = 0.8
 RECENCY_DAYS = 62  # a report without a date is taken to be about the last two months (or next two)
@@ -308,7 +325,7 @@ def group_event_mentions(
     overrides :data:`~storyline.events.model.EVENT_FAMILIES`.
     """
     by_id = {article.article_id: article for article in articles}
-    usable = [m for m in mentions if not m.negated]
+    usable = [_with_roles_by_label(m, entities) for m in mentions if not m.negated]
     usable.sort(key=lambda m: (m.article_id, m.sentence_index, m.start))
     sentence_text = {(a.article_id, s.index): s.text for a in articles for s in a.sentences}
     texts = [sentence_text.get((m.article_id, m.sentence_index)) or _around(by_id.get(m.article_id), m) for m in usable]
@@ -342,7 +359,10 @@ def group_event_mentions(
             and score >= JOIN_THRESHOLD
         ]
         if scored:
-            target = max(scored)[2]
+            # Coreference in the article outweighs likeness across articles: a mention joins the
+            # event of its antecedent whenever it may; the merge pass can still join that event
+            # to a better-dated one.
+            target = linked if any(c == linked for *_, c in scored) else max(scored)[2]
             clusters[target].add(i, mention, vectors[i])
             register(target)
         elif _can_found(mention):
@@ -358,8 +378,42 @@ def group_event_mentions(
     events = [_build_event(c, usable, by_id, entities) for c in kept]
     _assign_ids(events, previous_events or [])
     _assign_roles(events, usable, kept, by_id)
+    events = [e for e, c in zip(events, kept) if not _is_passing_mention(e, c)]
     events.sort(key=lambda e: min(parse_mention_key(k)[:2] for k in e.mention_keys))
     return events
+
+
+def _is_passing_mention(event: Event, cluster: _Cluster) -> bool:
+    """A word in passing, not an event of the story: one mention, no article that is about it,
+    and either no date stated for it (at most a publication-date bound: "the loan buys time for
+    the president", "the deal matters more to Brennik") or only a month, season or year and no
+    place and no one named ("sanctions last year", "the council, which met in January"). It is
+    left out of the events; its mention stays in ``event_mentions`` without an event."""
+    if len(event.mention_keys) != 1 or event.main_articles:
+        return False
+    if not cluster.dated:
+        return True
+    return event.date_precision != "day" and not event.place_ids and not event.participant_ids
+
+
+def _with_roles_by_label(mention: EventMention, entities: dict[str, Entity]) -> EventMention:
+    """The mention with only people as participants and only places as places.
+
+    A mention's roles were chosen in its article with the article's labels; the corpus-wide
+    label is better informed ("Brennik" tagged PERSON in one article is a town everywhere
+    else). A place never becomes a participant, a person never a place. Ids that name no
+    resolved entity are kept as they are.
+    """
+
+    def label(entity_id: str) -> str | None:
+        entity = entities.get(entity_id)
+        return entity.label if entity is not None else None
+
+    people = [p for p in mention.participant_ids if label(p) in (None, "PERSON")]
+    places = [p for p in _places(mention) if label(p) in (None, *PLACE_LABELS)]
+    if people == mention.participant_ids and places == _places(mention):
+        return mention
+    return replace(mention, participant_ids=people, place_ids=places, place_id=places[0] if places else None)
 
 
 def _around(article: AnnotatedArticle | None, mention: EventMention) -> str:
@@ -456,7 +510,12 @@ def _build_event(
     for m in members:
         for k, place in enumerate(_places(m)):
             place_weights[place] += 1.0 if k == 0 else 0.5
-    place_ids = [p for p, _ in sorted(place_weights.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def is_site(place: str) -> bool:
+        entity = entities.get(place)
+        return entity is not None and entity.label in SITE_LABELS
+
+    place_ids = [p for p, _ in sorted(place_weights.items(), key=lambda kv: (is_site(kv[0]), -kv[1], kv[0]))]
     first_seen = {p: k for k, p in enumerate(p for m in members for p in m.participant_ids)}
     core = cluster.core_participants
     participants = sorted(core, key=lambda p: (-cluster.participants[p], first_seen.get(p, 0)))

@@ -100,7 +100,10 @@ _GENERIC_DETERMINERS = {"any", "every", "each"}
 # "held negotiations" or "protests continue".
 _OCCASION_TYPES = {"meeting", "summit", "visit"}
 # "has visited Kardovia regularly": a habit, not one event.
-_TIME_UNITS = {"day", "week", "month", "year", "morning", "evening", "night", "weekend", "time"}
+_TIME_UNITS = {
+    "day", "week", "month", "year", "morning", "evening", "night", "weekend", "time",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+}
 _HABITUAL_ADVERBS = {"regularly", "often", "usually", "frequently", "repeatedly", "routinely", "always", "sometimes"}
 # Words that introduce a new referent rather than refer back: "another meeting", "a new loan".
 _NEW_REFERENT_DETERMINERS = {"a", "an", "another"}
@@ -577,7 +580,7 @@ def _affected_by(root: Token, trigger: Token) -> bool:
     head = root
     while head.dep_ == "conj" and head.head.i != head.i:
         head = head.head
-    return head.dep_ in ("dobj", "dative") and head.head.i == trigger.head.i
+    return head.dep_ in ("dobj", "dative", "xcomp", "oprd") and head.head.i == trigger.head.i
 
 
 def _outside_time_adjunct(root: Token, trigger: Token) -> bool:
@@ -721,7 +724,7 @@ def _fill_undated(mentions: list[EventMention], published: date | None, fresh: s
             if earlier.date_source in ("explicit", "context") and near_enough:
                 mention.date_value, mention.date_source = earlier.date_value, "context"
                 origin[mention.key] = source
-        if not mention.date_value and not mention.antecedent and mention.sentence_index < FORWARD_LEAD:
+        if not mention.date_value and mention.sentence_index < FORWARD_LEAD:
             _forward_antecedent(mention, mentions[position + 1 :])
         reported = mention.status in ("happened", "scheduled", "expected")
         if not mention.date_value and published and (reported or mention.sentence_index < LEAD_SENTENCES):
