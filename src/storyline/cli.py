@@ -7,6 +7,7 @@ some inputs were rejected (they are in the ledger with their reasons).
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -62,6 +63,11 @@ def main_callback(
         raise typer.Exit()
 
 
+class ExecutorName(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 @app.command()
 def build(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs to read.")],
@@ -72,6 +78,12 @@ def build(
     batch_size: Annotated[int, typer.Option(help="Articles per transaction and per NLP batch.")] = 64,
     annotate: Annotated[bool, typer.Option(help="Run annotation and event stages after ingest.")] = True,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    executor: Annotated[ExecutorName, typer.Option(
+        help="Where per-article annotation runs: in this process (local) or on a Dask cluster (dask; "
+             "needs the dask extra). Corpus-wide stages always run locally.")] = ExecutorName.local,
+    scheduler: Annotated[str | None, typer.Option(
+        metavar="ADDRESS", help="Dask scheduler address (e.g. tcp://host:8786) for --executor dask; "
+                                "without it a local 2-process cluster is started.")] = None,
 ) -> None:
     """Read articles into the database: ingest, clean, de-duplicate, annotate, group events.
 
@@ -79,6 +91,7 @@ def build(
     inputs changes nothing. Exit code 3 means the build finished but some inputs were rejected.
     """
     from storyline.config import BuildSettings, Limits
+    from storyline.executors import ExecutorError, dask_available
     from storyline.ingest.discover import InputPathError
     from storyline.pipeline import build as run_build
     from storyline.store.sqlite import StoreError
@@ -87,7 +100,13 @@ def build(
         limits=Limits(max_input_bytes=int(max_input_mb * 1024 * 1024), max_article_chars=max_article_chars),
         outlet=outlet,
         batch_size=batch_size,
+        executor=executor.value,
+        scheduler=scheduler,
     )
+    if scheduler is not None and executor is not ExecutorName.dask:
+        fail("--scheduler needs --executor dask", 2)
+    if executor is ExecutorName.dask and annotate and not dask_available():
+        fail("--executor dask needs the 'distributed' package: pip install 'storyline[dask]'")
     bar = Progress(TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=err_console, transient=True, disable=not progress)
     tasks: dict[str, int] = {}
@@ -102,7 +121,7 @@ def build(
             report = run_build(paths, db, settings, on_progress, annotate=annotate)
     except InputPathError as exc:
         fail(str(exc), 2)
-    except StoreError as exc:
+    except (StoreError, ExecutorError) as exc:
         fail(str(exc))
     console.print(
         f"{report.inputs} inputs: [green]{report.ingested} ingested[/], [yellow]{report.duplicate} duplicate[/], "

@@ -29,3 +29,7 @@ class BuildSettings:
     dedup: DedupSettings = field(default_factory=DedupSettings)
     outlet: str | None = None  # a name the user supplies for inputs without one
     batch_size: int = 64
+    # Where per-article annotation runs: "local" (in this process) or "dask" (a Dask cluster;
+    # `scheduler` is its address, None starts a local 2-process cluster). Corpus stages stay local.
+    executor: str = "local"
+    scheduler: str | None = None

@@ -14,7 +14,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -158,34 +159,44 @@ def annotate_articles(store: Store, settings: BuildSettings, progress: ProgressC
     pending = _pending_articles(store)
     if not pending:
         return 0
-    nlp = nlp_stage.load_nlp()
+    from storyline.executors import make_executor
+
     batch = max(1, settings.batch_size)
+    # Batches are read here and handed to the executor (which may read ahead); results come back
+    # per batch in order and are written here, one transaction per batch, whatever the executor.
+    read: deque[tuple[list[str], dict]] = deque()
+
+    def batches() -> Iterator[list[tuple]]:
+        for i in range(0, len(pending), batch):
+            ids = pending[i : i + batch]
+            marks = ",".join("?" * len(ids))
+            rows = {r["article_id"]: r for r in store.conn.execute(
+                f"SELECT article_id, text, language, published, published_source, title, outlet FROM articles "
+                f"WHERE article_id IN ({marks})", ids)}
+            read.append((ids, rows))
+            # Only English is annotated (the model is English); other languages are kept and marked.
+            yield [(a, rows[a]["text"], rows[a]["published"] if rows[a]["published_source"] != "inferred" else None,
+                    rows[a]["title"], rows[a]["outlet"], rows[a]["published_source"])
+                   for a in ids if rows[a]["language"] == "en"]
+
     done = 0
-    for i in range(0, len(pending), batch):
-        ids = pending[i : i + batch]
-        marks = ",".join("?" * len(ids))
-        rows = {r["article_id"]: r for r in store.conn.execute(
-            f"SELECT article_id, text, language, published, published_source, title, outlet FROM articles "
-            f"WHERE article_id IN ({marks})", ids)}
-        # Only English is annotated (the model is English); other languages are kept and marked.
-        english = [a for a in ids if rows[a]["language"] == "en"]
-        with store.transaction():
-            for aid in ids:
-                if rows[aid]["language"] != "en":
-                    for table in PER_ARTICLE_TABLES:
-                        store.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (aid,))
-                    store.conn.execute(
-                        "INSERT OR REPLACE INTO annotation_status(article_id, stage, stage_version) VALUES (?,?,?)",
-                        (aid, ANNOTATE_STAGE, f"{ANNOTATE_VERSION}:skipped-language"),
-                    )
-            for aid, doc in zip(english, nlp.pipe((rows[a]["text"] for a in english), batch_size=16)):
-                r = rows[aid]
-                ann = annotate_doc(doc, aid, r["published"] if r["published_source"] != "inferred" else None,
-                                   r["title"], r["outlet"], r["published_source"])
-                _write_annotation(store, ann)
-        done += len(ids)
-        if progress:
-            progress("annotate", done, len(pending))
+    with make_executor(settings.executor, settings.scheduler) as executor:
+        for annotations in executor.annotate(batches()):
+            ids, rows = read.popleft()
+            with store.transaction():
+                for aid in ids:
+                    if rows[aid]["language"] != "en":
+                        for table in PER_ARTICLE_TABLES:
+                            store.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (aid,))
+                        store.conn.execute(
+                            "INSERT OR REPLACE INTO annotation_status(article_id, stage, stage_version) VALUES (?,?,?)",
+                            (aid, ANNOTATE_STAGE, f"{ANNOTATE_VERSION}:skipped-language"),
+                        )
+                for ann in annotations:
+                    _write_annotation(store, ann)
+            done += len(ids)
+            if progress:
+                progress("annotate", done, len(pending))
     return done
 
 
