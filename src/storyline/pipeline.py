@@ -44,6 +44,7 @@ class BuildReport:
     duplicate: int = 0
     rejected: int = 0
     unchanged: int = 0
+    articles_removed: int = 0  # old versions of changed inputs
     rejected_reasons: list[tuple[str, str]] = field(default_factory=list)  # (input_key, reason)
     stages: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -80,6 +81,7 @@ class Ingestor:
             old = previous["article_id"]
             self.store.delete_article(old)
             self.index.remove(old)
+            self.report.articles_removed += 1
             # Reprints of the old text are re-examined the next time a build sees them.
             self.store.conn.execute(
                 "UPDATE ledger SET content_hash = 'stale' WHERE state = 'duplicate' AND article_id = ?", (old,)

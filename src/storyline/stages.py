@@ -354,9 +354,10 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str,
 def run_corpus_stages(store: Store, settings: BuildSettings, report: BuildReport,
                       progress: ProgressCallback | None = None) -> None:
     annotated = annotate_articles(store, settings, progress)
-    removed = report.ingested or report.duplicate  # any ledger change may change corpus-wide results
+    # Corpus-wide results depend on the set of articles: redo them when it changed.
+    corpus_changed = annotated or report.ingested or report.articles_removed
     has_events = store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-    if not annotated and not removed and has_events:
+    if not corpus_changed and has_events:
         return  # nothing new: corpus-wide results are as the last build left them
     with store.transaction():
         ents, mapping = resolve_corpus_entities(store)
