@@ -803,7 +803,7 @@ def run_sizes(args: argparse.Namespace) -> int:
         rows.append(json.loads(out.read_text()))
     print(f"\n== sizes ({args.corpus}; one process per size; wall seconds unless marked CPU)")
     print(f"{'articles':>9}{'stored':>7}{'e2e art/s':>10}{'CPU art/s':>10}{'ingest':>7}{'annot.':>7}{'entit.':>7}"
-          f"{'events':>7}{'group':>7}{'grp CPU':>8}{'USE CPU':>8}{'merge CPU':>10}{'grp CPU/10k':>12}{'merge CPU/10k':>14}"
+          f"{'events':>7}{'group':>7}{'grp s/10k':>10}{'grp CPU':>8}{'USE CPU':>8}{'merge CPU':>10}{'grp CPU/10k':>12}{'merge CPU/10k':>14}"
           f"{'maxrss':>7}{'sampled':>8}{'db MiB':>7}{'ratio':>6}{'ratio CPU':>10}{'load':>6}")
     for r in rows:
         ph, rt, mem, ev = r["phases_s"], r["rates"], r["memory"], r["functions_s"].get("events", {})
@@ -814,7 +814,7 @@ def run_sizes(args: argparse.Namespace) -> int:
         print(f"{r['corpus']['articles']:>9,}{stored:>7,}{_f(rt['end_to_end']['articles_s'], '.2f'):>10}"
               f"{_f(r['corpus']['articles'] / cpu_total if cpu_total else None, '.2f'):>10}"
               f"{ph['ingest']:>7.0f}{ph['annotate']:>7.0f}{ph['entities']:>7.1f}{ph['events']:>7.0f}"
-              f"{_f(grp.get('seconds'), '.0f'):>7}{_f(grp.get('cpu_s'), '.0f'):>8}"
+              f"{_f(grp.get('seconds'), '.0f'):>7}{_f(rt.get('grouping_s_per_10k'), ',.0f'):>10}{_f(grp.get('cpu_s'), '.0f'):>8}"
               f"{_f(ev.get('  USE embeddings', {}).get('cpu_s'), '.0f'):>8}{_f(ev.get('  merge pass', {}).get('cpu_s'), '.1f'):>10}"
               f"{_f(rt.get('grouping_cpu_s_per_10k'), ',.0f'):>12}{_f(rt.get('merge_cpu_s_per_10k'), ',.0f'):>14}"
               f"{mem['ru_maxrss_build'] / 2**20:>7,.0f}{mem['sampled_max_build'] / 2**20:>8,.0f}"

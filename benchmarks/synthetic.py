@@ -322,7 +322,6 @@ class Writer:
         self.e = event
         self.pub = published
         self.outlet = outlet
-        self.used: set[str] = set()
 
     # names as outlets write them -------------------------------------------------------------
     def big_pres(self, full: bool = False) -> str:
