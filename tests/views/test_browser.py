@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from .browser import CHROMIUM, launch_chromium, watch_problems
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 if not CHROMIUM.exists():
@@ -48,20 +47,14 @@ def server(story):
 @pytest.fixture
 def browser():
     with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        b = launch_chromium(p)
         yield b
         b.close()
 
 
 @pytest.fixture
 def page(browser):
-    page = browser.new_page()
-    page.set_default_timeout(0)
-    page.set_default_navigation_timeout(0)
-    page.problems = []  # console errors (CSP violations among them) and dialogs (an executed alert)
-    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-    page.on("pageerror", lambda e: page.problems.append(str(e)))
-    page.on("dialog", lambda d: (page.problems.append("dialog: " + d.message), d.dismiss()))
+    page = watch_problems(browser.new_page())
     yield page
     page.close()
 

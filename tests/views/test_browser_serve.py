@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from .browser import CHROMIUM, launch_chromium, watch_problems
+
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
@@ -72,15 +73,8 @@ def server(tmp_path_factory):
 def page(server):
     SHOTS.mkdir(parents=True, exist_ok=True)
     with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=["--disable-gpu", "--disable-background-networking",
-                                          "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(0)
-        page.problems = []
-        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-        page.on("pageerror", lambda e: page.problems.append(str(e)))
-        page.on("dialog", lambda d: (page.problems.append("dialog: " + d.message), d.dismiss()))
+        browser = launch_chromium(p)
+        page = watch_problems(browser.new_page(viewport={"width": 1280, "height": 900}))
         yield page
         browser.close()
 
