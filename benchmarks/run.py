@@ -492,10 +492,15 @@ def run_once(args: argparse.Namespace) -> Result:
         if not hasattr(settings, "executor"):
             sys.exit("error: this storyline has no BuildSettings.executor")
         settings.executor = args.executor
+    if args.workers != 1:
+        if not hasattr(settings, "workers"):
+            sys.exit("error: this storyline has no BuildSettings.workers")
+        settings.workers = args.workers
     pipe_batch = args.pipe_batch_size or nlp_batch_size_default()
     result = Result(corpus=vars(corpus), machine=machine_info(),
                     settings={"batch_size": settings.batch_size, "nlp_pipe_batch_size": pipe_batch,
                               "executor": getattr(settings, "executor", "local"),
+                              "workers": getattr(settings, "workers", 1),
                               "stages": stages_wanted, "db": str(db), "profile": bool(args.profile)})
 
     # Models first, off the clock.
@@ -707,7 +712,8 @@ def print_result(r: Result) -> None:
     print(f"machine: {m['nproc']} CPUs ({m['usable_cpus']} usable), {m['cpu']}, {m['mem_gib']} GiB; Python "
           f"{m['python']}; spacy {m['versions']['spacy']}, thinc {m['versions']['thinc']}, blis "
           f"{m['versions']['blis']}; git {m['git']}; load avg {m['loadavg_start'][0]:.2f} → {m['loadavg_end'][0]:.2f}")
-    print(f"settings: executor {r.settings.get('executor', 'local')}, batch_size {r.settings['batch_size']}, "
+    print(f"settings: executor {r.settings.get('executor', 'local')}, workers {r.settings.get('workers', 1)}, "
+          f"batch_size {r.settings['batch_size']}, "
           f"nlp.pipe batch_size {r.settings['nlp_pipe_batch_size']}, "
           f"stages {','.join(r.settings['stages'])}; db {r.settings['db']}")
     print("model loads (not in the timings): " + ", ".join(f"{k} {v:.1f}s" for k, v in r.model_load_s.items()))
@@ -795,6 +801,8 @@ def run_sizes(args: argparse.Namespace) -> int:
                "--batch-size", str(args.batch_size), "--t17-dir", str(args.t17_dir), "--executor", args.executor]
         if args.pipe_batch_size:
             cmd += ["--pipe-batch-size", str(args.pipe_batch_size)]
+        if args.workers != 1:
+            cmd += ["--workers", str(args.workers)]
         if args.reuse_json and out.exists():
             print(f"reusing {out}", file=sys.stderr)
         else:
@@ -826,6 +834,11 @@ def run_sizes(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["grouping-scale"]:  # event grouping alone by corpus size, no spaCy: grouping_scale.py
+        import grouping_scale
+
+        return grouping_scale.main(argv[1:])
     ap = argparse.ArgumentParser(description="storyline throughput / memory benchmark (prints figures)")
     ap.add_argument("--corpus", choices=("timeline17", "synthetic"), required=True)
     ap.add_argument("--n", type=int, help="articles (synthetic: default 1000; timeline17: default all)")
@@ -839,6 +852,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=64, help="BuildSettings.batch_size (storyline's default 64)")
     ap.add_argument("--executor", default="local", help="BuildSettings.executor: local (default) or dask "
                     "(annotation on a private 2-process Dask LocalCluster)")
+    ap.add_argument("--workers", type=int, default=1, help="BuildSettings.workers: processes of the local executor "
+                    "(1: in process, the default; N: N spawned worker processes; 0: one per core)")
     ap.add_argument("--pipe-batch-size", type=int, help="nlp.pipe batch_size of the bare pass (default: storyline's)")
     ap.add_argument("--workdir", default=str(DEFAULT_WORKDIR), help="where corpora and databases go")
     ap.add_argument("--t17-dir", default=str(DEFAULT_T17))

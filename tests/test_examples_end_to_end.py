@@ -116,22 +116,7 @@ def test_e0_is_at_volmgrad(store: Store) -> None:
     assert len(_candidates(store, gold_event("E0"))) == 1
 
 
-@pytest.mark.parametrize(
-    "event_id",
-    [
-        pytest.param(
-            "E0",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="E0 is only recalled, once: 'the spokesman Ilya Vorontin said that the parties had fixed "
-                "decisions ... prepared at their previous talks in Volmgrad on 2 April' names no participant "
-                "('their' = 'the parties', which no rule resolves to the two presidents); the spokesman only "
-                "reports it",
-            ),
-        ),
-        "E1", "E2", "E3", "E4", "E5",
-    ],
-)
+@pytest.mark.parametrize("event_id", ["E0", "E1", "E2", "E3", "E4", "E5"])
 def test_event_participants(store: Store, event_id: str) -> None:
     want = gold_event(event_id)
     found = _candidates(store, want)
@@ -144,11 +129,6 @@ def _fact_params() -> list:
     out = []
     xfails = {
         ("E3", "contracts_value"): None,
-        ("E4", "programmes_signed"): "the figures stage extracts counts of people only: '28 integration "
-        "programmes' is no figure, so there is no programmes_signed fact",
-        ("E4", "trade_share"): "'47 percent of Lestavian foreign trade' follows the sentences about the "
-        "signing, whose undated agreement event takes it; a share has no event family that would move it "
-        "to the meeting",
     }
     for ev in gold()["events"]:
         for fact in ev["facts"]:

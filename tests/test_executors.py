@@ -1,4 +1,5 @@
-"""The Dask executor gives exactly the database the local executor gives (example corpus)."""
+"""The Dask executor gives exactly the database the local executor gives (example corpus): per-article
+annotation with its sentence vectors, and event grouping's reduce tasks, run on the workers."""
 
 from __future__ import annotations
 
@@ -69,9 +70,15 @@ def test_dask_build_equals_local_build(cluster, tmp_path: Path) -> None:
     assert local.keys() == remote.keys()
     for table in local:
         assert remote[table] == local[table], table
-    # The parsing really ran on the cluster's workers: the model was loaded there.
+    # The parsing really ran on the cluster's workers: the model was loaded there; and so did the
+    # reduce tasks of event grouping (storyline.events.partition.reduce_bundle).
     with distributed.Client(cluster.scheduler_address) as client:
         assert sum(client.run(_models_loaded).values()) >= 1
+        assert "reduce_bundle" in client.run_on_scheduler(_task_prefixes)
+
+
+def _task_prefixes(dask_scheduler) -> list[str]:
+    return sorted(dask_scheduler.task_prefixes)
 
 
 def test_scheduler_without_dask_executor_is_usage_error(tmp_path: Path) -> None:
@@ -94,3 +101,76 @@ def test_local_executor_is_the_default() -> None:
     settings = BuildSettings()
     assert (settings.executor, settings.scheduler) == ("local", None)
     assert isinstance(executors.make_executor(settings.executor, settings.scheduler), executors.LocalExecutor)
+
+
+def test_worker_processes_build_equals_local_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--workers 2` (two spawned processes, each parsing chunks of each batch) writes exactly the
+    database of an in-process build."""
+    from tests.conftest import EXAMPLES
+
+    submitted: list[int] = []
+    submit = executors.LocalPoolExecutor._submit
+
+    def counting_submit(self, batch):  # the driver side: count what went to the pool
+        futures = submit(self, batch)
+        submitted.append(len(futures))
+        return futures
+
+    monkeypatch.setattr(executors.LocalPoolExecutor, "_submit", counting_submit)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(EXAMPLES / "corpus", corpus)
+    local_db, pool_db = tmp_path / "local.db", tmp_path / "pool.db"
+    _build(corpus, pool_db, "--workers", "2")
+    _build(corpus, local_db)
+    local, pooled = dump_content(local_db), dump_content(pool_db)
+    assert local["sentences"] and local["events"]  # the comparison is not vacuous
+    assert local.keys() == pooled.keys()
+    for table in local:
+        assert pooled[table] == local[table], table
+    assert sum(submitted) >= 2  # several batches really went to the worker processes
+
+
+def test_worker_pool_runs_a_single_batch_in_process() -> None:
+    pool = executors.LocalPoolExecutor(2)
+    task = ("a1", "Officials met in Brennik on Monday.", "2021-03-01", None, None, "metadata")
+    with pool:
+        (annotations,) = list(pool.annotate([[task]]))
+        assert pool._pool is None  # no process was started for one batch
+    assert [a.article_id for a in annotations] == ["a1"] and annotations[0].sentences
+
+
+def test_make_executor_workers() -> None:
+    assert isinstance(executors.make_executor("local", workers=1), executors.LocalExecutor)
+    assert isinstance(executors.make_executor("local", workers=2), executors.LocalPoolExecutor)
+    assert executors.resolve_workers(0) >= 1
+    with pytest.raises(executors.ExecutorError):
+        executors.make_executor("local", workers=-1)
+    with pytest.raises(executors.ExecutorError):
+        executors.make_executor("dask", workers=2)
+
+
+def test_workers_with_dask_executor_is_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", str(tmp_path), "--db", str(tmp_path / "x.db"), "--no-progress",
+                                 "--executor", "dask", "--workers", "2"])
+    assert result.exit_code == 2
+
+
+def _blas_env() -> dict[str, str | None]:
+    import os
+
+    return {name: os.environ.get(name) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+
+
+def test_worker_processes_get_one_blas_thread_and_the_driver_keeps_its_environment() -> None:
+    import os
+
+    before = _blas_env()
+    task = ("a1", "Officials met in Brennik on Monday.", "2021-03-01", None, None, "metadata")
+    with executors.LocalPoolExecutor(1) as pool:
+        (started,) = pool._submit([task])  # starts the (only) worker process
+        assert [a.article_id for a in started.result()] == ["a1"]
+        seen = pool._executor().submit(_blas_env).result()  # runs in that same worker
+    for name, value in before.items():
+        assert seen[name] == (value if value is not None else "1")
+    assert _blas_env() == before  # the driver's own environment is left as it was
+    assert os.environ.get("OPENBLAS_NUM_THREADS") == before["OPENBLAS_NUM_THREADS"]

@@ -36,8 +36,11 @@ EXIT_ERROR = 1
 EXIT_REJECTED = 3
 
 # Shared options (one definition, used by every command that reads or writes a database).
-DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.", envvar="STORYLINE_DB")]
-DEFAULT_DB = Path("storyline.db")
+# A str, not a Path: Path would fold the "//" of a postgresql:// URL.
+DbOption = Annotated[str, typer.Option(
+    "--db", metavar="DB", help="SQLite file or postgresql:// URL (e.g. postgresql://user@host/dbname).",
+    envvar="STORYLINE_DB")]
+DEFAULT_DB = "storyline.db"
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:
@@ -45,7 +48,14 @@ def fail(message: str, code: int = EXIT_ERROR) -> None:
     raise typer.Exit(code)
 
 
-def open_store(db: Path):
+def db_label(db: str) -> str:
+    """The database as messages name it: the path, or the URL without its password."""
+    from storyline.store.backend import describe
+
+    return describe(db)
+
+
+def open_store(db: str):
     from storyline.store.sqlite import Store, StoreError
 
     try:
@@ -79,11 +89,14 @@ def build(
     annotate: Annotated[bool, typer.Option(help="Run annotation and event stages after ingest.")] = True,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     executor: Annotated[ExecutorName, typer.Option(
-        help="Where per-article annotation runs: in this process (local) or on a Dask cluster (dask; "
-             "needs the dask extra). Corpus-wide stages always run locally.")] = ExecutorName.local,
+        help="Where per-article annotation and event grouping's reduce tasks run: in this process "
+             "(local) or on a Dask cluster (dask; needs the dask extra).")] = ExecutorName.local,
     scheduler: Annotated[str | None, typer.Option(
         metavar="ADDRESS", help="Dask scheduler address (e.g. tcp://host:8786) for --executor dask; "
                                 "without it a local 2-process cluster is started.")] = None,
+    workers: Annotated[int, typer.Option(
+        min=0, help="Processes that parse and annotate with the local executor: 1 = this process, "
+                    "N > 1 = N worker processes (same results, more memory), 0 = one per CPU core.")] = 1,
 ) -> None:
     """Read articles into the database: ingest, clean, de-duplicate, annotate, group events.
 
@@ -102,9 +115,12 @@ def build(
         batch_size=batch_size,
         executor=executor.value,
         scheduler=scheduler,
+        workers=workers,
     )
     if scheduler is not None and executor is not ExecutorName.dask:
         fail("--scheduler needs --executor dask", 2)
+    if workers != 1 and executor is not ExecutorName.local:
+        fail("--workers is for --executor local; a Dask cluster has its own workers", 2)
     if executor is ExecutorName.dask and annotate and not dask_available():
         fail("--executor dask needs the 'distributed' package: pip install 'storyline[dask]'")
     bar = Progress(TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -125,7 +141,7 @@ def build(
         fail(str(exc))
     console.print(
         f"{report.inputs} inputs: [green]{report.ingested} ingested[/], [yellow]{report.duplicate} duplicate[/], "
-        f"[red]{report.rejected} rejected[/], {report.unchanged} unchanged since the last build → {escape(str(db))}"
+        f"[red]{report.rejected} rejected[/], {report.unchanged} unchanged since the last build → {escape(db_label(db))}"
     )
     for key, reason in report.rejected_reasons:
         err_console.print(f"  rejected {escape(key)}: {escape(reason)}", highlight=False, soft_wrap=True)
@@ -320,7 +336,7 @@ def serve(
     if not local:
         err_console.print(f"[yellow]warning:[/] listening on {host}: anyone who can reach it can read the "
                           "database" + ("" if read_only else " and add articles (use --read-only)"), highlight=False)
-    console.print(f"storyline: http://{'[' + host + ']' if ':' in host else host}:{port}/ ({db}"
+    console.print(f"storyline: http://{'[' + host + ']' if ':' in host else host}:{port}/ ({db_label(db)}"
                   + (", read-only" if read_only else "") + "); Ctrl+C to stop", highlight=False)
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
 

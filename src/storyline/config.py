@@ -29,7 +29,12 @@ class BuildSettings:
     dedup: DedupSettings = field(default_factory=DedupSettings)
     outlet: str | None = None  # a name the user supplies for inputs without one
     batch_size: int = 64
-    # Where per-article annotation runs: "local" (in this process) or "dask" (a Dask cluster;
-    # `scheduler` is its address, None starts a local 2-process cluster). Corpus stages stay local.
+    # Where per-article annotation (with the sentence vectors) and the reduce tasks of event
+    # grouping run: "local" (in this process) or "dask" (a Dask cluster; `scheduler` is its
+    # address, None starts a local 2-process cluster). See storyline.executors.
     executor: str = "local"
     scheduler: str | None = None
+    # Processes that parse and annotate articles with the local executor: 1 runs them in this
+    # process, N > 1 in N spawned worker processes (each loads the models; same results; a script
+    # that starts such a build needs the `if __name__ == "__main__":` guard), 0 one per CPU core.
+    workers: int = 1

@@ -21,6 +21,7 @@ from storyline.ingest import readers
 from storyline.ingest.discover import FoundFile, discover_inputs
 from storyline.ingest.metadata import choose_outlet, identify_language, outlet_from_url
 from storyline.records import LedgerEntry, RawDocument
+from storyline.store.backend import is_postgres_url
 from storyline.store.sqlite import Store
 
 INGEST_STAGE = f"{readers.STAGE}+{junk.STAGE}+{dedup.STAGE}"
@@ -170,21 +171,24 @@ def _read_found(found: FoundFile, settings: BuildSettings) -> list[RawDocument]:
     return readers.read_input(found.path, settings.limits)
 
 
-def _without_own_files(found: list[FoundFile], db_path: Path) -> list[FoundFile]:
+def _without_own_files(found: list[FoundFile], db_path: str | Path) -> list[FoundFile]:
     """Leave out the database being built (and its WAL files) when it lies among the inputs."""
-    db = db_path.absolute()
+    if is_postgres_url(db_path):
+        return found  # a PostgreSQL database has no files here
+    db = Path(db_path).absolute()
     own = {db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")}
     return [f for f in found if f.path not in own]
 
 
 def build(specs: list[str], db_path: str | Path, settings: BuildSettings | None = None,
           progress: ProgressCallback | None = None, *, annotate: bool = True) -> BuildReport:
-    """Build (or update) the database at `db_path` from the inputs named by `specs`.
+    """Build (or update) the database at `db_path` (a SQLite file or a postgresql:// URL) from the
+    inputs named by `specs`.
 
     Raises storyline.ingest.discover.InputPathError when a spec matches nothing.
     """
     settings = settings or BuildSettings()
-    found = _without_own_files(discover_inputs(specs), Path(db_path))
+    found = _without_own_files(discover_inputs(specs), db_path)
     report = BuildReport()
     store = Store(db_path)
     try:
@@ -204,10 +208,16 @@ def build(specs: list[str], db_path: str | Path, settings: BuildSettings | None 
                         ingestor.process(doc)
             if progress:
                 progress("ingest", min(i + batch, len(found)), len(found))
+        # The near-duplicate index grows with the corpus and only ingest needs it: free it before
+        # the annotation and corpus stages rather than carrying it through the whole build.
+        del ingestor
         if annotate:
             from storyline.stages import run_corpus_stages
 
-            run_corpus_stages(store, settings, report, progress)
+            # One build at a time past this point (PostgreSQL lets several builds ingest at once;
+            # annotation and the corpus-wide stages rewrite shared rows).
+            with store.exclusive("stages"):
+                run_corpus_stages(store, settings, report, progress)
         with store.transaction():
             store.conn.execute(
                 "UPDATE runs SET finished_at = ?, counts = ? WHERE run_id = ?",

@@ -19,18 +19,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 from spacy.tokens import Doc
 
 from storyline.annotate import docdate, entities, figures, modality, timex
 from storyline.annotate import nlp as nlp_stage
+from storyline.annotate.doccache import doc_text
 from storyline.events import facts as facts_stage
-from storyline.events import grouping, mentions
+from storyline.events import grouping, mentions, partition
 from storyline.events.model import Event, EventMention
 from storyline.store.events_io import load_events
 from storyline.records import AnnotatedArticle, Entity, EntityMention, Figure, Sentence, Timex
 
 if TYPE_CHECKING:
     from storyline.config import BuildSettings
+    from storyline.executors import Executor
     from storyline.pipeline import BuildReport, ProgressCallback
     from storyline.store.sqlite import Store
 
@@ -54,6 +57,8 @@ class ArticleAnnotation:
     event_mentions: list[EventMention]
     date_estimate: docdate.DocDateEstimate | None = None
     skipped: str | None = None  # why the article was not annotated (e.g. not English)
+    # Per event mention: its sentence vector (float32 bytes, grouping.vector_bytes), None when negated.
+    event_vectors: list[bytes | None] = field(default_factory=list)
 
 
 def _iso(value: str | None) -> dt.date | None:
@@ -84,13 +89,16 @@ def annotate_doc(doc: Doc, article_id: str, published: str | None, title: str | 
     figs = modality.annotate_modality(figures.extract_figures(doc, article_id=article_id), doc)
     # Article-local resolution ("Putin" → "Vladimir Putin" within the article) gives event
     # mentions stable participant ids; the corpus stage maps them to corpus-wide entities.
-    local = copy.deepcopy(ents)
+    local = [copy.copy(m) for m in ents]  # fields are all immutable: as good as a deep copy, and cheaper
     entities.resolve_entities({article_id: local})
-    annotated = AnnotatedArticle(article_id, doc.text, title, outlet, published, published_source,
+    annotated = AnnotatedArticle(article_id, doc_text(doc), title, outlet, published, published_source,
                                  sentences, local, times, figs, year_known)
     events = mentions.extract_event_mentions(doc, annotated)
+    # The embed stage: sentence vectors for grouping, computed here (on whichever worker parsed
+    # the article) and stored, so a build embeds only the articles it annotates.
+    vectors = [grouping.vector_bytes(v) for v in grouping.embed_article_mentions(events, annotated)]
     return ArticleAnnotation(article_id, sentences, ents, [m.entity_id for m in local], times, figs, events,
-                             estimate)
+                             estimate, event_vectors=vectors)
 
 
 def _pending_articles(store: Store) -> list[str]:
@@ -134,11 +142,11 @@ def _write_annotation(store: Store, ann: ArticleAnnotation) -> None:
     conn.executemany(
         "INSERT OR IGNORE INTO event_mentions(article_id, sentence_index, start, end, trigger, event_type, date_value, "
         "date_source, place_id, place_ids, participant_ids, local_place_id, local_place_ids, local_participant_ids, "
-        "antecedent, status, negated, stage, stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "antecedent, status, negated, stage, stage_version, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [(aid, e.sentence_index, e.start, e.end, e.trigger, e.event_type, e.date_value, e.date_source, None, "[]",
           "[]", e.place_id, json.dumps(e.place_ids), json.dumps(e.participant_ids), e.antecedent, e.status,
-          int(e.negated), e.stage, e.stage_version)
-         for e in ann.event_mentions],
+          int(e.negated), e.stage, e.stage_version, vector)
+         for e, vector in zip(ann.event_mentions, ann.event_vectors or [None] * len(ann.event_mentions))],
     )
     est = ann.date_estimate
     if est is not None:
@@ -155,10 +163,14 @@ def _write_annotation(store: Store, ann: ArticleAnnotation) -> None:
     )
 
 
-def annotate_articles(store: Store, settings: BuildSettings, progress: ProgressCallback | None = None) -> int:
+def annotate_articles(store: Store, settings: BuildSettings, progress: ProgressCallback | None = None,
+                      executor: Executor | None = None) -> int:
+    """Annotate the pending articles through ``executor`` (default: a new one from ``settings``)."""
     pending = _pending_articles(store)
     if not pending:
         return 0
+    from contextlib import nullcontext
+
     from storyline.executors import make_executor
 
     batch = max(1, settings.batch_size)
@@ -180,7 +192,8 @@ def annotate_articles(store: Store, settings: BuildSettings, progress: ProgressC
                    for a in ids if rows[a]["language"] == "en"]
 
     done = 0
-    with make_executor(settings.executor, settings.scheduler) as executor:
+    with nullcontext(executor) if executor is not None else make_executor(settings.executor, settings.scheduler,
+                                                                            settings.workers) as executor:
         for annotations in executor.annotate(batches()):
             ids, rows = read.popleft()
             with store.transaction():
@@ -306,11 +319,59 @@ def _load_event_mentions(store: Store, mapping: dict[tuple[str, str], str]) -> l
     return out
 
 
-def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str, str], str]) -> list[Event]:
+def _mention_vectors(store: Store, usable: list[EventMention], articles: dict[str, AnnotatedArticle]) -> np.ndarray:
+    """One stored sentence vector per usable mention (a row each, in order).
+
+    Mentions stored without one (annotated before the embed stage existed) are embedded here,
+    article by article as the annotation stage does, and the vectors are stored for next time.
+    """
+    position = {m.key: i for i, m in enumerate(usable)}
+    matrix: np.ndarray | None = None
+    filled = np.zeros(len(usable), dtype=bool)
+    for r in store.conn.execute("SELECT article_id, sentence_index, start, end, vector FROM event_mentions "
+                                "WHERE vector IS NOT NULL"):
+        i = position.get(f"{r['article_id']}:{r['sentence_index']}:{r['start']}:{r['end']}")
+        if i is None:
+            continue
+        row = grouping.vector_from_bytes(bytes(r["vector"]))
+        if matrix is None:
+            matrix = np.empty((len(usable), row.size), dtype=np.float32)
+        if row.size == matrix.shape[1]:
+            matrix[i] = row
+            filled[i] = True
+    missing: dict[str, list[int]] = defaultdict(list)
+    for i in np.flatnonzero(~filled).tolist():
+        missing[usable[i].article_id].append(i)
+    updates = []
+    for aid, positions in missing.items():
+        rows = grouping.embed_article_mentions([usable[i] for i in positions], articles[aid])
+        for i, row in zip(positions, rows):
+            assert row is not None  # usable mentions are not negated
+            if matrix is None:
+                matrix = np.empty((len(usable), row.size), dtype=np.float32)
+            matrix[i] = row
+            m = usable[i]
+            updates.append((grouping.vector_bytes(row), m.article_id, m.start, m.end))
+    if updates:
+        store.conn.executemany("UPDATE event_mentions SET vector = ? WHERE article_id = ? AND start = ? AND end = ?",
+                               updates)
+    return matrix if matrix is not None else np.zeros((0, 1), dtype=np.float32)
+
+
+def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str, str], str],
+                 executor: Executor | None = None) -> list[Event]:
+    """Group the stored event mentions into events (map → shuffle → reduce through ``executor``,
+    see storyline.events.partition), then facts and their reconciliation."""
+    from storyline.executors import run_tasks
+
     articles = _load_articles(store)
+    by_id = {a.article_id: a for a in articles}
     event_mentions = _load_event_mentions(store, mapping)
     previous = load_events(store)
-    events = grouping.group_event_mentions(event_mentions, articles, ents, previous or None)
+    usable = grouping.usable_mentions(event_mentions, ents, articles)
+    vectors = _mention_vectors(store, usable, by_id)
+    events = partition.group_partitioned(usable, vectors, by_id, ents, previous or None,
+                                         run=lambda fn, tasks: run_tasks(executor, fn, tasks))
     conn = store.conn
     conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations
     conn.execute("UPDATE event_mentions SET event_id = NULL")
@@ -351,18 +412,42 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str,
     return events
 
 
+class _LazyExecutor:
+    """The build's executor, started when a stage first needs it (a Dask cluster takes seconds to
+    start; a build with nothing to do should not pay for it) and shared by every stage."""
+
+    def __init__(self, settings: BuildSettings) -> None:
+        self.settings = settings
+        self.executor: Executor | None = None
+
+    def get(self) -> Executor:
+        if self.executor is None:
+            from storyline.executors import make_executor
+
+            self.executor = make_executor(self.settings.executor, self.settings.scheduler, self.settings.workers)
+        return self.executor
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.close()
+
+
 def run_corpus_stages(store: Store, settings: BuildSettings, report: BuildReport,
                       progress: ProgressCallback | None = None) -> None:
-    annotated = annotate_articles(store, settings, progress)
-    # Corpus-wide results depend on the set of articles: redo them when it changed.
-    corpus_changed = annotated or report.ingested or report.articles_removed
-    has_events = store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-    if not corpus_changed and has_events:
-        return  # nothing new: corpus-wide results are as the last build left them
-    with store.transaction():
-        ents, mapping = resolve_corpus_entities(store)
-        if progress:
-            progress("entities", 1, 1)
-        build_events(store, ents, mapping)
-        if progress:
-            progress("events", 1, 1)
+    executors = _LazyExecutor(settings)
+    try:
+        annotated = annotate_articles(store, settings, progress, executors.get()) if _pending_articles(store) else 0
+        # Corpus-wide results depend on the set of articles: redo them when it changed.
+        corpus_changed = annotated or report.ingested or report.articles_removed
+        has_events = store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        if not corpus_changed and has_events:
+            return  # nothing new: corpus-wide results are as the last build left them
+        with store.transaction():
+            ents, mapping = resolve_corpus_entities(store)
+            if progress:
+                progress("entities", 1, 1)
+            build_events(store, ents, mapping, executors.get())
+            if progress:
+                progress("events", 1, 1)
+    finally:
+        executors.close()

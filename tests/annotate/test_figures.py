@@ -213,6 +213,18 @@ def test_extract_count_through_dependency_parse(nlp) -> None:
         ("count", 300, "people", "300 young peaceful protesters")]
 
 
+def test_extract_counts_of_things(nlp) -> None:
+    # A count of things takes its noun as unit; "28 of the 31 programmes" is one figure, 28.
+    cases = {
+        "The talks ended with the signing of 28 integration programmes.": [("28 integration programmes", 28, "programmes")],
+        "They signed 28 of the 31 sectoral programmes of the treaty.": [
+            ("28 of the 31 sectoral programmes", 28, "programmes")],
+        "He scored 30 points in two years.": [("two years", 2, "years")],  # points measure, years are a duration
+    }
+    for text, want in cases.items():
+        assert [(f.text, f.value, f.unit) for f in extract_figures(nlp(text))] == want, text
+
+
 def test_extract_spacy_money_label_makes_bare_number_money(nlp) -> None:
     doc = nlp("Belarus receives about 10 billion dollars a year, experts say.")
     figures = extract_figures(doc)

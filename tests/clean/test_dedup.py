@@ -40,3 +40,24 @@ def test_different_article_on_the_same_topic_is_not_a_duplicate() -> None:
     )
     assert index.query(other_report) is None
     assert index.query(OTHER) is None
+
+
+def test_similarity_is_the_jaccard_of_the_shingle_strings() -> None:
+    """The index keeps 64-bit shingle hashes only; its figures are those of the shingle strings."""
+    import numpy as np
+
+    from storyline.clean.dedup import shingles
+
+    index = NearDuplicateIndex()
+    index.add("a1", A)
+    stored = index._hashes["a1"]
+    assert stored.dtype == np.uint64 and len(stored) == len(shingles(A, 3))
+    assert np.all(stored[:-1] < stored[1:])  # sorted and distinct
+    a, r = shingles(A, 3), shingles(REPRINT, 3)
+    inter = len(a & r)
+    hit = index.query(REPRINT)
+    assert hit is not None
+    assert hit.similarity == round(inter / len(a | r), 4)
+    assert hit.containment == round(inter / min(len(a), len(r)), 4)
+    index.remove("a1")
+    assert len(index) == 0 and index.query(REPRINT) is None

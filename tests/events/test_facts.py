@@ -243,3 +243,38 @@ def test_a_recalled_event_does_not_take_the_figures_that_follow_it():
     ]
     [only] = attach_facts(events, [article])
     assert (only.event_id, only.attribute) == ("ev_now", "contracts_value")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "attribute"),
+    [
+        ("The presidents signed 28 sectoral programmes.", "28 sectoral programmes", "programmes_signed"),
+        ("The talks ended with the signing of 28 integration programmes.", "28 integration programmes",
+         "programmes_signed"),
+        ("They signed a package of 28 sectoral programmes.", "28 sectoral programmes", "programmes_signed"),
+        ("Gas price fixed, 28 programmes signed", "28 programmes", "programmes_signed"),
+        ("Three undersea cables were damaged.", "Three undersea cables", "cables_damaged"),
+        ("There are 31 programmes in the treaty.", "31 programmes", "count"),
+    ],
+)
+def test_a_count_of_things_is_named_by_what_was_done_to_them(sentence, figure, attribute):
+    start = sentence.index(figure)
+    record = Sentence("a", 0, 0, len(sentence), sentence)
+    unit = figure.split()[-1].lower()
+    assert classify_attribute(Figure(start, start + len(figure), figure, "count", 28.0, unit=unit), record) == attribute
+
+
+def test_things_signed_at_a_meeting_are_the_meetings():
+    article = make_article(
+        "a",
+        ["After the talks the leaders signed 28 sectoral programmes."],
+        figures=[F("28 sectoral programmes", "count", 28, unit="programmes")],
+    )
+    text = article.text
+    talks, signed = text.index("talks"), text.index("signed")
+    events = [
+        event("ev_meet", "talks", [mention_key("a", 0, talks, talks + 5)], "2031-02-22", main=["a"]),
+        event("ev_sign", "agreement", [mention_key("a", 0, signed, signed + 6)], "2031-02-22"),
+    ]
+    [f] = attach_facts(events, [article])
+    assert (f.attribute, f.event_id) == ("programmes_signed", "ev_meet")

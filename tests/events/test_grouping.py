@@ -299,3 +299,64 @@ def test_places_and_people_follow_the_corpus_labels():
     [event] = group_event_mentions(mentions, [], entities, embed=neutral_embed)
     assert set(event.participant_ids) == set(KR)
     assert event.place_id == "g_lindhaven" and "f_palace" in event.place_ids  # the town, the building as detail
+
+
+# --- names, likeness and open triggers ---------------------------------------------------------------
+
+
+def alike_embed(texts: list[str]) -> np.ndarray:
+    """The same vector for every text: sentences as alike as they can be."""
+    return np.ones((len(texts), 2), dtype=np.float32) / np.sqrt(2)
+
+
+def _named(mention: EventMention, *names: str) -> EventMention:
+    return replace(mention, names={n: 1.0 for n in names})
+
+
+def test_without_dates_a_shared_name_and_alike_sentences_join_reports():
+    mentions = [m("a", 0, type="admission", people=("p_kallen",)), m("b", 0, type="admission", people=("p_kallen",))]
+    usable = grouping.usable_mentions(mentions, ENTITIES)
+    # No date, no place, one shared person: apart when the sentences are unrelated ...
+    apart = grouping.events_from_clusters(
+        grouping.cluster_mentions(usable, neutral_embed(["x", "y"])), usable, {}, ENTITIES)
+    assert len(apart) == 2
+    # ... together when the reports tell it in like words and name the same (rare) entity.
+    usable = [_named(u, "p_kallen") for u in usable]
+    together = grouping.events_from_clusters(
+        grouping.cluster_mentions(usable, alike_embed(["x", "y"])), usable, {}, ENTITIES)
+    assert len(together) == 1 and sorted(together[0].main_articles) == ["a", "b"]
+
+
+def test_same_kind_events_with_different_people_stay_apart_without_dates():
+    mentions = [
+        _named(m("a", 0, type="admission", people=("p_kallen",)), "p_kallen"),
+        _named(m("b", 0, type="admission", people=("p_restin",)), "p_restin"),
+    ]
+    usable = grouping.usable_mentions(mentions, ENTITIES)
+    usable = [_named(u, *u.participant_ids) for u in usable]
+    events = grouping.events_from_clusters(
+        grouping.cluster_mentions(usable, neutral_embed(["x", "y"])), usable, {}, ENTITIES)
+    assert len(events) == 2
+
+
+def test_an_event_only_the_open_detector_found_needs_an_article_about_it_or_two_dated_reports():
+    mentions = [
+        m("a", 0, date="2031-02-22", places=LIND, people=KR),  # article a is about the meeting
+        m("a", 5, type="restore", date="2031-02-20", places=("g_vesk",)),  # a word in its body
+        m("b", 0, type="return", date="2031-03-01", places=("g_vesk",)),  # article b is about a return
+    ]
+    types = {e.event_type for e in group(mentions)}
+    assert types == {"meeting", "return"}
+
+
+def test_reports_settle_on_the_main_event_other_reports_share():
+    """c leads with a protest and names the meeting once, in its body; the meeting, which a and b
+    are about, is also c's main event."""
+    mentions = [
+        m("a", 0, date="2031-02-22", places=LIND, people=KR),
+        m("b", 0, date="2031-02-22", places=LIND, people=KR),
+        m("c", 0, type="protest", date="2031-02-21", places=("g_vesk",)),
+        m("c", 4, date="2031-02-22", places=LIND, people=KR),
+    ]
+    meeting = next(e for e in group(mentions) if e.event_type == "meeting")
+    assert meeting.main_articles == ["a", "b", "c"]

@@ -243,3 +243,80 @@ def test_place_through_a_place_noun(mentions_of):
     article = make_article("a", ["Kallen met Restin at the mountain resort of Lindhaven.", "Restin met Vell at the Vesk ski resort."])
     places = [m.place_id for m in mentions_of(article) if m.event_type == "meeting"]
     assert places == ["g_lindhaven", "g_vesk"]
+
+
+# --- the open trigger set ---------------------------------------------------------------------------
+
+
+def _types(mentions) -> dict[str, str]:
+    return {m.trigger: m.event_type for m in mentions}
+
+
+def test_frames_cover_deaths_disasters_crime_and_personnel(mentions_of):
+    article = make_article(
+        "a",
+        [
+            "Kallen has died, his agent said.",
+            "A strong earthquake hit Vesk on Sunday.",
+            "The gunman opened fire at the party, killing one man.",
+            "Restin checked into rehab in Lindhaven.",
+            "The club fired Vell as coach and hired Marr.",
+        ],
+    )
+    types = _types(mentions_of(article))
+    assert types["died"] == "death" and "said" not in types  # reporting verbs are no events
+    assert types["earthquake"] == "earthquake" and types["hit"] == "earthquake"  # the quake's verb
+    assert types["fire"] == "shooting" and types["killing"] == "killing" and "opened" not in types
+    assert types["checked"] == "admission" and types["rehab"] == "admission"
+    assert types["fired"] == "dismissal" and types["hired"] == "appointment"
+
+
+def test_open_detector_types_other_events_by_their_lemma(mentions_of, nlp):
+    article = make_article("a", ["Engineers restored the service in Vesk.", "Kallen thinks it will work."])
+    types = _types(mentions_of(article))
+    assert types == {"restored": "restore"}  # "thinks" is no event, "work" has no argument of its own
+    lexicon = build_lexicon(open_detector=False)
+    assert extract_event_mentions(nlp(article.text), article, lexicon) == []
+
+
+def test_misfires_of_the_words_alone_are_corrected(mentions_of):
+    article = make_article(
+        "a",
+        [
+            "Kallen died after suffering cardiac arrest.",
+            "Restin attacked Vell over the oil spill.",
+            "Police fired at the crowd in Vesk.",
+            "The team fell to dead last.",
+            "Marr won the elections in Sudmark.",
+        ],
+    )
+    found = [(m.trigger, m.event_type) for m in mentions_of(article)]
+    assert ("arrest", "illness") in found and ("arrest", "arrest") not in found
+    assert not any(t == "attacked" for t, _ in found)  # a named person attacking with words
+    assert ("spill", "spill") in found
+    assert ("fired", "shooting") in found
+    assert not any(t == "dead" for t, _ in found)
+    assert ("elections", "election") in found and not any(t == "won" for t, _ in found)  # a support verb
+
+
+def test_open_triggers_do_not_take_the_frames_roles(mentions_of):
+    """A frame's trigger keeps the date of its sentence when an open trigger is nearer to it."""
+    article = make_article(
+        "a",
+        ["This is true for the meeting of Arvo Kallen and Bodo Restin, arranged for the end of February."],
+        timexes=[T("the end of February", "XXXX-02", mod="END")],
+    )
+    meeting = next(m for m in mentions_of(article) if m.event_type == "meeting")
+    assert meeting.date_value == "XXXX-02"
+
+
+def test_their_talks_after_the_parties_are_the_principal_peoples(mentions_of):
+    article = make_article(
+        "a",
+        [
+            "Arvo Kallen and Bodo Restin met in Kesselberg.",
+            "A spokesman said the parties had fixed decisions prepared at their previous talks in Lindhaven.",
+        ],
+    )
+    talks = next(m for m in mentions_of(article) if m.event_type == "talks")
+    assert set(talks.participant_ids) == {"p_kallen", "p_restin"}

@@ -37,6 +37,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
+from storyline.annotate.doccache import doc_text
 from storyline.annotate.timex import FUTURE, PAST, calendar_date, clean_text, extract_timexes, governing_tense
 from storyline.records import Timex
 
@@ -125,7 +126,7 @@ def _value_end(value: str) -> dt.date | None:
 
 def _is_dateline(doc: "Doc", start: int, end: int) -> bool:
     """A full date on a short line near the top that holds no finite verb."""
-    text = doc.text
+    text = doc_text(doc)  # called per dated mention: spaCy would rebuild doc.text each time
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
@@ -167,7 +168,7 @@ def _mentions(doc: "Doc", timexes: Sequence[Timex], base_offset: int) -> list[_M
             )
         )
     # Years inside names ("Zapad-2021 military exercises") are missed by the timex stage.
-    for match in _YEAR_IN_NAME.finditer(doc.text):
+    for match in _YEAR_IN_NAME.finditer(doc_text(doc)):
         span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
         if span is None:
             continue

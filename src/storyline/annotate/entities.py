@@ -44,9 +44,10 @@ from itertools import combinations, product
 import numpy as np
 from anyascii import anyascii
 from rapidfuzz.distance import JaroWinkler, Levenshtein
-from rapidfuzz.process import cdist
+from rapidfuzz.process import cdist, extract
 from spacy.tokens import Doc, Token
 
+from storyline.annotate.doccache import doc_ents, doc_sents, doc_text
 from storyline.records import Entity, EntityMention
 
 STAGE = "entities"
@@ -621,7 +622,7 @@ def _locative_head(token: Token) -> Token:
     return token
 
 
-def _span_cues(doc: Doc, s: _Span) -> set[str]:
+def _span_cues(doc: Doc, s: _Span, text: str) -> set[str]:
     """What the words around one occurrence of a name say about its kind.
 
     person: a title or role noun right before it ("President X", "economist X"), or an age
@@ -647,7 +648,10 @@ def _span_cues(doc: Doc, s: _Span) -> set[str]:
                 cues.add("thing")
             elif word in PLACE_NOUNS:
                 cues.add("place_noun")
-    after = doc.text[doc[s.end - 1].idx + len(doc[s.end - 1].text) :][:60]
+    # `text` is doc.text read once per article: spaCy rebuilds doc.text on every access, and a
+    # bounded slice avoids copying the rest of the article for each occurrence.
+    after_start = doc[s.end - 1].idx + len(doc[s.end - 1].text)
+    after = text[after_start : after_start + 60]
     if re.match(r"^\s*,\s*\d{1,3}\s*,", after) or _APPOSITIVE_PERSON.match(after):
         cues.add("person")  # "X, 67,", "X, the man his supporters call ..."
     if (
@@ -699,7 +703,7 @@ def _span_cues(doc: Doc, s: _Span) -> set[str]:
     return cues
 
 
-def _relabel_by_context(doc: Doc, spans: list[_Span]) -> None:
+def _relabel_by_context(doc: Doc, spans: list[_Span], text: str) -> None:
     """Correct the model's label of a name from how the article uses it, name by name.
 
     The small model tags unfamiliar place names as people ("marched in Brennik") and unfamiliar
@@ -723,23 +727,34 @@ def _relabel_by_context(doc: Doc, spans: list[_Span]) -> None:
     for s in spans:
         if s.label == "PERSON" and s.end - s.start >= 2:
             name_tokens.update(_plain_key(doc[k].text) for k in range(s.start, s.end) if doc[k].is_alpha)
+    keys = [_plain_key(_span_text(doc, text, s.start, s.end)) for s in spans]
     cues: dict[str, Counter[str]] = defaultdict(Counter)
     settled: set[str] = set()  # names an earlier rule relabelled with evidence (products)
-    for s in spans:
-        key = _plain_key(doc[s.start : s.end].text)
+    for s, key in zip(spans, keys):
         if s.forced:
             settled.add(key)
-        for cue in _span_cues(doc, s):
+        for cue in _span_cues(doc, s, text):
             cues[key][cue] += 1
-    for s in spans:
-        key = _plain_key(doc[s.start : s.end].text)
+    # Whether a one-word name is a surname of the article's full names, in any spelling
+    # ("Dobrovan" / "Aurel Dabrovan"): the same for every occurrence of the name, so once per key,
+    # and only against the name tokens whose skeleton is within one edit (C-speed prefilter:
+    # _tokens_match rejects every other pair but an identical one).
+    surname_like: dict[str, bool] = {}
+    token_list = sorted(name_tokens)
+    token_skeletons = [_token_skeleton(t) for t in token_list]
+    for s, key in zip(spans, keys):
         if s.forced or key in settled:
             continue
         found = cues[key]
         single = s.end - s.start == 1
-        person = found["person"] > 0 or found["given"] > 0 or (
-            single and (key in name_tokens or any(_tokens_match(key, t, person=True) for t in name_tokens))
-        )  # a surname of the article's full names, in any spelling ("Dobrovan" / "Aurel Dabrovan")
+        person = found["person"] > 0 or found["given"] > 0
+        if not person and single:
+            if key not in surname_like:
+                near = extract(_token_skeleton(key), token_skeletons, scorer=Levenshtein.distance, score_cutoff=1,
+                               limit=None) if key else []
+                surname_like[key] = key in name_tokens or any(
+                    _tokens_match(key, token_list[j], person=True) for _, _, j in near)
+            person = surname_like[key]
         strong = found["place"] + found["place_noun"]
         places = strong + found["weak_place"]
         if s.label == "PERSON":
@@ -780,20 +795,19 @@ def _attach_given_names(doc: Doc, spans: list[_Span]) -> None:
             taken.add(s.start)
 
 
-def _vote_doc_labels(doc: Doc, spans: list[_Span]) -> None:
+def _vote_doc_labels(doc: Doc, spans: list[_Span], text: str) -> None:
     """One name, one label within an article (Sochi, Minsk, a possessive surname tagged ORG)."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     surname_votes: Counter[str] = Counter()
     locative: set[str] = set()  # names used as a location: "in Minsk", "to Sochi"
-    for s in spans:
-        key = _plain_key(doc[s.start : s.end].text)
+    keys = [_plain_key(_span_text(doc, text, s.start, s.end)) for s in spans]
+    for s, key in zip(spans, keys):
         votes[key][s.label] += 1
         if s.label == "PERSON" and s.end - s.start >= 2:
             surname_votes[_plain_key(doc[s.end - 1].text)] += 1
         if s.label == "GPE" and s.start > 0 and doc[s.start - 1].lower_ in LOCATIVE_PREPS:
             locative.add(key)
-    for s in spans:
-        key = _plain_key(doc[s.start : s.end].text)
+    for s, key in zip(spans, keys):
         containment = surname_votes[key] if s.end - s.start == 1 else 0
         winner = _vote(votes[key], containment, gpe_absorbs_org=key in locative)
         if winner and (not s.forced or winner in RELABELLED):
@@ -818,10 +832,12 @@ def _propagate_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
             surnames.add(words[-1])
     taken = {k for s in spans for k in range(s.start, s.end)}
     added: list[_Span] = []
+    token_texts = [t.text for t in doc]  # one pass over the tokens instead of a lookup per position
     i = 0
     while i < len(doc):
         found = None
-        for words, label in sorted(names.get(doc[i].text, {}).items(), key=lambda kv: -len(kv[0])):
+        candidates = names.get(token_texts[i])
+        for words, label in sorted(candidates.items(), key=lambda kv: -len(kv[0])) if candidates else ():
             end = i + len(words)
             if end > len(doc) or any(k in taken or doc[k].ent_type_ for k in range(i, end)):
                 continue
@@ -844,11 +860,19 @@ def _propagate_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
     return spans + added
 
 
-def _char_bounds(doc: Doc, s: _Span) -> tuple[int, int]:
+def _span_text(doc: Doc, text: str, start: int, end: int) -> str:
+    """`doc[start:end].text` as a slice of the document text (spaCy would join the tokens)."""
+    if start >= end:
+        return ""
+    last = doc[end - 1]
+    return text[doc[start].idx : last.idx + len(last.text)]
+
+
+def _char_bounds(doc: Doc, s: _Span, doc_text: str) -> tuple[int, int]:
     """Character bounds of a span, with bullets and possessives inside tokens stripped."""
     start = doc[s.start].idx
     end = doc[s.end - 1].idx + len(doc[s.end - 1].text)
-    text = doc.text[start:end]
+    text = doc_text[start:end]
     lead = _LEADING_JUNK.match(text)
     if lead:
         start += lead.end()
@@ -862,6 +886,35 @@ def _char_bounds(doc: Doc, s: _Span) -> tuple[int, int]:
 # ----- in-article person groups and descriptive evidence ------------------------------------
 
 
+class _SurnameIndex:
+    """Clusters by the surnames of their names: the only clusters a name can be compatible with.
+
+    Two person names are compatible only if their surnames match (`_tokens_match`), which needs
+    identical surnames or skeletons within one edit; the skeleton distances are computed by
+    rapidfuzz in C, so a long article's hundreds of names are not compared pair by pair.
+    """
+
+    def __init__(self) -> None:
+        self.surnames: list[str] = []
+        self.skeletons: list[str] = []
+        self.clusters: dict[str, set] = {}  # surname -> cluster ids (any hashable)
+
+    def add(self, surname: str, cluster: object) -> None:
+        if surname not in self.clusters:
+            self.clusters[surname] = set()
+            self.surnames.append(surname)
+            self.skeletons.append(_token_skeleton(surname))
+        self.clusters[surname].add(cluster)
+
+    def near(self, surname: str) -> set:
+        """Clusters holding a surname that may match `surname`."""
+        found = set(self.clusters.get(surname, ()))
+        for _, _, j in extract(_token_skeleton(surname), self.skeletons, scorer=Levenshtein.distance,
+                               score_cutoff=1, limit=None):
+            found |= self.clusters[self.surnames[j]]
+        return found
+
+
 def _group_persons(keys: Sequence[str]) -> list[int]:
     """Group person keys of one article: same person -> same group number.
 
@@ -870,23 +923,44 @@ def _group_persons(keys: Sequence[str]) -> list[int]:
     """
     names = [_parse_person(k) for k in keys]
     group = list(range(len(keys)))
-    full = [i for i, n in enumerate(names) if n.is_full]
+    # A long article names hundreds of people and repeats some hundreds of times; comparing every
+    # name with every cluster made this quadratic. The same clusters, found faster: a name is
+    # tried only on the clusters holding a surname that may match its own (any other cluster
+    # fails the complete-linkage test), each cluster is checked against its distinct names
+    # (compatibility depends only on the parsed name), and a name seen before starts at the
+    # cluster its first occurrence joined (every earlier cluster holds a name incompatible with
+    # it, and still does).
     clusters: list[list[int]] = []
-    for i in full:
-        for cluster in clusters:
-            if all(_persons_compatible(names[i], names[j]) for j in cluster):
-                cluster.append(i)
+    distinct: list[dict[str, _PersonName]] = []  # per cluster: its distinct keys
+    first_cluster: dict[str, int] = {}
+    index = _SurnameIndex()
+    for i, n in enumerate(names):
+        if not n.is_full:
+            continue
+        start = first_cluster.get(keys[i], 0)
+        for x in sorted(index.near(n.surname)):
+            if x >= start and all(_persons_compatible(n, other) for other in distinct[x].values()):
+                clusters[x].append(i)
+                distinct[x].setdefault(keys[i], n)
                 break
         else:
+            x = len(clusters)
             clusters.append([i])
+            distinct.append({keys[i]: n})
+        first_cluster.setdefault(keys[i], x)
+        index.add(n.surname, x)
     for cluster in clusters:
         for i in cluster:
             group[i] = cluster[0]
     partial: dict[str, int] = {}
+    matches_of: dict[str, list[int]] = {}  # the clusters are complete now: once per distinct key
     for i, n in enumerate(names):
         if n.is_full:
             continue
-        matches = [c[0] for c in clusters if any(_persons_compatible(n, names[j]) for j in c)]
+        if keys[i] not in matches_of:
+            matches_of[keys[i]] = [clusters[x][0] for x in sorted(index.near(n.surname))
+                                   if any(_persons_compatible(n, other) for other in distinct[x].values())]
+        matches = matches_of[keys[i]]
         if len(matches) == 1:
             group[i] = matches[0]
         else:  # unresolved: bare forms of one key still go together
@@ -1104,13 +1178,12 @@ def _token_range(doc: Doc, start_char: int, end_char: int) -> range:
     return range(span.start, span.end) if span is not None else range(0)
 
 
-def _nickname_aliases(doc: Doc, spans: list[_Span]) -> list[_Alias]:
+def _nickname_aliases(doc: Doc, spans: list[_Span], text: str) -> list[_Alias]:
     """Nicknames the article introduces in quotes, and their later occurrences.
 
     'X, known as "Batka",' / 'nicknamed "Batka", X' introduce one; afterwards the nickname in
     quotes, or with the same capitalisation when it is capitalised, refers to X.
     """
-    text = doc.text
     introduced: dict[str, int] = {}
     aliases: list[_Alias] = []
     for s in spans:
@@ -1154,29 +1227,31 @@ def extract_entity_mentions(
     article equates with a named person) come with ``entity_id="@<start>"``, the start offset of
     their antecedent; ``resolve_entities`` replaces it with the real entity id.
     """
-    spans = [_Span(e.start, e.end, e.label_) for e in doc.ents if e.label_ in NAME_LABELS]
+    # spaCy joins every token on each `doc.text` access: read it once and pass it down.
+    text = doc_text(doc)
+    spans = [_Span(e.start, e.end, e.label_) for e in doc_ents(doc) if e.label_ in NAME_LABELS]
     spans = [t for t in (_trim(doc, s) for s in spans) if t is not None]
     spans = _split_person_prefixes(doc, spans)
     _shift_given_names(doc, spans)
     spans = _merge_places(doc, spans)
     _relabel_products(doc, spans)
     spans = [s for s in spans if s.start < s.end and _looks_like_name(doc, s)]
-    _relabel_by_context(doc, spans)
-    _vote_doc_labels(doc, spans)
+    _relabel_by_context(doc, spans, text)
+    _vote_doc_labels(doc, spans, text)
     spans = _propagate_names(doc, spans)
     # The occurrences found by propagation bring their own cues ("Aurel Dobrovan, the man ...").
-    _relabel_by_context(doc, spans)
-    _vote_doc_labels(doc, spans)
+    _relabel_by_context(doc, spans, text)
+    _vote_doc_labels(doc, spans, text)
     _attach_given_names(doc, spans)
 
-    aliases = _nickname_aliases(doc, spans)
+    aliases = _nickname_aliases(doc, spans, text)
     # a nickname wins over whatever spaCy made of the same words ("Batka" PERSON)
     nick_tokens = {k for a in aliases for k in _token_range(doc, a.start, a.end)}
     spans = [s for s in spans if not (set(range(s.start, s.end)) & nick_tokens)
              or any(a.antecedent == s.start for a in aliases)]
     aliases += _person_aliases(doc, spans)
 
-    sent_starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
+    sent_starts = [s.start for s in doc_sents(doc)] if doc.has_annotation("SENT_START") else [0]
 
     def sentence_of(token_i: int) -> int:
         return first_sentence_index + max(0, bisect.bisect_right(sent_starts, token_i) - 1)
@@ -1184,14 +1259,14 @@ def extract_entity_mentions(
     mentions: list[EntityMention] = []
     start_char_of: dict[int, int] = {}
     for s in sorted(spans, key=lambda s: (s.start, s.end)):
-        start, end = _char_bounds(doc, s)
+        start, end = _char_bounds(doc, s, text)
         if end <= start:
             continue
         start_char_of[s.start] = start
         mentions.append(
             EntityMention(
                 article_id=article_id, sentence_index=sentence_of(s.start),
-                start=base_offset + start, end=base_offset + end, text=doc.text[start:end],
+                start=base_offset + start, end=base_offset + end, text=text[start:end],
                 label=s.label, stage=STAGE, stage_version=STAGE_VERSION,
             )
         )
@@ -1205,7 +1280,7 @@ def extract_entity_mentions(
             EntityMention(
                 article_id=article_id,
                 sentence_index=sentence_of(token.start if token is not None else 0),
-                start=base_offset + a.start, end=base_offset + a.end, text=doc.text[a.start : a.end],
+                start=base_offset + a.start, end=base_offset + a.end, text=text[a.start : a.end],
                 label="PERSON",
                 entity_id=f"{ANTECEDENT_PREFIX}{base_offset + start_char_of[a.antecedent]}",
                 stage=STAGE, stage_version=STAGE_VERSION,
@@ -1528,10 +1603,23 @@ def resolve_entities(mentions_by_article: dict[str, list[EntityMention]]) -> lis
         return frozenset(compatible_clusters(name, near) if name.given else near)
 
     unresolved: set[tuple[str, str]] = set()
+    # A bare surname repeated in an article gets the same answer each time: once per form and
+    # article, and only among the article's clusters holding a surname that may match (a long
+    # article has hundreds of people). `partial` follows article order: one index at a time.
+    here_of: dict[tuple[tuple[str, str], str], set[object]] = {}
+    surnames_of: tuple[str, _SurnameIndex] | None = None
     for m in partial:
         form = form_of[id(m)]
         name = _parse_person(form[1])
-        here = compatible_clusters(name, article_clusters.get(m.article_id, ()))
+        if (form, m.article_id) not in here_of:
+            if surnames_of is None or surnames_of[0] != m.article_id:
+                here_of.clear()  # a new article: the previous one's answers are not asked again
+                surnames_of = (m.article_id, _SurnameIndex())
+                for c in article_clusters.get(m.article_id, ()):
+                    for other in cluster_names[c]:
+                        surnames_of[1].add(other.surname, c)
+            here_of[(form, m.article_id)] = compatible_clusters(name, surnames_of[1].near(name.surname))
+        here = here_of[(form, m.article_id)]
         if not here:
             here = set(corpus_candidates(form))
         if len(here) == 1:

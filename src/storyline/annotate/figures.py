@@ -39,6 +39,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from storyline.annotate.doccache import doc_sents, doc_text, span_ents
 from storyline.records import Figure
 
 if TYPE_CHECKING:  # spaCy is only needed by extract_figures; parse_figure stays pure.
@@ -580,11 +581,11 @@ def extract_figures(doc: Doc, base_offset: int = 0, *, article_id: str = "") -> 
 
     Modality is not set here (see :mod:`storyline.annotate.modality`).
     """
-    sentences = list(doc.sents)
+    doc_string = doc_text(doc)
     per_sentence: list[list[Figure]] = []
-    for index, sent in enumerate(sentences):
+    for index, sent in enumerate(doc_sents(doc)):
         offset = sent.start_char
-        text = sent.text
+        text = doc_string[offset : sent.end_char]  # = sent.text, without joining its tokens
 
         def last_is_verb(local_start: int, _offset: int = offset) -> bool:
             # Uses the tagger: "should last several days" vs "the last several days".
@@ -634,41 +635,89 @@ def _money_context(sent: Span, figure: Figure, earlier_here: list[Figure],
         return next((f.unit for f in money_before if f.unit), "")
     # The previous two sentences may carry the money word ("...budget money. About 10 billion").
     start_sent = sent.start
-    previous = [s for s in doc.sents if s.end <= start_sent][-2:]
+    previous = [s for s in doc_sents(doc) if s.end <= start_sent][-2:]  # cached: doc.sents walks every token
     if any(_MONEY_CONTEXT.search(s.text) for s in previous):
         return ""
     return False
 
 
 def _spacy_counts(sent: Span, found: list[_Candidate]) -> list[_Candidate]:
-    """Counts of people the grammar missed: a CARDINAL whose head noun is a people noun.
+    """Counts the grammar missed: a CARDINAL whose head noun is a people noun, or a plural noun
+    of countable things ("28 integration programmes", "28 of the 31 sectoral programmes").
 
     The dependency parse links "400" to "protesters" across adjectives ("400 young peaceful
-    protesters").
+    protesters"). People are counted in ``unit="people"``; other things in their noun as
+    written ("programmes"). Units of measure, time, money and scores are not things.
     """
     extra: list[_Candidate] = []
     offset = sent.start_char
     taken = [(c.figure.start + offset, c.figure.end + offset) for c in found]
-    for ent in sent.ents:
+    for ent in span_ents(sent):  # = sent.ents, without rebuilding doc.ents per sentence
         if ent.label_ != "CARDINAL":
             continue
         if any(s < ent.end_char and ent.start_char < e for s, e in taken):
             continue
-        head = ent.root.head
-        if ent.root.dep_ != "nummod" or head.i < ent.end or head.lemma_.lower() not in PEOPLE_LEMMAS:
-            continue
-        if head.i - ent.end > 3:
+        head = _counted_noun(ent)
+        if head is None:
             continue
         number = parse_number(ent.text)
         if number is None:
             continue
         value, qualifier = number
-        if value == 1 and head.lower_ == "people":
+        people = head.lemma_.lower() in PEOPLE_LEMMAS
+        if value == 1 and (head.lower_ == "people" or not people):
             continue
         start, end = ent.start_char - offset, head.idx + len(head.text) - offset
         extra.append(_Candidate(Figure(start, end, sent.text[start:end], "count", value,
-                                       unit="people", qualifier=qualifier)))
+                                       unit="people" if people else head.lower_, qualifier=qualifier)))
+        taken.append((start + offset, end + offset))  # "28 of the 31 programmes" holds the 31
     return extra
+
+
+# Plural nouns that measure rather than count things: units, time, money, scores, multiples.
+_NOT_THINGS = frozenset({
+    "percent", "cent", "point", "metre", "meter", "kilometre", "kilometer", "km", "mile", "foot",
+    "feet", "inch", "yard", "tonne", "ton", "kilogram", "kg", "gram", "pound", "ounce", "barrel",
+    "litre", "liter", "gallon", "degree", "dollar", "euro", "ruble", "rouble", "yen", "yuan",
+    "time", "second", "minute", "hour", "day", "week", "month", "year", "decade", "century",
+    "night", "morning", "evening", "weekend", "season", "round", "lap", "goal", "run", "yard",
+    "billion", "million", "thousand", "hundred", "dozen", "%", "share", "vote", "seat",
+    "magnitude", "level", "step", "part", "piece", "bit", "way", "one", "other", "more",
+    # people by their role are not things (and not a crowd either)
+    "leader", "president", "minister", "official", "member", "player", "coach", "head", "chief",
+    "director", "manager", "deputy", "senator", "lawmaker", "judge", "lawyer", "son", "daughter",
+    "brother", "sister", "mother", "father", "parent", "friend", "partner", "colleague", "side",
+    "party", "country", "nation", "state", "team", "club", "company", "group",
+})
+
+
+def _counted_noun(ent: Span):  # -> Token | None
+    """The noun a CARDINAL counts: people at most three words on ("400 young peaceful
+    protesters"), or a plural noun of things right after it, or the noun of "of the N ..." ("28
+    of the 31 sectoral programmes")."""
+    root = ent.root
+    head = root.head
+    if root.dep_ == "nummod" and head.i >= ent.end and head.i - ent.end <= 3:
+        if head.lemma_.lower() in PEOPLE_LEMMAS:
+            return head
+        return head if _countable_thing(head) and head.i - ent.end <= 2 else None
+    if root.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj", "attr", "conj", "appos"):
+        for prep in root.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of" and prep.i == ent.end:
+                noun = next((c for c in prep.children if c.dep_ == "pobj"), None)
+                if noun is not None and noun.i - prep.i <= 5 and any(
+                    c.dep_ in ("nummod", "det") for c in noun.children
+                ) and (noun.lemma_.lower() in PEOPLE_LEMMAS or _countable_thing(noun)):
+                    return noun
+    return None
+
+
+def _countable_thing(token) -> bool:  # token: spaCy Token
+    return (
+        token.pos_ == "NOUN" and token.tag_ == "NNS" and token.is_alpha
+        and token.lemma_.lower() not in _NOT_THINGS and token.lower_ not in _NOT_THINGS
+        and token.ent_type_ not in ("DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "ORDINAL")
+    )
 
 
 def parse_number(text: str) -> tuple[float, str | None] | None:

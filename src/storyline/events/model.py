@@ -33,11 +33,67 @@ EVENT_FAMILIES: dict[str, str] = {
     "talks": "meeting",
     "summit": "meeting",
     "visit": "meeting",
+    # A death is reported as a killing, a shooting or a murder ("shooting kills 1", "the killing
+    # by police of a 15-year-old boy", "teenager's shooting"): one family, told apart by people,
+    # place and date.
+    "death": "death",
+    "killing": "death",
+    "shooting": "death",
+    # An arrest and the charges that follow are reported together ("arrested and charged with").
+    "arrest": "arrest",
+    "charge": "arrest",
+    "riot": "protest",
+    "dismissal": "personnel",
+    "appointment": "personnel",
+    "resignation": "personnel",
+    # Lemma clusters: open triggers (typed by their lemma) that tell one kind of happening.
+    "name": "personnel",
+    "replace": "personnel",
+    "succeed": "personnel",
+    "take_over": "personnel",
+    "game": "victory",
+    "match": "victory",
+    "playoff": "victory",
+    "championship": "victory",
+    "tournament": "victory",
+    "score": "victory",
+    "fix": "repair",
+    "patch": "repair",
+    "repair": "repair",
+    "restore": "repair",
+    "restoration": "repair",
+    "mend": "repair",
+    "damage": "outage",
+    "sever": "outage",
+    "disrupt": "outage",
+    "disruption": "outage",
+    "outage": "outage",
+    "blackout": "outage",
+    "downtime": "outage",
+    "breakdown": "outage",
+    "hang": "death",
+    "board": "attack",
+    "capture": "attack",
+    "thwart": "attack",
+    "foil": "attack",
+    "hijack": "attack",
+    "seize": "attack",
+    "rescue": "attack",
+    "free": "release",
+    "release": "release",
 }
 
 
 def event_family(event_type: str, families: dict[str, str] | None = None) -> str:
     return (families or EVENT_FAMILIES).get(event_type, event_type)
+
+
+def is_open_type(event_type: str) -> bool:
+    """True for the type of a mention found by the open detector (its type is the trigger's
+    lemma, e.g. "check", "release"), False for a type of a lexicon frame ("meeting", "death")."""
+    from storyline.events.mentions import DEFAULT_FRAMES  # the frames live with the extractor
+
+    return event_type not in DEFAULT_FRAMES
 
 
 @dataclass
@@ -68,6 +124,13 @@ class EventMention:
     # The key of the nearest earlier mention in the article that this one refers back to (same
     # kind of event, no contradiction on place or people); its date is this one's context date.
     antecedent: str | None = None
+    # Grouping only, not stored: the corpus entities named in the mention's sentence, each with
+    # its rarity in the corpus (grouping.usable_mentions fills it when given the articles).
+    names: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    # Grouping only, not stored: the mention is in its article's title or lead.
+    lead: bool = field(default=False, compare=False, repr=False)
+    # Grouping only, not stored: those of place_ids that are sites (a street, a building), not towns.
+    site_ids: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def key(self) -> str:

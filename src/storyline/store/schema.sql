@@ -185,6 +185,8 @@ CREATE TABLE IF NOT EXISTS event_mentions (
     event_id        TEXT,               -- events.event_id once grouped
     stage           TEXT NOT NULL,
     stage_version   TEXT NOT NULL,
+    vector          BLOB,               -- sentence vector for grouping: 512 little-endian float32
+                                        -- (2,048 bytes); NULL when negated or not yet embedded
     PRIMARY KEY (article_id, start, end)
 );
 CREATE INDEX IF NOT EXISTS event_mentions_event ON event_mentions(event_id);

@@ -1,4 +1,9 @@
-"""The SQLite store: plain tables (see schema.sql and docs/schema.md), WAL, a transaction per batch."""
+"""The store: plain tables (see schema.sql and docs/schema.md), a transaction per batch.
+
+SQLite (a file, WAL) is the embedded default; a ``postgresql://`` URL opens PostgreSQL instead
+(storyline.store.postgres), whose ``conn`` runs the same SQL. Code outside the store asks the
+catalogue through ``table_names()`` / ``columns()`` (storyline.store.backend), not sqlite_master.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from storyline.records import LedgerEntry
+from storyline.store import backend
+from storyline.store.backend import StoreError
+
+__all__ = ["SCHEMA_VERSION", "Store", "StoreError", "db_text"]
 
 SCHEMA_VERSION = "1"
 
@@ -31,22 +40,28 @@ def db_text(value: Any) -> Any:
     return raw.decode("utf-8", "backslashreplace")
 
 
-class StoreError(RuntimeError):
-    """The database cannot be opened or is not a storyline database."""
-
-
 class Store:
+    """``Store(path)`` for SQLite, ``Store("postgresql://...")`` for PostgreSQL; ``read_only`` opens
+    an existing storyline database and never writes."""
+
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
-        self.path = Path(path)
-        if read_only and not self.path.exists():
-            raise StoreError(f"{self.path}: no such database (run `storyline build` first)")
+        self.backend = "postgresql" if backend.is_postgres_url(path) else "sqlite"
+        if self.backend == "postgresql":
+            self._open_postgres(str(path), read_only)
+            return
+        file = Path(path)
+        self.path: Path | None = file
+        self.label = str(file)  # how messages name the database
+        self.name = file.name  # a short name for titles and reports
+        if read_only and not file.exists():
+            raise StoreError(f"{file}: no such database (run `storyline build` first)")
         try:
             if read_only:
-                uri = f"file:{self.path.absolute()}?mode=ro"
+                uri = f"file:{file.absolute()}?mode=ro"
                 self.conn = sqlite3.connect(uri, uri=True, timeout=30)
             else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.conn = sqlite3.connect(self.path, timeout=30)
+                file.parent.mkdir(parents=True, exist_ok=True)
+                self.conn = sqlite3.connect(file, timeout=30)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA foreign_keys = ON")
             if not read_only:
@@ -56,7 +71,25 @@ class Store:
             else:
                 self._check_is_storyline()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a usable SQLite database ({exc})") from exc
+            raise StoreError(f"{file}: not a usable SQLite database ({exc})") from exc
+
+    def _open_postgres(self, url: str, read_only: bool) -> None:
+        from storyline.store import postgres
+
+        self.path = None
+        self.label = self.name = postgres.describe(url)
+        self.conn = postgres.connect(url, read_only=read_only)  # type: ignore[assignment]
+        try:
+            if read_only:
+                self._check_is_storyline()
+            else:
+                postgres.init_schema(self.conn, SCHEMA_VERSION)  # type: ignore[arg-type]
+        except StoreError:
+            self.conn.close()
+            raise
+        except Exception as exc:  # psycopg.Error: e.g. no right to create tables
+            self.conn.close()
+            raise StoreError(f"{self.label}: not a usable PostgreSQL database ({' '.join(str(exc).split())})") from exc
 
     def _init_schema(self) -> None:
         sql = resources.files("storyline.store").joinpath("schema.sql").read_text(encoding="utf-8")
@@ -69,11 +102,16 @@ class Store:
             )
 
     def _check_is_storyline(self) -> None:
-        row = self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'ledger'"
-        ).fetchone()
-        if row is None:
-            raise StoreError(f"{self.path}: not a storyline database (no ledger table)")
+        if "ledger" not in self.table_names():
+            raise StoreError(f"{self.label}: not a storyline database (no ledger table)")
+
+    def table_names(self) -> set[str]:
+        """Tables (and views) in the database."""
+        return backend.table_names(self.conn)
+
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        """(name, type) of each column of ``table``, in order."""
+        return backend.columns(self.conn, table)
 
     def close(self) -> None:
         self.conn.close()
@@ -88,6 +126,38 @@ class Store:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self.conn:
             yield self.conn
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """One build at a time per database inside this block, whatever the backend.
+
+        SQLite already lets one writer in at a time. PostgreSQL takes a session advisory lock
+        named after the schema and ``name`` (released when the block ends or the session does);
+        pending work is committed before the next build goes in.
+        """
+        if self.backend != "postgresql":
+            yield
+            return
+        key = "storyline:" + name
+        self.conn.execute("SELECT pg_advisory_lock(hashtext(current_schema() || ?))", (key,))
+        self.conn.commit()
+        ok = False
+        try:
+            yield
+            ok = True
+        finally:
+            try:
+                if ok:
+                    self.conn.commit()
+                else:
+                    self.conn.rollback()
+                self.conn.execute("SELECT pg_advisory_unlock(hashtext(current_schema() || ?))", (key,))
+                self.conn.commit()
+            except Exception:
+                if ok:
+                    raise
+                # Failing already (perhaps the connection is gone): keep that error; closing the
+                # session releases the lock.
 
     # Ledger ---------------------------------------------------------------------------------
 
@@ -145,9 +215,17 @@ class Store:
                 "UPDATE articles SET reprinted_by = ? WHERE article_id = ?", (json.dumps(outlets), article_id)
             )
 
-    def iter_article_texts(self) -> Iterator[tuple[str, str]]:
-        for row in self.conn.execute("SELECT article_id, text FROM articles ORDER BY article_id"):
-            yield row["article_id"], row["text"]
+    def iter_article_texts(self, page: int = 500) -> Iterator[tuple[str, str]]:
+        # In pages: a PostgreSQL cursor holds its whole result in memory, and archives are large.
+        last = ""
+        while True:
+            rows = self.conn.execute("SELECT article_id, text FROM articles WHERE article_id > ? "
+                                     "ORDER BY article_id LIMIT ?", (last, page)).fetchall()
+            for row in rows:
+                yield row["article_id"], row["text"]
+            if len(rows) < page:
+                return
+            last = rows[-1]["article_id"]
 
     def articles(self) -> list[sqlite3.Row]:
         return self.conn.execute(
@@ -157,7 +235,7 @@ class Store:
 
     def table_rows(self, table: str, order_by: str | None = None) -> list[dict[str, Any]]:
         """All rows of one table as dicts (for export and tests); binary columns are left out."""
-        cols = [r["name"] for r in self.conn.execute(f"PRAGMA table_info({table})") if r["type"] != "BLOB"]
+        cols = [name for name, type_ in self.columns(table) if not backend.is_binary(type_)]
         order = f" ORDER BY {order_by}" if order_by else ""
         sql = f"SELECT {', '.join(cols)} FROM {table}{order}"
         return [dict(r) for r in self.conn.execute(sql)]

@@ -30,7 +30,7 @@ JSON_COLUMNS = ("offset_map", "reprinted_by", "participant_ids", "local_particip
 
 
 def existing_tables(store: Store) -> list[tuple[str, str]]:
-    names = {r["name"] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    names = store.table_names()
     return [(t, order) for t, order in EXPORT_TABLES if t in names]
 
 

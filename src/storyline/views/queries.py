@@ -1,6 +1,7 @@
 """Read-only SQL helpers shared by the report and the web app.
 
-Every function takes an open ``sqlite3.Connection`` (``Store.conn``, rows as ``sqlite3.Row``)
+Every function takes an open connection (``Store.conn``: a ``sqlite3.Connection`` with rows as
+``sqlite3.Row``, or the PostgreSQL connection of storyline.store.postgres, which reads the same)
 and returns plain dicts and lists, with the JSON columns decoded, entity ids resolved to
 names and dates formatted for display. Nothing here writes to the database.
 
@@ -21,6 +22,7 @@ from typing import Any, Iterable
 
 from storyline.events.model import parse_date_value
 from storyline.events.timeline import format_date, order_timeline
+from storyline.store import backend
 
 PRECISION_LABELS = {
     "day": "precision: day",
@@ -51,7 +53,7 @@ PUBLISHED_SOURCE_LABELS = {
 
 
 def table_names(conn: sqlite3.Connection) -> set[str]:
-    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    return backend.table_names(conn)
 
 
 def _has(conn: sqlite3.Connection, *tables: str) -> bool:
@@ -636,7 +638,8 @@ def sources(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT article_id, input_key, title, outlet, url, published, published_source, published_earliest, "
         "published_latest, published_confidence, year_known, language, word_count, reprinted_by FROM articles "
-        "ORDER BY published IS NULL, published, outlet, article_id").fetchall()
+        # NULLs first, as SQLite orders them (PostgreSQL would put them last)
+        "ORDER BY published IS NULL, published, outlet IS NOT NULL, outlet, article_id").fetchall()
     dups: dict[str, list[dict[str, Any]]] = {}
     dup_rows = conn.execute("SELECT input_key, article_id, duplicate_kind, similarity FROM ledger "
                             "WHERE state = 'duplicate' ORDER BY input_key").fetchall()
@@ -712,6 +715,32 @@ def search_fts(conn: sqlite3.Connection, q: str, limit: int = 200, table: str = 
     return _search_rows(conn, rows)
 
 
+def pg_tsquery(pieces: list[tuple[list[str], bool]]) -> str:
+    """A PostgreSQL tsquery: every piece's words as a phrase (``<->``), a trailing ``*`` a prefix
+    (``:*``), the pieces joined by ``&``. Words are ``\\w+`` runs, so none carries tsquery syntax."""
+    parts = []
+    for words, prefix in pieces:
+        terms = [f"'{w}'" for w in words]
+        if prefix:
+            terms[-1] += ":*"
+        parts.append("(" + " <-> ".join(terms) + ")")
+    return " & ".join(parts)
+
+
+def search_pg(conn: Any, q: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Sentences matching ``q`` through PostgreSQL full-text search (the ``simple`` configuration,
+    GIN index ``sentences_text_search`` from the schema), best first."""
+    expr = pg_tsquery(parse_query(q))
+    if not expr:
+        return []
+    rows = conn.execute(
+        "SELECT article_id, sentence_index, start, end, text FROM sentences, to_tsquery('simple', ?) query "
+        "WHERE to_tsvector('simple', text) @@ query "
+        "ORDER BY ts_rank(to_tsvector('simple', text), query) DESC, article_id, sentence_index LIMIT ?",
+        (expr, limit)).fetchall()
+    return _search_rows(conn, rows)
+
+
 def search_like(conn: sqlite3.Connection, q: str, limit: int = 200) -> list[dict[str, Any]]:
     """The same search without FTS5 (a database the server may not index): every word, LIKE."""
     pieces = parse_query(q)
@@ -720,7 +749,8 @@ def search_like(conn: sqlite3.Connection, q: str, limit: int = 200) -> list[dict
     clauses, params = [], []
     for words, _prefix in pieces:
         for w in words:
-            clauses.append("text LIKE ? ESCAPE '\\'")
+            # lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not
+            clauses.append("lower(text) LIKE lower(?) ESCAPE '\\'")
             params.append("%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     rows = conn.execute(
         f"SELECT article_id, sentence_index, start, end, text FROM sentences WHERE {' AND '.join(clauses)} "

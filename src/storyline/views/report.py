@@ -246,7 +246,7 @@ def report_data(store: Store) -> dict[str, Any]:
             events.append(detail)
     return {
         "storyline_version": __version__,
-        "database": store.path.name,
+        "database": store.name,
         "overview": queries.overview(conn),
         "events": events,
         "entities": queries.entity_list(conn),

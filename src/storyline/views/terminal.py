@@ -58,7 +58,7 @@ def print_summary(console: Console, store: Store) -> None:
     arts = store.articles()
     dates = sorted(r["published"] for r in arts if r["published"])
     outlets = sorted({r["outlet"] for r in arts if r["outlet"]})
-    console.print(f"[bold]{store.path}[/]: {len(arts)} articles from {len(outlets)} outlets"
+    console.print(f"[bold]{escape(store.label)}[/]: {len(arts)} articles from {len(outlets)} outlets"
                   + (f", published {dates[0]} … {dates[-1]}" if dates else ""))
     console.print(f"ledger: {counts['ingested']} ingested, {counts['duplicate']} duplicate, "
                   f"{counts['rejected']} rejected")

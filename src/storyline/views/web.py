@@ -10,7 +10,7 @@ Server-rendered pages (Jinja2, autoescaped) over one storyline database:
 ``/article/{id}?start=&end=#hl``   cleaned text with entity/date/figure highlights and the span
                                    ``start``–``end`` marked; the raw text; its ledger state
 ``/ledger?state=``                 what became of every input
-``/search?q=``                     full-text search over sentences (SQLite FTS5)
+``/search?q=``                     full-text search over sentences (SQLite FTS5; PostgreSQL's own)
 ``/add``                           paste text or upload files; runs the build; 403 when read-only
 ``/api/events``, ``/api/event/id``  JSON mirrors of the timeline (same filters) and of an event
 =================================  ==============================================================
@@ -28,6 +28,11 @@ Search uses an external-content FTS5 table ``sentences_fts`` over ``sentences``,
 app when missing and rebuilt whenever the sentences changed since it was indexed (checked at
 start-up and before each search; the stamp is kept in ``sentences_fts_state``). A read-only app
 never writes to the database: without a fresh index it searches with LIKE.
+
+On PostgreSQL (``db_path`` a ``postgresql://`` URL) search uses PostgreSQL's full-text search
+through the GIN index the schema creates, kept current by PostgreSQL itself; nothing is built
+at start-up, and a read-only app works the same. Uploads then go under the current folder
+(``<database name>.uploads``) unless ``uploads_dir`` says where.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storyline import __version__
+from storyline.store.backend import is_postgres_url
 from storyline.store.sqlite import Store, StoreError
 from storyline.views import queries
 from storyline.views.report import event_json, jinja_env, timeline_svg, url_part
@@ -199,6 +205,25 @@ class SentenceIndex:
         return queries.search_like(conn, q, limit), "like"
 
 
+class PostgresSentenceSearch:
+    """Search on PostgreSQL: its full-text search over ``sentences`` (GIN index from the schema,
+    maintained by PostgreSQL), so there is nothing to build or refresh."""
+
+    last_error: str | None = None
+
+    def refresh(self) -> bool:
+        return True
+
+    def search(self, conn: Any, q: str, limit: int = SEARCH_LIMIT) -> tuple[list[dict[str, Any]], str]:
+        import psycopg
+
+        try:
+            return queries.search_pg(conn, q, limit), "fts"
+        except psycopg.Error as exc:  # e.g. a query PostgreSQL's parser refuses; the app's connection is autocommit
+            log.warning("full-text search failed for %r: %s", q, exc)
+            return queries.search_like(conn, q, limit), "like"
+
+
 # --- highlighting ----------------------------------------------------------------------------------
 
 
@@ -321,15 +346,27 @@ def create_app(db_path: str | Path, read_only: bool = False, *,
     names accepted (default: this machine's loopback names; ``["*"]`` accepts any).
     Raises StoreError when the database is missing in read-only mode or is not a storyline database.
     """
-    db_path = Path(db_path).absolute()
-    if read_only:
-        Store(db_path, read_only=True).close()  # fails early with a clear message
-    elif not db_path.exists():
-        Store(db_path).close()  # an empty database that /add can fill
+    index: SentenceIndex | PostgresSentenceSearch
+    if is_postgres_url(db_path):
+        from storyline.store.postgres import database_name
+
+        db_path = str(db_path)
+        # Read-only: fails early with a clear message; otherwise creates the tables when missing.
+        with Store(db_path, read_only=read_only) as store:
+            db_name = store.name
+        uploads = Path(uploads_dir).absolute() if uploads_dir else Path.cwd() / f"{database_name(db_path)}.uploads"
+        index = PostgresSentenceSearch()
     else:
-        Store(db_path, read_only=True).close()
-    uploads = Path(uploads_dir).absolute() if uploads_dir else db_path.parent / f"{db_path.name}.uploads"
-    index = SentenceIndex(db_path, writable=not read_only)
+        db_path = Path(db_path).absolute()
+        if read_only:
+            Store(db_path, read_only=True).close()  # fails early with a clear message
+        elif not db_path.exists():
+            Store(db_path).close()  # an empty database that /add can fill
+        else:
+            Store(db_path, read_only=True).close()
+        db_name = db_path.name
+        uploads = Path(uploads_dir).absolute() if uploads_dir else db_path.parent / f"{db_path.name}.uploads"
+        index = SentenceIndex(db_path, writable=not read_only)
     index.refresh()
     build_lock = threading.Lock()
     env = jinja_env()
@@ -351,7 +388,7 @@ def create_app(db_path: str | Path, read_only: bool = False, *,
 
     def page(template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         ctx.setdefault("q", "")
-        html = env.get_template(template).render(read_only=read_only, db_name=db_path.name,
+        html = env.get_template(template).render(read_only=read_only, db_name=db_name,
                                                  version=__version__, **ctx)
         return HTMLResponse(html, status_code=status)
 

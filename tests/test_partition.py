@@ -1,0 +1,243 @@
+"""Event grouping by key-connected components (map → shuffle → reduce) equals the one pass.
+
+Also: the embed stage stores one vector per mention at annotation time, an incremental build
+embeds only the new articles, and a Dask build runs the grouping's reduce tasks on the workers.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sqlite3
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from storyline.events import grouping, partition
+from storyline.events.model import EventMention
+from storyline.pipeline import build
+from storyline.records import AnnotatedArticle, Entity, Sentence
+from storyline.store.sqlite import Store
+
+
+def hash_embed(texts: list[str]) -> np.ndarray:
+    """Bag-of-words vectors: the same text always gets the same vector, whatever the batch."""
+    out = np.zeros((len(texts), 64), dtype=np.float32)
+    for k, text in enumerate(texts):
+        for word in text.lower().split():
+            out[k, zlib.crc32(word.encode()) % 64] += 1.0
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+    return out
+
+
+def synthetic_corpus(seed: int, stories: int = 12, articles_per_story: int = 8):
+    """Articles and mentions of several stories whose dates, places and people overlap."""
+    rng = random.Random(seed)
+    entities: dict[str, Entity] = {}
+    articles: list[AnnotatedArticle] = []
+    mentions: list[EventMention] = []
+    kinds = ["meeting", "talks", "loan", "protest", "arrest"]
+    for s in range(stories):
+        people = [f"p{s}_{k}" for k in range(3)] + [f"p_shared{rng.randrange(3)}"]
+        places = [f"g{s}_{k}" for k in range(2)] + [f"g_shared{rng.randrange(2)}"]
+        for e in people:
+            entities[e] = Entity(e, "PERSON", e.title())
+        for e in places:
+            entities[e] = Entity(e, "GPE", e.title())
+        year = rng.choice([2020, 2021])
+        events = [(rng.choice(kinds), f"{year}-{rng.randint(1, 3):02d}-{rng.randint(1, 28):02d}") for _ in range(4)]
+        for a in range(articles_per_story):
+            aid = f"a{s:02d}{a:02d}"
+            published = f"{year}-{rng.randint(1, 4):02d}-{rng.randint(1, 28):02d}"
+            sentences, previous_key = [], None
+            for k in range(rng.randint(3, 7)):
+                kind, day = rng.choice(events)
+                words = f"story {s} {kind} {day} report {rng.randrange(4)} article {a}"
+                sentences.append(Sentence(aid, k, k * 100, k * 100 + len(words), words))
+                form = rng.choice(["day", "day", "month", "year", "yearless", "publication", "none", "none"])
+                value, source = {
+                    "day": (day, rng.choice(["explicit", "context"])), "month": (day[:7], "explicit"),
+                    "year": (day[:4], "explicit"), "yearless": ("XXXX" + day[4:], "explicit"),
+                    "publication": (published, "publication"), "none": (None, "none"),
+                }[form]
+                mention = EventMention(
+                    article_id=aid, sentence_index=k, start=k * 100 + 3, end=k * 100 + 8, trigger=kind,
+                    event_type=kind, date_value=value, date_source=source,
+                    place_ids=rng.sample(places, rng.randrange(3)), participant_ids=rng.sample(people, rng.randrange(4)),
+                    status=rng.choice(["happened", "happened", "scheduled", "expected"]),
+                    negated=rng.random() < 0.05,
+                    antecedent=previous_key if previous_key and rng.random() < 0.4 else None,
+                )
+                mention.place_id = mention.place_ids[0] if mention.place_ids else None
+                mentions.append(mention)
+                previous_key = mention.key
+            articles.append(AnnotatedArticle(aid, " ".join(s.text for s in sentences), sentences[0].text, "outlet",
+                                             published, "metadata", sentences))
+    return articles, mentions, entities
+
+
+def _partitioned(mentions, articles, entities, previous=None, bundle_mentions=partition.BUNDLE_MENTIONS):
+    usable = grouping.usable_mentions(mentions, entities, articles)
+    vectors = grouping._vectors(grouping.mention_texts(usable, articles), hash_embed)
+    return partition.group_partitioned(usable, vectors, {a.article_id: a for a in articles}, entities, previous,
+                                       bundle_mentions=bundle_mentions)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_partitioned_grouping_equals_one_pass(seed: int) -> None:
+    articles, mentions, entities = synthetic_corpus(seed)
+    one_pass = grouping.group_event_mentions(mentions, articles, entities, embed=hash_embed)
+    assert len(one_pass) > 10  # not vacuous
+    assert _partitioned(mentions, articles, entities) == one_pass
+    # Every component its own task, or all in one: the same.
+    assert _partitioned(mentions, articles, entities, bundle_mentions=1) == one_pass
+    assert _partitioned(mentions, articles, entities, bundle_mentions=10**9) == one_pass
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_partitioned_grouping_keeps_ids_like_the_one_pass(seed: int) -> None:
+    articles, mentions, entities = synthetic_corpus(seed)
+    half = {a.article_id for a in articles[::2]}
+    first = grouping.group_event_mentions([m for m in mentions if m.article_id in half],
+                                          [a for a in articles if a.article_id in half], entities, embed=hash_embed)
+    one_pass = grouping.group_event_mentions(mentions, articles, entities, first, embed=hash_embed)
+    assert _partitioned(mentions, articles, entities, first) == one_pass
+    assert any(e.merged_from for e in one_pass) or any(e.event_id in {f.event_id for f in first} for e in one_pass)
+
+
+def test_components_never_share_a_key_and_split_the_corpus() -> None:
+    articles, mentions, entities = synthetic_corpus(0)
+    usable = grouping.usable_mentions(mentions, entities, articles)
+    parts = partition.components(usable)
+    assert len(parts) > 1 and sorted(i for p in parts for i in p) == list(range(len(usable)))
+    keys = [set().union(*(partition.mention_keys(usable[i]) for i in p)) for p in parts]
+    for a in range(len(keys)):
+        for b in range(a + 1, len(keys)):
+            assert not keys[a] & keys[b]
+
+
+def test_a_cluster_key_outside_its_component_is_an_error(monkeypatch) -> None:
+    articles, mentions, entities = synthetic_corpus(1)
+    real_keys = grouping._Cluster.keys
+
+    def leaky(self):  # a cluster key that none of its mentions has
+        return real_keys(self) | ({("x", "leak")} if len(self.members) > 1 else set())
+
+    monkeypatch.setattr(grouping._Cluster, "keys", leaky)
+    with pytest.raises(partition.PartitionError):
+        _partitioned(mentions, articles, entities)
+
+
+# --- the build: embed stage, incremental embedding, stored vectors ----------------------------------
+
+
+def _vectors_by_key(db: Path) -> dict[tuple, bytes | None]:
+    conn = sqlite3.connect(db)
+    try:
+        return {(a, s, e): v for a, s, e, v in conn.execute("SELECT article_id, start, end, vector FROM event_mentions")}
+    finally:
+        conn.close()
+
+
+def test_embed_stage_stores_vectors_and_incremental_build_embeds_only_new_articles(tmp_path: Path,
+                                                                                 monkeypatch) -> None:
+    from tests.conftest import EXAMPLES
+
+    files = sorted((EXAMPLES / "corpus").iterdir())
+    first, rest = tmp_path / "first", tmp_path / "rest"
+    first.mkdir()
+    rest.mkdir()
+    for k, f in enumerate(files):
+        shutil.copy(f, (first if k % 2 == 0 else rest) / f.name)
+    calls: list[list[str]] = []
+    real = grouping.use_embed
+
+    def counting(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return real(texts)
+
+    monkeypatch.setattr(grouping, "use_embed", counting)
+    db = tmp_path / "story.db"
+    build([str(first)], db)
+    stored = _vectors_by_key(db)
+    negated = {(a, s, e) for a, s, e, n in sqlite3.connect(db).execute(
+        "SELECT article_id, start, end, negated FROM event_mentions")if n}
+    assert stored and all((v is None) == (k in negated) for k, v in stored.items())
+    assert all(len(v) == 512 * 4 for v in stored.values() if v is not None)
+    first_articles = {a for a, _, _ in stored}
+    assert len(calls) == len(first_articles)  # one call per annotated article, none in grouping
+
+    calls.clear()
+    report = build([str(first), str(rest)], db)
+    assert report.ingested > 0
+    now = _vectors_by_key(db)
+    new_articles = {a for a, _, _ in now} - first_articles
+    assert new_articles and len(calls) == len(new_articles)  # only the new articles were embedded
+    assert {k: now[k] for k in stored} == stored  # the old vectors were kept as they were
+
+    calls.clear()
+    build([str(first), str(rest)], db)  # nothing new: nothing embedded
+    assert calls == []
+
+
+def test_missing_vectors_are_computed_in_grouping_and_stored(tmp_path: Path) -> None:
+    from storyline import stages
+    from tests.conftest import EXAMPLES
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(EXAMPLES / "corpus", corpus)
+    db = tmp_path / "story.db"
+    build([str(corpus)], db)
+    before = _vectors_by_key(db)
+    with Store(db) as store:
+        events_before = [tuple(r) for r in store.conn.execute("SELECT * FROM events ORDER BY event_id")]
+        with store.transaction():
+            store.conn.execute("UPDATE event_mentions SET vector = NULL WHERE article_id IN "
+                               "(SELECT article_id FROM articles ORDER BY article_id LIMIT 3)")
+        with store.transaction():
+            ents, mapping = stages.resolve_corpus_entities(store)
+            stages.build_events(store, ents, mapping)
+        events_after = [tuple(r) for r in store.conn.execute("SELECT * FROM events ORDER BY event_id")]
+    assert _vectors_by_key(db) == before  # recomputed per article, as the annotation stage does
+    assert events_after == events_before
+
+
+def test_stored_build_equals_one_pass_with_the_stored_vectors(tmp_path: Path) -> None:
+    """The build's events (partitioned) are what the one pass gives with the same vectors."""
+    from storyline import stages
+    from tests.conftest import EXAMPLES
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(EXAMPLES / "corpus", corpus)
+    db = tmp_path / "story.db"
+    build([str(corpus)], db)
+    with Store(db) as store:
+        ents, mapping = stages.resolve_corpus_entities(store)
+        articles = stages._load_articles(store)
+        by_id = {a.article_id: a for a in articles}
+        usable = grouping.usable_mentions(stages._load_event_mentions(store, mapping), ents, articles)
+        vectors = stages._mention_vectors(store, usable, by_id)
+        store.conn.rollback()
+        stored = {r["event_id"]: r["title"] for r in store.conn.execute("SELECT event_id, title FROM events")}
+    one_pass = grouping.events_from_clusters(grouping.cluster_mentions(usable, vectors), usable, by_id, ents, None)
+    partitioned = partition.group_partitioned(usable, vectors, by_id, ents, None)
+    assert partitioned == one_pass
+    assert {e.event_id: e.title for e in one_pass} == stored
+
+
+def test_article_vectors_do_not_depend_on_the_order_of_its_mentions() -> None:
+    """One call per article, its distinct texts in sorted order: the bytes depend only on the article
+    (the encoder's micro-batches change the last bits of a vector with its neighbours)."""
+
+    def batch_sensitive(texts: list[str]) -> np.ndarray:
+        return hash_embed(texts) + np.arange(len(texts), dtype=np.float32)[:, None] * 1e-3
+
+    articles, mentions, _ = synthetic_corpus(2, stories=2, articles_per_story=2)
+    article = articles[0]
+    own = [m for m in mentions if m.article_id == article.article_id]
+    a = grouping.embed_article_mentions(own, article, batch_sensitive)
+    b = grouping.embed_article_mentions(list(reversed(own)), article, batch_sensitive)
+    for m, va, vb in zip(own, a, reversed(b)):
+        assert (va is None) == m.negated and (va is None or np.array_equal(va, vb))
