@@ -20,8 +20,8 @@ Each copy's sentence vectors get random sign flips of their coordinates (orthogo
 within a copy are the base's to the last bit, across copies near 0, as between unrelated
 sentences), so copies do not join on textual likeness alone.
 
-Names around a mention (``EventMention.names``, entity → rarity) are renamed with the copy and
-keep the base's rarity. Sentence vectors are the base's: the ones stored in ``event_mentions.vector`` or, for a base
+Names around a mention (``EventMention.names``, entity → rarity) and its sites are renamed with
+the copy too; names keep the base's rarity. Sentence vectors are the base's: the ones stored in ``event_mentions.vector`` or, for a base
 built before the embed stage, computed once per article with USE (as the annotation stage does)
 and cached next to the base database.
 
@@ -210,7 +210,12 @@ def replicate(base: Base, n_articles: int, spread: str = "years"):
                 if m.antecedent:
                     a, rest = m.antecedent.rsplit(":", 3)[0], m.antecedent.rsplit(":", 3)[1:]
                     antecedent = ":".join([aid(a, r), *rest])
-                renamed = {"names": {eid(e, r): w for e, w in m.names.items()}} if hasattr(m, "names") else {}
+                # Every field that holds entity ids is renamed with the copy (grouping compares them).
+                renamed: dict = {}
+                if hasattr(m, "names"):
+                    renamed["names"] = {eid(e, r): w for e, w in m.names.items()}
+                if hasattr(m, "site_ids"):
+                    renamed["site_ids"] = frozenset(eid(e, r) for e in m.site_ids)
                 usable.append(replace(
                     m, article_id=aid(m.article_id, r), date_value=shift_value(m.date_value, years, days),
                     place_id=eid(m.place_id, r) if m.place_id else None,

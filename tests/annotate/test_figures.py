@@ -41,7 +41,7 @@ def test_money(text: str, value: float, value_max: float | None, currency: str) 
     assert figure is not None
     assert (figure.kind, figure.value, figure.value_max, figure.unit) == ("money", value, value_max, currency)
     assert figure.text == text
-    assert (figure.stage, figure.stage_version) == (STAGE, STAGE_VERSION) == ("figures", "2")
+    assert (figure.stage, figure.stage_version) == (STAGE, STAGE_VERSION) == ("figures", "3")
 
 
 def test_money_inside_a_sentence_keeps_offsets() -> None:
@@ -184,7 +184,7 @@ def test_extract_offsets_sentences_and_stage(nlp) -> None:
     assert [(f.text, f.sentence_index) for f in figures] == [("almost four hours", 1), ("USD 1.5 bn", 2)]
     for figure in figures:
         assert text[figure.start - 100:figure.end - 100] == figure.text
-        assert (figure.stage, figure.stage_version, figure.article_id) == ("figures", "2", "a1")
+        assert (figure.stage, figure.stage_version, figure.article_id) == ("figures", "3", "a1")
         assert figure.modality == "asserted"
 
 

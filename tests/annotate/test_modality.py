@@ -151,7 +151,7 @@ def test_annotate_modality_returns_copies(nlp) -> None:
     annotated = annotate_modality(figures, doc)
     assert figures[0].modality == "asserted"
     assert annotated[0].modality == "rumoured"
-    assert (annotated[0].stage, annotated[0].stage_version) == ("figures", "2")
+    assert (annotated[0].stage, annotated[0].stage_version) == ("figures", "3")
 
 
 # ---------------------------------------------------------------------------------------------

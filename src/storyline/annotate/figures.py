@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # spaCy is only needed by extract_figures; parse_figure stays
     from spacy.tokens import Doc, Span
 
 STAGE = "figures"
-STAGE_VERSION = "2"
+STAGE_VERSION = "3"  # 3: counts of things, not only of people
 
 # ---------------------------------------------------------------------------------------------
 # Lexicons
