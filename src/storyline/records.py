@@ -54,6 +54,18 @@ def input_key(source_path: str, locator: str = "") -> str:
     return f"{path}#{locator}" if locator else path
 
 
+def source_name(outlet: str | None, key: str) -> str:
+    """How a report is named as a source: its outlet, or its input's file name when it names none.
+
+    ``key`` is the article's input key: the locator ('#line:N') is dropped and the file name's
+    percent-encoding undone, so every line of ``feed.jsonl`` is known as ``feed.jsonl``.
+    """
+    if outlet:
+        return outlet
+    path = key.split("#", 1)[0].rsplit("/", 1)[-1]
+    return path.replace("%23", "#").replace("%25", "%")
+
+
 @dataclass
 class OffsetSegment:
     """Cleaned text [clean_start, clean_start+length) == original [orig_start, orig_start+length)."""

@@ -22,6 +22,7 @@ from typing import Any, Iterable
 
 from storyline.events.model import parse_date_value
 from storyline.events.timeline import format_date, order_timeline
+from storyline.records import source_name
 from storyline.store import backend
 
 PRECISION_LABELS = {
@@ -201,7 +202,7 @@ def article_index(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
         d = dict(r)
         d["reprinted_by"] = _json(d["reprinted_by"], [])
         # As `storyline timeline`: an article that names no outlet is known by its input's file name.
-        d["source"] = d["outlet"] or d["input_key"].split("#", 1)[0].rsplit("/", 1)[-1]
+        d["source"] = source_name(d["outlet"], d["input_key"])
         out[d["article_id"]] = d
     return out
 
