@@ -117,6 +117,25 @@ def test_api_mirrors(client):
     assert client.get("/api/event/nope").status_code == 404
 
 
+def test_api_and_the_cli_timeline_agree(client, story):
+    """`/api/events` and `storyline timeline --json` (views.timeline) read the same events the same way."""
+    from storyline.store.sqlite import Store
+    from storyline.views.timeline import event_data, timeline_data
+
+    api = client.get("/api/events").json()["events"]
+    with Store(story.db) as store:
+        cli = timeline_data(store)
+        detail = event_data(store, "ev_strike")
+    assert [e["event_id"] for e in cli] == [e["event_id"] for e in api]
+    for c, a in zip(cli, api):
+        assert (c["date_display"], c["title"], c["conflicts"]) == (a["date"]["display"], a["title"], a["conflicts"])
+        assert (c["main_articles"], c["mentioning_articles"]) == (a["main_articles"], a["mentioning_articles"])
+        assert c["participants"] == [p["name"] for p in a["participants"]]
+    # an article without an outlet is known by its file name, without the '#line:N' locator
+    assert detail is not None and detail["conflicts"] == ["crowd_size"]
+    assert {f["source"] for f in detail["fact_values"]} <= {"Harbour & Rail Gazette", "Coastal Times", "Bay Herald"}
+
+
 def test_event_page_facts_conflict_and_quote_links(client, story):
     html = client.get("/event/ev_strike").text
     assert "⚠ conflict" in html and "Coastal Times says 500 people &lt;b&gt;4x&lt;/b&gt;." in html
