@@ -1,12 +1,15 @@
 """An incremental build (part of the corpus, then the rest) equals a build from scratch.
 
-Event ids are the one legitimate difference: they are kept stable across builds (an event keeps
-the id it had before more articles arrived), so the comparison names each event by the set of
-mentions it groups instead of by its id.
+Event and entity ids are the legitimate differences: they are kept stable across builds (an event
+or entity keeps the id it had before more articles arrived, even when its title or canonical
+name changes), so the comparison names each event and each entity by the set of mentions it
+groups instead of by its id. The incremental build also keeps redirects for entity ids that
+vanished; a build from scratch has none.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -32,20 +35,40 @@ def _event_names(conn: sqlite3.Connection) -> dict[str | None, str]:
     return {eid: "|".join(sorted(keys)) for eid, keys in names.items()} | {None: "-"}
 
 
+ENTITY_ID = re.compile(r"ent_[0-9a-f]{16}")
+
+
+def _entity_names(conn: sqlite3.Connection) -> dict[str, str]:
+    names: dict[str, list[str]] = {}
+    for aid, start, end, eid in conn.execute("SELECT article_id, start, end, entity_id FROM entity_mentions"):
+        if eid is not None:
+            names.setdefault(eid, []).append(f"{aid}:{start}:{end}")
+    return {eid: "E[" + "|".join(sorted(keys)) + "]" for eid, keys in names.items()}
+
+
+def _row_repr(r: dict, entity: dict[str, str]) -> str:
+    """A row with every entity id in it (a column or inside a JSON list) replaced by the entity's mentions."""
+    named = {k: ENTITY_ID.sub(lambda m: entity.get(m.group(0), m.group(0)), v)
+             if isinstance(v, str) and not k.startswith("local_") else v  # article-local ids are not renamed
+             for k, v in r.items()}
+    return repr(tuple(sorted(named.items())))
+
+
 def _canonical(db: Path) -> dict[str, list[str]]:
     conn = sqlite3.connect(db)
     name = _event_names(conn)
-    out = {t: sorted(map(repr, (tuple(sorted(r.items())) for r in _rows(conn, t)))) for t in PLAIN_TABLES}
+    entity = _entity_names(conn)
+    out = {t: sorted(_row_repr(r, entity) for r in _rows(conn, t)) for t in PLAIN_TABLES}
     for table, col in EVENT_KEYED.items():
         rows = []
         for r in _rows(conn, table):
             r[col] = name.get(r[col], r[col])
-            rows.append(repr(tuple(sorted(r.items()))))
+            rows.append(_row_repr(r, entity))
         out[table] = sorted(rows)
     events = []
     for r in _rows(conn, "events", drop=("merged_from",)):
         r["event_id"] = name.get(r["event_id"], r["event_id"])
-        events.append(repr(tuple(sorted(r.items()))))
+        events.append(_row_repr(r, entity))
     out["events"] = sorted(events)
     conn.close()
     return out
@@ -61,6 +84,8 @@ def test_incremental_build_equals_build_from_scratch(tmp_path: Path) -> None:
         shutil.copy(f, (first if f.suffix == ".txt" else second) / f.name)
     incremental = tmp_path / "incremental.db"
     build([str(first)], incremental)
+    with sqlite3.connect(incremental) as conn:
+        before = {r[0] for r in conn.execute("SELECT entity_id FROM entities")}
     report = build([str(first), str(second)], incremental)
     assert report.ingested > 0 and report.unchanged > 0  # the second build only added the rest
     scratch = tmp_path / "scratch.db"
@@ -68,3 +93,12 @@ def test_incremental_build_equals_build_from_scratch(tmp_path: Path) -> None:
     a, b = _canonical(incremental), _canonical(scratch)
     for table in a:
         assert a[table] == b[table], table
+    with sqlite3.connect(incremental) as inc, sqlite3.connect(scratch) as scr:
+        assert scr.execute("SELECT COUNT(*) FROM entity_redirects").fetchone()[0] == 0
+        now = {r[0] for r in inc.execute("SELECT entity_id FROM entities")}
+        redirects = dict(inc.execute("SELECT old_id, entity_id FROM entity_redirects").fetchall())
+        fresh = {r[0] for r in scr.execute("SELECT entity_id FROM entities")}
+    # every id of the first build still names an entity, itself or through a redirect to one that exists
+    assert before and all(eid in now or redirects.get(eid) in now for eid in before)
+    # some entities kept an id that a build from scratch would not give them (their name changed)
+    assert {eid for eid in before if eid in now} - fresh

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from spacy.tokens import Doc
 
-from storyline.annotate import docdate, entities, figures, modality, timex
+from storyline.annotate import docdate, entities, entity_ids, figures, modality, timex
 from storyline.annotate import nlp as nlp_stage
 from storyline.annotate.doccache import doc_text
 from storyline.events import facts as facts_stage
 from storyline.events import grouping, mentions, partition
 from storyline.events.model import Event, EventMention
 from storyline.store.events_io import load_events
-from storyline.records import AnnotatedArticle, Entity, EntityMention, Figure, Sentence, Timex
+from storyline.records import AnnotatedArticle, Entity, EntityMention, Figure, Sentence, Timex, source_name
 
 if TYPE_CHECKING:
     from storyline.config import BuildSettings
@@ -219,9 +219,13 @@ def annotate_articles(store: Store, settings: BuildSettings, progress: ProgressC
 def resolve_corpus_entities(store: Store) -> tuple[dict[str, Entity], dict[tuple[str, str], str]]:
     """Resolve every stored mention across the corpus; returns entities and (article, local id) → entity id."""
     rows = store.conn.execute(
-        "SELECT article_id, sentence_index, start, end, text, label, local_entity_id, alias_of, stage, stage_version "
-        "FROM entity_mentions ORDER BY article_id, start, end"
+        "SELECT article_id, sentence_index, start, end, text, label, entity_id, local_entity_id, alias_of, stage, "
+        "stage_version FROM entity_mentions ORDER BY article_id, start, end"
     ).fetchall()
+    # The ids the previous build gave (mentions of new articles have none yet): entities keep them.
+    previous = {(r["article_id"], r["start"], r["end"]): r["entity_id"] for r in rows if r["entity_id"]}
+    previous_redirects = {r["old_id"]: r["entity_id"]
+                          for r in store.conn.execute("SELECT old_id, entity_id FROM entity_redirects")}
     by_article: dict[str, list[EntityMention]] = defaultdict(list)
     locals_: list[tuple[str, str | None]] = []
     for r in rows:
@@ -230,9 +234,10 @@ def resolve_corpus_entities(store: Store) -> tuple[dict[str, Entity], dict[tuple
             r["stage"], r["stage_version"]))
         locals_.append((r["article_id"], r["local_entity_id"]))
     resolved = entities.resolve_entities(dict(by_article)) if by_article else []
+    flat = [m for aid in sorted(by_article) for m in by_article[aid]]
+    redirects = entity_ids.keep_previous_ids(resolved, flat, previous, previous_redirects)
     ents = {e.entity_id: e for e in resolved}
     votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    flat = [m for aid in sorted(by_article) for m in by_article[aid]]
     # `flat` follows the same (article, start, end) order as `rows`.
     updates = []
     for m, (aid, local) in zip(flat, locals_):
@@ -243,6 +248,8 @@ def resolve_corpus_entities(store: Store) -> tuple[dict[str, Entity], dict[tuple
         "UPDATE entity_mentions SET entity_id = ?, label = ? WHERE article_id = ? AND start = ? AND end = ?", updates)
     store.conn.execute("DELETE FROM entity_aliases")
     store.conn.execute("DELETE FROM entities")
+    store.conn.execute("DELETE FROM entity_redirects")
+    store.conn.executemany("INSERT INTO entity_redirects(old_id, entity_id) VALUES (?,?)", sorted(redirects.items()))
     store.conn.executemany(
         "INSERT INTO entities(entity_id, label, canonical, mentions, stage, stage_version) VALUES (?,?,?,?,?,?)",
         [(e.entity_id, e.label, e.canonical, sum(e.aliases.values()), entities.STAGE, entities.STAGE_VERSION)
@@ -282,7 +289,7 @@ def _load_articles(store: Store) -> list[AnnotatedArticle]:
                           "year_known FROM articles ORDER BY article_id"):
         aid = r["article_id"]
         # Facts name their source: the outlet, or the input's file name when no outlet is known.
-        source = r["outlet"] or r["input_key"].split("#", 1)[0].rsplit("/", 1)[-1]
+        source = source_name(r["outlet"], r["input_key"])
         out.append(AnnotatedArticle(aid, r["text"], r["title"], source, r["published"], r["published_source"],
                                     sentences[aid], ents[aid], times[aid], figs[aid], bool(r["year_known"])))
     return out

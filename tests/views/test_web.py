@@ -136,6 +136,18 @@ def test_api_and_the_cli_timeline_agree(client, story):
     assert {f["source"] for f in detail["fact_values"]} <= {"Harbour & Rail Gazette", "Coastal Times", "Bay Herald"}
 
 
+def test_an_old_entity_id_redirects_to_the_entity_it_merged_into(client, story):
+    with sqlite3.connect(story.db) as conn:
+        conn.execute("INSERT INTO entity_redirects(old_id, entity_id) VALUES ('ent_old_vask', 'ent_vask')")
+    r = client.get("/entity/ent_old_vask", follow_redirects=False)
+    assert r.status_code == 301 and r.headers["location"] == "/entity/ent_vask"
+    assert client.get("/entity/ent_old_vask").status_code == 200
+    filtered = client.get("/api/events", params={"entity": "ent_old_vask"}).json()
+    assert [e["event_id"] for e in filtered["events"]] == [
+        e["event_id"] for e in client.get("/api/events", params={"entity": "ent_vask"}).json()["events"]]
+    assert client.get("/entity/ent_never").status_code == 404
+
+
 def test_event_page_facts_conflict_and_quote_links(client, story):
     html = client.get("/event/ev_strike").text
     assert "⚠ conflict" in html and "Coastal Times says 500 people &lt;b&gt;4x&lt;/b&gt;." in html

@@ -110,6 +110,13 @@ CREATE TABLE IF NOT EXISTS entity_aliases (
     PRIMARY KEY (entity_id, alias)
 );
 
+-- An entity id that no longer exists (its entity merged into another, or its mentions left
+-- with their articles) → the entity that holds most of its mentions now; old links keep working.
+CREATE TABLE IF NOT EXISTS entity_redirects (
+    old_id    TEXT PRIMARY KEY,
+    entity_id TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS entity_mentions (
     article_id     TEXT NOT NULL REFERENCES articles(article_id) ON DELETE CASCADE,
     sentence_index INTEGER NOT NULL,

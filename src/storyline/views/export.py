@@ -16,6 +16,7 @@ EXPORT_TABLES: list[tuple[str, str]] = [
     ("sentences", "article_id, sentence_index"),
     ("entities", "entity_id"),
     ("entity_aliases", "entity_id, alias"),
+    ("entity_redirects", "old_id"),
     ("entity_mentions", "article_id, start"),
     ("timexes", "article_id, start"),
     ("figures", "article_id, start"),

@@ -397,11 +397,14 @@ def list_events(conn: sqlite3.Connection, flt: EventFilter | None = None) -> lis
     if flt and flt.active:
         lo = parse_date_bound(flt.date_from, end=False)
         hi = parse_date_bound(flt.date_to, end=True)
+        wanted_entity = flt.entity
+        if wanted_entity and wanted_entity not in entities:  # an old id: follow its entity
+            wanted_entity = entity_redirect(conn, wanted_entity) or wanted_entity
         kept = []
         for e in events:
             if flt.event_type and e["type"] != flt.event_type:
                 continue
-            if flt.entity and flt.entity not in e["entity_ids"]:
+            if wanted_entity and wanted_entity not in e["entity_ids"]:
                 continue
             if flt.outlet and flt.outlet not in e["outlets"]:
                 continue
@@ -529,6 +532,14 @@ def entity_list(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         out.append({**ent, "aliases": aliases.get(eid, []), "events": events_of.get(eid, [])})
     out.sort(key=lambda e: (e["name"].casefold(), e["id"]))
     return out
+
+
+def entity_redirect(conn: sqlite3.Connection, entity_id: str) -> str | None:
+    """The entity an old id now belongs to (its entity was merged into another), or None."""
+    if not _has(conn, "entity_redirects"):
+        return None
+    row = conn.execute("SELECT entity_id FROM entity_redirects WHERE old_id = ?", (entity_id,)).fetchone()
+    return row["entity_id"] if row is not None else None
 
 
 def entity_detail(conn: sqlite3.Connection, entity_id: str, quote_limit: int = 200) -> dict[str, Any] | None:

@@ -447,6 +447,9 @@ def create_app(db_path: str | Path, read_only: bool = False, *,
     def entity_page(entity_id: str) -> Response:
         with open_store() as store:
             entity = queries.entity_detail(store.conn, entity_id)
+            moved = queries.entity_redirect(store.conn, entity_id) if entity is None else None
+        if moved is not None:  # the entity was merged into another since the link was made
+            return RedirectResponse("/entity/" + url_part(moved), status_code=301)
         if entity is None:
             raise StarletteHTTPException(404, f"No entity {entity_id!r}.")
         for quote in entity["quotes"]:

@@ -1,0 +1,104 @@
+"""Entity ids that stay the same when more articles arrive.
+
+A fresh entity id is a hash of the label and the canonical name (``entities._entity_id``), and
+the canonical name can change with the corpus: "Putin" becomes "Vladimir Putin" once an
+article gives the full name. Links to ``/entity/<id>``, exports and saved filters should not
+break because of that, so, as event ids do, an entity keeps the id it had in the previous build
+when it holds that entity's mentions. Ids that disappear (two entities merged into one, or an
+entity whose mentions went with their articles) are kept as redirects to the entity that took
+most of their mentions, so an old link still leads somewhere sensible.
+
+A build from scratch has no previous ids and gives every entity its fresh id: an incremental
+build and a build from scratch then differ in entity ids only, never in what the entities are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from storyline.records import Entity, EntityMention
+
+MentionKey = tuple[str, int, int]  # (article_id, start, end)
+
+
+def mention_key(m: EntityMention) -> MentionKey:
+    return (m.article_id, m.start, m.end)
+
+
+def keep_previous_ids(
+    entities: Sequence[Entity],
+    mentions: Iterable[EntityMention],
+    previous: Mapping[MentionKey, str],
+    previous_redirects: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Give each entity the previous id of most of its mentions; returns the redirects old id → id.
+
+    ``entities`` and ``mentions`` are a fresh resolution (``mentions`` carry their fresh
+    ``entity_id``); ``previous`` maps a mention to the entity id the last build gave it. Each
+    previous id goes to at most one entity: the one holding most of its mentions (ties to the
+    larger share of the entity, then by ids, so the outcome does not depend on input order).
+    Entities and mentions are renamed in place. A previous id that no entity takes redirects to
+    the entity holding most of its mentions; earlier redirects are followed to their new target.
+    """
+    overlap: dict[str, Counter[str]] = defaultdict(Counter)  # fresh id → previous id → shared mentions
+    members: Counter[str] = Counter()
+    mention_list = list(mentions)
+    for m in mention_list:
+        if not m.entity_id:
+            continue
+        members[m.entity_id] += 1
+        old = previous.get(mention_key(m))
+        if old:
+            overlap[m.entity_id][old] += 1
+
+    pairs = sorted(((n, n / members[fresh], fresh, old) for fresh, olds in overlap.items() for old, n in olds.items()),
+                   key=lambda p: (-p[0], -p[1], p[2], p[3]))
+    rename: dict[str, str] = {}
+    taken_old: set[str] = set()
+    for _n, _share, fresh, old in pairs:
+        if fresh in rename or old in taken_old:
+            continue
+        rename[fresh] = old
+        taken_old.add(old)
+
+    # A fresh id that is no one's previous id but equals a previous id now used by another
+    # entity would collide: salt it (deterministically).
+    final_ids = set(rename.values())
+    for e in entities:
+        if e.entity_id in rename:
+            continue
+        eid = e.entity_id
+        while eid in final_ids:
+            eid = "ent_" + hashlib.sha1(f"{eid}|renamed".encode()).hexdigest()[:16]
+        if eid != e.entity_id:
+            rename[e.entity_id] = eid
+        final_ids.add(eid)
+
+    for e in entities:
+        e.entity_id = rename.get(e.entity_id, e.entity_id)
+    for m in mention_list:
+        if m.entity_id:
+            m.entity_id = rename.get(m.entity_id, m.entity_id)
+
+    # Where did each vanished previous id's mentions go?
+    went: dict[str, Counter[str]] = defaultdict(Counter)
+    for fresh, olds in overlap.items():
+        for old, n in olds.items():
+            went[old][rename.get(fresh, fresh)] += n
+    redirects: dict[str, str] = {}
+    for old, targets in went.items():
+        if old not in final_ids:
+            redirects[old] = max(targets, key=lambda t: (targets[t], t))
+    # Older redirects: follow to where their target lives now; drop those whose target is gone.
+    for old, target in sorted((previous_redirects or {}).items()):
+        if old in final_ids or old in redirects:
+            continue
+        seen = {old}
+        while target not in final_ids and target in redirects and target not in seen:
+            seen.add(target)
+            target = redirects[target]
+        if target in final_ids:
+            redirects[old] = target
+    return redirects
