@@ -15,14 +15,14 @@ import copy
 import datetime as dt
 import json
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 from spacy.tokens import Doc
 
-from storyline.annotate import docdate, entities, entity_ids, figures, modality, timex
+from storyline.annotate import docdate, entities, figures, modality, timex
 from storyline.annotate import nlp as nlp_stage
 from storyline.annotate.doccache import doc_text
 from storyline.events import facts as facts_stage
@@ -216,36 +216,80 @@ def annotate_articles(store: Store, settings: BuildSettings, progress: ProgressC
 # --- corpus-wide stages ------------------------------------------------------------------------
 
 
+ENTITY_PAGE_ARTICLES = 500  # articles per read of entity mentions in the corpus-wide resolution
+ENTITY_CACHE_MENTIONS = 200_000  # up to this many mentions (~4,000 articles) are read once and kept
+
+
+def _entity_mention_source(store: Store) -> Callable[[], Iterator[entities.ArticleMentions]]:
+    """The stored entity mentions, article by article, read a page of articles at a time.
+
+    Each call starts a fresh pass over the corpus (the resolver reads it several times), so the
+    corpus's mentions are never all in memory. A mention carries its antecedent pointer in
+    ``entity_id`` as the resolver expects; ``previous`` holds the id the last build gave it, and
+    ``local_ids`` its article-local entity id.
+    """
+    ids = sorted(r[0] for r in store.conn.execute("SELECT DISTINCT article_id FROM entity_mentions"))
+    total = store.conn.execute("SELECT COUNT(*) FROM entity_mentions").fetchone()[0]
+    # A corpus this small is read once and kept (the passes then cost no queries); a larger one
+    # is read again on every pass, so memory stays bounded.
+    cache: dict[int, list[tuple]] | None = {} if total <= ENTITY_CACHE_MENTIONS else None
+
+    def page_rows(first: int, page: list[str]) -> list[tuple]:
+        if cache is not None and first in cache:
+            return cache[first]
+        rows = [tuple(r) for r in store.conn.execute(
+            "SELECT article_id, sentence_index, start, end, text, label, entity_id, local_entity_id, alias_of, "
+            "stage, stage_version FROM entity_mentions WHERE article_id >= ? AND article_id <= ? "
+            "ORDER BY article_id, start, end", (page[0], page[-1]))]
+        if cache is not None:
+            cache[first] = rows
+        return rows
+
+    def source() -> Iterator[entities.ArticleMentions]:
+        for first in range(0, len(ids), ENTITY_PAGE_ARTICLES):
+            page = ids[first:first + ENTITY_PAGE_ARTICLES]
+            by_article: dict[str, entities.ArticleMentions] = {}
+            for aid, sentence_index, start, end, text, label, previous, local, alias_of, stage, version in \
+                    page_rows(first, page):
+                art = by_article.get(aid)
+                if art is None:
+                    art = by_article[aid] = entities.ArticleMentions(aid, [], [], [])
+                art.mentions.append(EntityMention(aid, sentence_index, start, end, text, label, alias_of, stage,
+                                                  version))
+                art.previous.append(previous)  # type: ignore[union-attr]
+                art.local_ids.append(local)  # type: ignore[union-attr]
+            for aid in page:
+                if aid in by_article:
+                    yield by_article.pop(aid)
+
+    return source
+
+
 def resolve_corpus_entities(store: Store) -> tuple[dict[str, Entity], dict[tuple[str, str], str]]:
-    """Resolve every stored mention across the corpus; returns entities and (article, local id) → entity id."""
-    rows = store.conn.execute(
-        "SELECT article_id, sentence_index, start, end, text, label, entity_id, local_entity_id, alias_of, stage, "
-        "stage_version FROM entity_mentions ORDER BY article_id, start, end"
-    ).fetchall()
-    # The ids the previous build gave (mentions of new articles have none yet): entities keep them.
-    previous = {(r["article_id"], r["start"], r["end"]): r["entity_id"] for r in rows if r["entity_id"]}
+    """Resolve every stored mention across the corpus; returns entities and (article, local id) → entity id.
+
+    Streams: the resolver reads the mentions a page of articles at a time in each of its passes
+    and keeps only names and counts (storyline.annotate.entities.CorpusResolver). Entities keep
+    the ids the previous build gave most of their mentions (storyline.annotate.entity_ids).
+    """
     previous_redirects = {r["old_id"]: r["entity_id"]
                           for r in store.conn.execute("SELECT old_id, entity_id FROM entity_redirects")}
-    by_article: dict[str, list[EntityMention]] = defaultdict(list)
-    locals_: list[tuple[str, str | None]] = []
-    for r in rows:
-        by_article[r["article_id"]].append(EntityMention(
-            r["article_id"], r["sentence_index"], r["start"], r["end"], r["text"], r["label"], r["alias_of"],
-            r["stage"], r["stage_version"]))
-        locals_.append((r["article_id"], r["local_entity_id"]))
-    resolved = entities.resolve_entities(dict(by_article)) if by_article else []
-    flat = [m for aid in sorted(by_article) for m in by_article[aid]]
-    redirects = entity_ids.keep_previous_ids(resolved, flat, previous, previous_redirects)
-    ents = {e.entity_id: e for e in resolved}
-    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    # `flat` follows the same (article, start, end) order as `rows`.
-    updates = []
-    for m, (aid, local) in zip(flat, locals_):
-        updates.append((m.entity_id, m.label, m.article_id, m.start, m.end))
-        if local and m.entity_id:
-            votes[(aid, local)][m.entity_id] += 1
-    store.conn.executemany(
-        "UPDATE entity_mentions SET entity_id = ?, label = ? WHERE article_id = ? AND start = ? AND end = ?", updates)
+    resolved, redirects, assigned = entities.CorpusResolver(_entity_mention_source(store)).run(previous_redirects)
+    mapping: dict[tuple[str, str], str] = {}
+    updates: list[tuple] = []
+    update_sql = "UPDATE entity_mentions SET entity_id = ?, label = ? WHERE article_id = ? AND start = ? AND end = ?"
+    for art in assigned:
+        votes: dict[str, Counter[str]] = defaultdict(Counter)
+        for m, local in zip(art.mentions, art.local_ids or ()):
+            updates.append((m.entity_id, m.label, m.article_id, m.start, m.end))
+            if local and m.entity_id:
+                votes[local][m.entity_id] += 1
+        for local, counter in votes.items():
+            mapping[(art.article_id, local)] = counter.most_common(1)[0][0]
+        if len(updates) >= 20_000:
+            store.conn.executemany(update_sql, updates)
+            updates = []
+    store.conn.executemany(update_sql, updates)
     store.conn.execute("DELETE FROM entity_aliases")
     store.conn.execute("DELETE FROM entities")
     store.conn.execute("DELETE FROM entity_redirects")
@@ -259,8 +303,7 @@ def resolve_corpus_entities(store: Store) -> tuple[dict[str, Entity], dict[tuple
         "INSERT INTO entity_aliases(entity_id, alias, count) VALUES (?,?,?)",
         [(e.entity_id, alias, n) for e in resolved for alias, n in sorted(e.aliases.items())],
     )
-    mapping = {key: counter.most_common(1)[0][0] for key, counter in votes.items()}
-    return ents, mapping
+    return {e.entity_id: e for e in resolved}, mapping
 
 
 def _load_articles(store: Store) -> list[AnnotatedArticle]:

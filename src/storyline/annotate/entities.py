@@ -37,7 +37,7 @@ import functools
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations, product
 
@@ -1330,41 +1330,6 @@ def _surface(text: str) -> str:
     return " ".join(text.split())
 
 
-def _harmonize_corpus_labels(named: list[EntityMention]) -> None:
-    """One name, one label across the corpus; ORG-tagged "Given Surname" pairs become PERSON
-    when the corpus uses that given name for a person ("Alexei Roshchin" ORG, "Alexei Navalny")."""
-    given_names: dict[str, set[str]] = defaultdict(set)  # given name -> the full names it begins
-    for m in named:
-        if m.label == "PERSON":
-            key = name_key(m.text)
-            tokens = key.split()
-            if len(tokens) >= 2 and len(tokens[0]) > 1:
-                given_names[tokens[0]].add(key)
-    for m in named:
-        words = m.text.split()
-        # Only another person's name counts: "Ambric Wire" tagged PERSON once is no evidence
-        # that "Ambric" is a given name.
-        if (
-            m.label == "ORG" and len(words) == 2 and all(w.isalpha() and w.istitle() for w in words)
-            and given_names.get(name_key(words[0]), set()) - {name_key(m.text)}
-        ):
-            m.label = "PERSON"
-    votes: dict[str, Counter[str]] = defaultdict(Counter)
-    surname_votes: Counter[str] = Counter()
-    for m in named:
-        key = _plain_key(m.text)
-        votes[key][m.label] += 1
-        tokens = key.split()
-        if m.label == "PERSON" and len(tokens) >= 2:
-            surname_votes[tokens[-1]] += 1
-    for m in named:
-        key = _plain_key(m.text)
-        containment = surname_votes[key] if len(key.split()) == 1 else 0
-        winner = _vote(votes[key], containment)
-        if winner:
-            m.label = winner
-
-
 def _block_key(family: str, key: str) -> tuple[str, str, int]:
     tokens = key.split()
     if family == "PERSON":  # block on the surname
@@ -1491,20 +1456,15 @@ def _is_patronymic_form(key: str) -> bool:
 
 
 def _join_patronymic_forms(
-    named: Sequence[EntityMention], form_of: dict[int, tuple[str, str]], full_forms: set[tuple[str, str]],
-    uf: _UnionFind,
+    by_article: dict[str, set[tuple[str, str]]], full_forms: set[tuple[str, str]], uf: _UnionFind,
 ) -> None:
     """Join "Given Patronymic" to the one person with that given name and another surname.
 
     Russian usage names a person by given name and patronymic alone ("Aurel Matveyevich"). Such
     a form joins the only full name of its article with a matching given name; failing that, the
-    only such person of the corpus. With two candidates it stays apart.
+    only such person of the corpus. With two candidates it stays apart. ``by_article``: the full
+    person-name forms of each article that holds a patronymic form (no other article matters).
     """
-    by_article: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for m in named:
-        form = form_of.get(id(m))
-        if form in full_forms:
-            by_article[m.article_id].add(form)
     patronymic = {f for f in full_forms if _is_patronymic_form(f[1])}
     if not patronymic:
         return
@@ -1532,136 +1492,337 @@ def _join_patronymic_forms(
             uf.union(next(iter(found)), form)
 
 
+@dataclass
+class ArticleMentions:
+    """One article's stored entity mentions, as the corpus-wide resolution reads them.
+
+    ``previous`` is, per mention, the entity id the previous build gave it (None for a new
+    mention), so that entities can keep their ids (storyline.annotate.entity_ids).
+    """
+
+    article_id: str
+    mentions: list[EntityMention]
+    previous: list[str | None] | None = None
+    local_ids: list[str | None] | None = None  # the store's article-local entity ids, passed through
+
+
+ArticleSource = Callable[[], Iterable[ArticleMentions]]
+
+
+def _corpus_labels(label_counts: Counter[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """One name, one label across the corpus: (text, tagged label) → the label the corpus gives it.
+
+    Computed from the counts of (text, label) pairs alone, so the corpus never has to be in
+    memory. ORG-tagged "Given Surname" pairs become PERSON when the corpus uses that given name
+    for a person ("Alexei Roshchin" ORG, "Alexei Navalny"); then every plain name key takes the
+    label most of its mentions carry (`_vote`).
+    """
+    given_names: dict[str, set[str]] = defaultdict(set)  # given name -> the full names it begins
+    for (text, label), _n in label_counts.items():
+        if label == "PERSON":
+            key = name_key(text)
+            tokens = key.split()
+            if len(tokens) >= 2 and len(tokens[0]) > 1:
+                given_names[tokens[0]].add(key)
+    first: dict[tuple[str, str], str] = {}
+    for text, label in label_counts:
+        words = text.split()
+        # Only another person's name counts: "Ambric Wire" tagged PERSON once is no evidence
+        # that "Ambric" is a given name.
+        if (
+            label == "ORG" and len(words) == 2 and all(w.isalpha() and w.istitle() for w in words)
+            and given_names.get(name_key(words[0]), set()) - {name_key(text)}
+        ):
+            first[(text, label)] = "PERSON"
+        else:
+            first[(text, label)] = label
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    surname_votes: Counter[str] = Counter()
+    for pair, n in label_counts.items():
+        key = _plain_key(pair[0])
+        votes[key][first[pair]] += n
+        tokens = key.split()
+        if first[pair] == "PERSON" and len(tokens) >= 2:
+            surname_votes[tokens[-1]] += n
+    out: dict[tuple[str, str], str] = {}
+    for pair in label_counts:
+        key = _plain_key(pair[0])
+        containment = surname_votes[key] if len(key.split()) == 1 else 0
+        out[pair] = _vote(votes[key], containment) or first[pair]
+    return out
+
+
+def _compare_surface_multisets(a: tuple[int, list[tuple[str, int]]], b: tuple[int, list[tuple[str, int]]]) -> int:
+    """Order clusters as ``(-size, sorted(surfaces))`` would, from sorted (surface, count) items."""
+    if a[0] != b[0]:
+        return -1 if a[0] > b[0] else 1
+    i = j = 0
+    ra = a[1][0][1] if a[1] else 0
+    rb = b[1][0][1] if b[1] else 0
+    while i < len(a[1]) and j < len(b[1]):
+        sa, sb = a[1][i][0], b[1][j][0]
+        if sa != sb:
+            return -1 if sa < sb else 1
+        step = min(ra, rb)
+        ra, rb = ra - step, rb - step
+        if ra == 0:
+            i += 1
+            ra = a[1][i][1] if i < len(a[1]) else 0
+        if rb == 0:
+            j += 1
+            rb = b[1][j][1] if j < len(b[1]) else 0
+    return (i < len(a[1])) - (j < len(b[1]))
+
+
+@dataclass
+class _ClusterTally:
+    """What an entity needs of its mentions, counted while they stream past."""
+
+    size: int = 0
+    labels: Counter[str] = field(default_factory=Counter)
+    named: Counter[str] = field(default_factory=Counter)  # surfaces of named (not alias) mentions
+    surfaces: Counter[str] = field(default_factory=Counter)
+    members: set[str] = field(default_factory=set)  # name keys (the id's salt on a collision)
+    previous: Counter[str] = field(default_factory=Counter)  # previous build's ids of its mentions
+
+
+class CorpusResolver:
+    """Corpus-wide entity resolution over articles read in passes, never all held at once.
+
+    Memory grows with the distinct names of the corpus (and their clusters), not with its
+    mentions: each pass reads the articles from ``source`` (a callable returning a fresh
+    iterable, e.g. pages of a database query), keeps only counts and name forms, and the last
+    pass hands every article back with ``entity_id`` and ``label`` set on its mentions.
+
+    Passes: (1) (text, label) counts → one label per name; (2) name forms → spelling variants
+    clustered per block, "Given Patronymic" forms joined; (3) per article, bare surnames and
+    initials join the only compatible full name of their article or else of the corpus (the
+    ambiguous ones are collected and clustered among themselves); (4) per article, every mention's
+    cluster is tallied (size, labels, surfaces); entities and ids are made from the tallies;
+    (5) per article, mentions get their entity ids.
+    """
+
+    def __init__(self, source: ArticleSource) -> None:
+        self.source = source
+        self.uf = _UnionFind()
+        self.labels: dict[tuple[str, str], str] = {}
+        self.full_forms: set[tuple[str, str]] = set()
+        self.cluster_names: dict[object, list[_PersonName]] = defaultdict(list)
+        self.surname_index: dict[tuple[str, str, int], dict[str, set[object]]] = defaultdict(lambda: defaultdict(set))
+        self.near_surnames: dict[str, set[str]] = defaultdict(set)
+        self._candidates: dict[tuple[str, str], frozenset[object]] = {}
+
+    # --- passes 1 and 2: names ---
+
+    def _prepare(self) -> None:
+        counts: Counter[tuple[str, str]] = Counter()
+        for art in self.source():
+            for m in art.mentions:
+                if _antecedent_start(m) is None:
+                    counts[(m.text, m.label)] += 1
+        self.labels = _corpus_labels(counts)
+        del counts
+
+        full_forms: set[tuple[str, str]] = set()
+        other_forms: set[tuple[str, str]] = set()
+        partial_forms: set[tuple[str, str]] = set()
+        patronymic_articles: dict[str, set[tuple[str, str]]] = {}  # only articles with such a form
+        for art in self.source():
+            here: set[tuple[str, str]] = set()
+            for m in art.mentions:
+                if _antecedent_start(m) is not None:
+                    continue
+                form, full = self._form(m.text, self.labels[(m.text, m.label)])
+                if form[0] == "PERSON" and not full:
+                    partial_forms.add(form)
+                    continue
+                (full_forms if form[0] == "PERSON" else other_forms).add(form)
+                if form[0] == "PERSON":
+                    here.add(form)
+            if any(_is_patronymic_form(f[1]) for f in here):
+                patronymic_articles[art.article_id] = here
+        uf = self.uf
+        _cluster_forms(sorted(full_forms), uf)
+        _cluster_forms(sorted(other_forms), uf)
+        _join_patronymic_forms(patronymic_articles, full_forms, uf)
+        self.full_forms = full_forms
+
+        for form in sorted(full_forms):
+            self.cluster_names[uf.find(form)].append(_parse_person(form[1]))
+        for form in full_forms:
+            self.surname_index[_block_key(*form)][_parse_person(form[1]).surname].add(uf.find(form))
+        # surnames of the partial forms that are near a full name's surname, one matrix per block
+        partial_by_block: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+        for form in partial_forms:
+            partial_by_block[_block_key(*form)].add(_parse_person(form[1]).surname)
+        for block, wanted in partial_by_block.items():
+            left, right = sorted(wanted), sorted(self.surname_index.get(block, {}))
+            for i, j in _near_pairs(left, right):
+                if _tokens_match(left[i], right[j], person=True):
+                    self.near_surnames[left[i]].add(right[j])
+
+    def _form(self, text: str, label: str) -> tuple[tuple[str, str], bool]:
+        """A named mention's (family, key) under its corpus label, and whether it is a full name."""
+        family = _family(label)
+        key = name_key(text, label) or _surface(text).lower()
+        return (family, key), family != "PERSON" or _parse_person(key).is_full
+
+    def _compatible(self, name: _PersonName, clusters: Iterable[object]) -> set[object]:
+        return {c for c in clusters if any(_persons_compatible(name, n) for n in self.cluster_names[c])}
+
+    def _corpus_candidates(self, form: tuple[str, str]) -> frozenset[object]:
+        if form in self._candidates:
+            return self._candidates[form]
+        name = _parse_person(form[1])
+        owners = self.surname_index.get(_block_key(*form), {})
+        near: set[object] = set()
+        for surname in self.near_surnames.get(name.surname, ()):
+            near |= owners.get(surname, set())
+        found = frozenset(self._compatible(name, near) if name.given else near)
+        self._candidates[form] = found
+        return found
+
+    # --- passes 3 to 5: per article ---
+
+    def _nodes(self, art: ArticleMentions, unresolved: set[tuple[str, str]] | None = None
+               ) -> tuple[list[object], dict[int, tuple[str, str]]]:
+        """The union-find node of each mention of one article, and the name form of each named one.
+
+        Sets each mention's label to its corpus label (an alias takes its antecedent's).
+        """
+        uf = self.uf
+        nodes: list[object] = [None] * len(art.mentions)
+        forms: dict[int, tuple[str, str]] = {}
+        partial: list[int] = []
+        clusters_here: set[object] = set()
+        for k, m in enumerate(art.mentions):
+            if _antecedent_start(m) is not None:
+                continue
+            m.label = self.labels.get((m.text, m.label), m.label)
+            form, full = self._form(m.text, m.label)
+            forms[k] = form
+            if form[0] == "PERSON" and not full:
+                partial.append(k)
+                continue
+            nodes[k] = form
+            if form[0] == "PERSON":
+                clusters_here.add(uf.find(form))
+        # A bare surname repeated in an article gets the same answer each time: once per form,
+        # and only among the article's clusters holding a surname that may match.
+        if partial:
+            surnames = _SurnameIndex()
+            for c in clusters_here:
+                for other in self.cluster_names[c]:
+                    surnames.add(other.surname, c)
+            answer: dict[tuple[str, str], object] = {}
+            for k in partial:
+                form = forms[k]
+                if form not in answer:
+                    name = _parse_person(form[1])
+                    here = self._compatible(name, surnames.near(name.surname)) or set(self._corpus_candidates(form))
+                    if len(here) == 1:
+                        answer[form] = next(iter(here))
+                    else:
+                        answer[form] = ("PERSON?", form[1])  # kept apart from full names
+                        if unresolved is not None:
+                            unresolved.add(answer[form])
+                nodes[k] = answer[form]
+        # alias mentions follow their antecedent, a named mention of the same article
+        by_position = {m.start: k for k, m in enumerate(art.mentions) if k in forms}
+        for k, m in enumerate(art.mentions):
+            if k in forms:
+                continue
+            target = by_position.get(_antecedent_start(m))  # type: ignore[arg-type]
+            if target is not None:
+                nodes[k] = nodes[target]
+                m.label = art.mentions[target].label
+            else:  # dangling pointer: the description stands on its own
+                nodes[k] = ("ALIAS", name_key(m.text) or _surface(m.text).lower())
+        return nodes, forms
+
+    def run(self, previous_redirects: dict[str, str] | None = None) -> tuple[list[Entity], dict[str, str], Iterator[ArticleMentions]]:
+        """Resolve; returns the entities, the redirects of vanished previous ids, and the articles.
+
+        The articles (pass 5) are a lazy iterator: consume it to get each article's mentions
+        with ``entity_id`` and ``label`` set (and write them), one article at a time.
+        """
+        from storyline.annotate import entity_ids
+
+        self._prepare()
+        unresolved: set[tuple[str, str]] = set()
+        for art in self.source():
+            self._nodes(art, unresolved)
+        _cluster_forms(sorted(unresolved), self.uf)
+
+        tallies: dict[object, _ClusterTally] = defaultdict(_ClusterTally)
+        for art in self.source():
+            nodes, forms = self._nodes(art)
+            for k, (m, node) in enumerate(zip(art.mentions, nodes)):
+                t = tallies[self.uf.find(node)]
+                surface = _surface(m.text)
+                t.size += 1
+                t.labels[m.label] += 1
+                t.surfaces[surface] += 1
+                if k in forms:
+                    t.named[surface] += 1
+                    t.members.add(forms[k][1])
+                else:  # an alias
+                    t.members.add(m.text)
+                if art.previous is not None and art.previous[k]:
+                    t.previous[art.previous[k]] += 1  # type: ignore[index]
+
+        order = sorted(tallies, key=functools.cmp_to_key(lambda a, b: _compare_surface_multisets(
+            (tallies[a].size, sorted(tallies[a].surfaces.items())), (tallies[b].size, sorted(tallies[b].surfaces.items())))))
+        entities: list[Entity] = []
+        eid_of: dict[object, str] = {}
+        taken: set[str] = set()
+        for root in order:
+            t = tallies[root]
+            label = max(t.labels, key=lambda lab: (t.labels[lab], lab))
+            canonical = _canonical(t.named or t.surfaces, label)
+            eid = _entity_id(label, canonical, taken, t.members)
+            taken.add(eid)
+            eid_of[root] = eid
+            entities.append(Entity(entity_id=eid, label=label, canonical=canonical,
+                                   aliases=dict(sorted(t.surfaces.items(), key=lambda kv: (-kv[1], kv[0])))))
+        rename, redirects = entity_ids.choose_ids(
+            {eid_of[root]: t.previous for root, t in tallies.items() if t.previous},
+            {eid_of[root]: t.size for root, t in tallies.items()},
+            [e.entity_id for e in entities], previous_redirects)
+        for e in entities:
+            e.entity_id = rename.get(e.entity_id, e.entity_id)
+        entities.sort(key=lambda e: (-sum(e.aliases.values()), e.canonical, e.entity_id))
+        final = {root: rename.get(eid, eid) for root, eid in eid_of.items()}
+        del tallies
+
+        def assign() -> Iterator[ArticleMentions]:
+            for art in self.source():
+                for m, node in zip(art.mentions, self._nodes(art)[0]):
+                    m.entity_id = final[self.uf.find(node)]
+                yield art
+
+        return entities, redirects, assign()
+
+
 def resolve_entities(mentions_by_article: dict[str, list[EntityMention]]) -> list[Entity]:
     """Resolve mentions across the corpus into entities; sets ``entity_id`` on every mention.
 
     May relabel a mention to the label its name carries elsewhere in the corpus (one name, one
-    label). Returns entities sorted by mention count, then canonical name.
+    label). Returns entities sorted by mention count, then canonical name. The in-memory form
+    of :class:`CorpusResolver` (which the build runs over the database, page by page).
     """
-    named: list[EntityMention] = []
-    aliases: list[EntityMention] = []
-    for aid in sorted(mentions_by_article):
-        for m in mentions_by_article[aid]:
-            (aliases if _antecedent_start(m) is not None else named).append(m)
-    _harmonize_corpus_labels(named)
+    articles = [ArticleMentions(aid, mentions_by_article[aid]) for aid in sorted(mentions_by_article)]
+    # Every pass reads the mentions as given: the antecedent pointer in `entity_id` (the last pass
+    # overwrites it) and the label the article tagged (passes set the corpus label).
+    given = [[(m.entity_id, m.label) for m in a.mentions] for a in articles]
 
-    uf = _UnionFind()
-    node_of: dict[int, object] = {}  # id(mention) -> union-find node
-    form_of: dict[int, tuple[str, str]] = {}
-    full_forms: set[tuple[str, str]] = set()
-    other_forms: set[tuple[str, str]] = set()
-    partial: list[EntityMention] = []  # bare surnames and initials
-    for m in named:
-        family = _family(m.label)
-        key = name_key(m.text, m.label) or _surface(m.text).lower()
-        form = (family, key)
-        form_of[id(m)] = form
-        if family == "PERSON" and not _parse_person(key).is_full:
-            partial.append(m)
-            continue
-        (full_forms if family == "PERSON" else other_forms).add(form)
-        node_of[id(m)] = form
-    _cluster_forms(sorted(full_forms), uf)
-    _cluster_forms(sorted(other_forms), uf)
-    _join_patronymic_forms(named, form_of, full_forms, uf)
+    def source() -> Iterable[ArticleMentions]:
+        for art, pairs in zip(articles, given):
+            for m, (pointer, label) in zip(art.mentions, pairs):
+                m.entity_id, m.label = pointer, label
+            yield art
 
-    # full-name clusters by article, and a surname-block index for the corpus fallback
-    article_clusters: dict[str, set[object]] = defaultdict(set)
-    for m in named:
-        if id(m) in node_of and form_of[id(m)][0] == "PERSON":
-            article_clusters[m.article_id].add(uf.find(node_of[id(m)]))
-    cluster_names: dict[object, list[_PersonName]] = defaultdict(list)
-    for form in sorted(full_forms):
-        cluster_names[uf.find(form)].append(_parse_person(form[1]))
-    # surname key -> clusters, blocked like the forms, for the corpus fallback
-    surname_index: dict[tuple[str, str, int], dict[str, set[object]]] = defaultdict(lambda: defaultdict(set))
-    for form in full_forms:
-        surname_index[_block_key(*form)][_parse_person(form[1]).surname].add(uf.find(form))
-
-    def compatible_clusters(name: _PersonName, clusters: Iterable[object]) -> set[object]:
-        return {c for c in clusters if any(_persons_compatible(name, n) for n in cluster_names[c])}
-
-    # surnames of the partial forms that are near a full name's surname, one matrix per block
-    near_surnames: dict[str, set[str]] = defaultdict(set)
-    partial_by_block: dict[tuple[str, str, int], set[str]] = defaultdict(set)
-    for m in partial:
-        form = form_of[id(m)]
-        partial_by_block[_block_key(*form)].add(_parse_person(form[1]).surname)
-    for block, wanted in partial_by_block.items():
-        left, right = sorted(wanted), sorted(surname_index.get(block, {}))
-        for i, j in _near_pairs(left, right):
-            if _tokens_match(left[i], right[j], person=True):
-                near_surnames[left[i]].add(right[j])
-
-    @functools.cache
-    def corpus_candidates(form: tuple[str, str]) -> frozenset[object]:
-        name = _parse_person(form[1])
-        owners = surname_index.get(_block_key(*form), {})
-        near: set[object] = set()
-        for surname in near_surnames.get(name.surname, ()):
-            near |= owners.get(surname, set())
-        return frozenset(compatible_clusters(name, near) if name.given else near)
-
-    unresolved: set[tuple[str, str]] = set()
-    # A bare surname repeated in an article gets the same answer each time: once per form and
-    # article, and only among the article's clusters holding a surname that may match (a long
-    # article has hundreds of people). `partial` follows article order: one index at a time.
-    here_of: dict[tuple[tuple[str, str], str], set[object]] = {}
-    surnames_of: tuple[str, _SurnameIndex] | None = None
-    for m in partial:
-        form = form_of[id(m)]
-        name = _parse_person(form[1])
-        if (form, m.article_id) not in here_of:
-            if surnames_of is None or surnames_of[0] != m.article_id:
-                here_of.clear()  # a new article: the previous one's answers are not asked again
-                surnames_of = (m.article_id, _SurnameIndex())
-                for c in article_clusters.get(m.article_id, ()):
-                    for other in cluster_names[c]:
-                        surnames_of[1].add(other.surname, c)
-            here_of[(form, m.article_id)] = compatible_clusters(name, surnames_of[1].near(name.surname))
-        here = here_of[(form, m.article_id)]
-        if not here:
-            here = set(corpus_candidates(form))
-        if len(here) == 1:
-            node_of[id(m)] = next(iter(here))
-        else:
-            bare_form = ("PERSON?", form[1])  # kept apart from full names
-            unresolved.add(bare_form)
-            node_of[id(m)] = bare_form
-    _cluster_forms(sorted(unresolved), uf)
-
-    # alias mentions follow their antecedent, a named mention of the same article
-    by_position = {(m.article_id, m.start): m for m in named}
-    for m in aliases:
-        target = by_position.get((m.article_id, _antecedent_start(m)))
-        if target is not None:
-            node_of[id(m)] = node_of[id(target)]
-            m.label = target.label
-        else:  # dangling pointer: the description stands on its own
-            node_of[id(m)] = ("ALIAS", name_key(m.text) or _surface(m.text).lower())
-
-    clusters: dict[object, list[EntityMention]] = defaultdict(list)
-    for m in named + aliases:
-        clusters[uf.find(node_of[id(m)])].append(m)
-
-    entities: list[Entity] = []
-    taken: set[str] = set()
-    ordered = sorted(clusters.values(), key=lambda ms: (-len(ms), sorted(_surface(m.text) for m in ms)))
-    for members in ordered:
-        label_counts = Counter(m.label for m in members)
-        label = max(label_counts, key=lambda lab: (label_counts[lab], lab))
-        names = Counter(_surface(m.text) for m in members if id(m) in form_of) or Counter(
-            _surface(m.text) for m in members
-        )
-        canonical = _canonical(names, label)
-        eid = _entity_id(label, canonical, taken, (form_of.get(id(m), ("", m.text))[1] for m in members))
-        taken.add(eid)
-        for m in members:
-            m.entity_id = eid
-        aliases_count = Counter(_surface(m.text) for m in members)
-        entities.append(
-            Entity(entity_id=eid, label=label, canonical=canonical,
-                   aliases=dict(sorted(aliases_count.items(), key=lambda kv: (-kv[1], kv[0]))))
-        )
-    entities.sort(key=lambda e: (-sum(e.aliases.values()), e.canonical, e.entity_id))
+    entities, _redirects, assigned = CorpusResolver(source).run()
+    for _art in assigned:
+        pass
     return entities

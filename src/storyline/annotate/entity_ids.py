@@ -27,33 +27,23 @@ def mention_key(m: EntityMention) -> MentionKey:
     return (m.article_id, m.start, m.end)
 
 
-def keep_previous_ids(
-    entities: Sequence[Entity],
-    mentions: Iterable[EntityMention],
-    previous: Mapping[MentionKey, str],
+def choose_ids(
+    overlap: Mapping[str, Counter[str]],
+    sizes: Mapping[str, int],
+    fresh_ids: Sequence[str],
     previous_redirects: Mapping[str, str] | None = None,
-) -> dict[str, str]:
-    """Give each entity the previous id of most of its mentions; returns the redirects old id → id.
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Which previous id each fresh entity takes: returns (fresh id → id, redirects old id → id).
 
-    ``entities`` and ``mentions`` are a fresh resolution (``mentions`` carry their fresh
-    ``entity_id``); ``previous`` maps a mention to the entity id the last build gave it. Each
-    previous id goes to at most one entity: the one holding most of its mentions (ties to the
-    larger share of the entity, then by ids, so the outcome does not depend on input order).
-    Entities and mentions are renamed in place. A previous id that no entity takes redirects to
-    the entity holding most of its mentions; earlier redirects are followed to their new target.
+    ``overlap``: fresh id → previous id → mentions they share; ``sizes``: fresh id → its
+    mentions. Each previous id goes to at most one entity: the one holding most of its mentions
+    (ties to the larger share of the entity, then by ids, so the outcome does not depend on
+    input order). A fresh id that would collide with a kept one is salted. A previous id that no
+    entity takes redirects to the entity holding most of its mentions; earlier redirects are
+    followed to their new target, and dropped when it is gone.
     """
-    overlap: dict[str, Counter[str]] = defaultdict(Counter)  # fresh id → previous id → shared mentions
-    members: Counter[str] = Counter()
-    mention_list = list(mentions)
-    for m in mention_list:
-        if not m.entity_id:
-            continue
-        members[m.entity_id] += 1
-        old = previous.get(mention_key(m))
-        if old:
-            overlap[m.entity_id][old] += 1
-
-    pairs = sorted(((n, n / members[fresh], fresh, old) for fresh, olds in overlap.items() for old, n in olds.items()),
+    pairs = sorted(((n, n / max(sizes.get(fresh, n), 1), fresh, old)
+                    for fresh, olds in overlap.items() for old, n in olds.items()),
                    key=lambda p: (-p[0], -p[1], p[2], p[3]))
     rename: dict[str, str] = {}
     taken_old: set[str] = set()
@@ -63,24 +53,16 @@ def keep_previous_ids(
         rename[fresh] = old
         taken_old.add(old)
 
-    # A fresh id that is no one's previous id but equals a previous id now used by another
-    # entity would collide: salt it (deterministically).
     final_ids = set(rename.values())
-    for e in entities:
-        if e.entity_id in rename:
+    for fresh in fresh_ids:
+        if fresh in rename:
             continue
-        eid = e.entity_id
+        eid = fresh
         while eid in final_ids:
             eid = "ent_" + hashlib.sha1(f"{eid}|renamed".encode()).hexdigest()[:16]
-        if eid != e.entity_id:
-            rename[e.entity_id] = eid
+        if eid != fresh:
+            rename[fresh] = eid
         final_ids.add(eid)
-
-    for e in entities:
-        e.entity_id = rename.get(e.entity_id, e.entity_id)
-    for m in mention_list:
-        if m.entity_id:
-            m.entity_id = rename.get(m.entity_id, m.entity_id)
 
     # Where did each vanished previous id's mentions go?
     went: dict[str, Counter[str]] = defaultdict(Counter)
@@ -91,7 +73,6 @@ def keep_previous_ids(
     for old, targets in went.items():
         if old not in final_ids:
             redirects[old] = max(targets, key=lambda t: (targets[t], t))
-    # Older redirects: follow to where their target lives now; drop those whose target is gone.
     for old, target in sorted((previous_redirects or {}).items()):
         if old in final_ids or old in redirects:
             continue
@@ -101,4 +82,34 @@ def keep_previous_ids(
             target = redirects[target]
         if target in final_ids:
             redirects[old] = target
+    return rename, redirects
+
+
+def keep_previous_ids(
+    entities: Sequence[Entity],
+    mentions: Iterable[EntityMention],
+    previous: Mapping[MentionKey, str],
+    previous_redirects: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """:func:`choose_ids` over resolved entities and their mentions, renaming both in place.
+
+    ``mentions`` carry their fresh ``entity_id``; ``previous`` maps a mention to the entity id
+    the last build gave it. Returns the redirects.
+    """
+    overlap: dict[str, Counter[str]] = defaultdict(Counter)
+    sizes: Counter[str] = Counter()
+    mention_list = list(mentions)
+    for m in mention_list:
+        if not m.entity_id:
+            continue
+        sizes[m.entity_id] += 1
+        old = previous.get(mention_key(m))
+        if old:
+            overlap[m.entity_id][old] += 1
+    rename, redirects = choose_ids(overlap, sizes, [e.entity_id for e in entities], previous_redirects)
+    for e in entities:
+        e.entity_id = rename.get(e.entity_id, e.entity_id)
+    for m in mention_list:
+        if m.entity_id:
+            m.entity_id = rename.get(m.entity_id, m.entity_id)
     return redirects
