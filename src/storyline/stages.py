@@ -265,7 +265,7 @@ def _entity_mention_source(store: Store) -> Callable[[], Iterator[entities.Artic
     return source
 
 
-def resolve_corpus_entities(store: Store) -> tuple[dict[str, Entity], dict[tuple[str, str], str]]:
+def resolve_corpus_entities(store: Store) -> tuple[dict[str, Entity], LocalEntityMap]:
     """Resolve every stored mention across the corpus; returns entities and (article, local id) → entity id.
 
     Streams: the resolver reads the mentions a page of articles at a time in each of its passes
@@ -275,17 +275,11 @@ def resolve_corpus_entities(store: Store) -> tuple[dict[str, Entity], dict[tuple
     previous_redirects = {r["old_id"]: r["entity_id"]
                           for r in store.conn.execute("SELECT old_id, entity_id FROM entity_redirects")}
     resolved, redirects, assigned = entities.CorpusResolver(_entity_mention_source(store)).run(previous_redirects)
-    mapping: dict[tuple[str, str], str] = {}
     updates: list[tuple] = []
     update_sql = "UPDATE entity_mentions SET entity_id = ?, label = ? WHERE article_id = ? AND start = ? AND end = ?"
     for art in assigned:
-        votes: dict[str, Counter[str]] = defaultdict(Counter)
-        for m, local in zip(art.mentions, art.local_ids or ()):
+        for m in art.mentions:
             updates.append((m.entity_id, m.label, m.article_id, m.start, m.end))
-            if local and m.entity_id:
-                votes[local][m.entity_id] += 1
-        for local, counter in votes.items():
-            mapping[(art.article_id, local)] = counter.most_common(1)[0][0]
         if len(updates) >= 20_000:
             store.conn.executemany(update_sql, updates)
             updates = []
@@ -303,7 +297,55 @@ def resolve_corpus_entities(store: Store) -> tuple[dict[str, Entity], dict[tuple
         "INSERT INTO entity_aliases(entity_id, alias, count) VALUES (?,?,?)",
         [(e.entity_id, alias, n) for e in resolved for alias, n in sorted(e.aliases.items())],
     )
-    return {e.entity_id: e for e in resolved}, mapping
+    return {e.entity_id: e for e in resolved}, LocalEntityMap(store)
+
+
+class LocalEntityMap:
+    """(article id, article-local entity id) → corpus-wide entity id, read from the store per article.
+
+    A local entity is the corpus entity most of its mentions resolved to (the first such in text
+    order on a tie). Answered from ``entity_mentions`` one article at a time (the last one is
+    kept), so the map costs no memory that grows with the corpus; callers that go article by
+    article pay one query per article.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._article: str | None = None
+        self._map: dict[str, str] = {}
+
+    def _load(self, article_id: str) -> dict[str, str]:
+        if article_id != self._article:
+            votes: dict[str, Counter[str]] = defaultdict(Counter)
+            for r in self.store.conn.execute("SELECT local_entity_id, entity_id FROM entity_mentions "
+                                             "WHERE article_id = ? ORDER BY start, end", (article_id,)):
+                if r[0] and r[1]:
+                    votes[r[0]][r[1]] += 1
+            self._article = article_id
+            self._map = {local: counter.most_common(1)[0][0] for local, counter in votes.items()}
+        return self._map
+
+    def get(self, key: tuple[str, str | None], default: str | None = None) -> str | None:
+        article_id, local = key
+        if not local:
+            return default
+        return self._load(article_id).get(local, default)
+
+    def __getitem__(self, key: tuple[str, str]) -> str:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, tuple) and len(key) == 2 and self.get(key) is not None  # type: ignore[arg-type]
+
+
+def _in_articles(ids: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:
+    """A WHERE clause (and its parameters) for the rows of these articles; all rows when None."""
+    if ids is None:
+        return "", ()
+    return f"WHERE article_id IN ({','.join('?' * len(ids))})", tuple(ids)
 
 
 def _load_articles(store: Store) -> list[AnnotatedArticle]:
