@@ -15,7 +15,7 @@ from pathlib import Path
 
 from storyline import __version__
 from storyline.clean import dedup, junk
-from storyline.clean.dedup import NearDuplicateIndex, normalized_words, text_fingerprint
+from storyline.clean.dedup import NearDuplicateIndex, StoredNearDuplicateIndex, normalized_words, text_fingerprint
 from storyline.config import BuildSettings
 from storyline.ingest import readers
 from storyline.ingest.discover import FoundFile, discover_inputs
@@ -63,9 +63,7 @@ class Ingestor:
         self.store = store
         self.settings = settings
         self.report = report
-        self.index = NearDuplicateIndex(settings.dedup)
-        for article_id, text in store.iter_article_texts():
-            self.index.add(article_id, text)
+        self.index = StoredNearDuplicateIndex(store, settings.dedup)
 
     def _ledger(self, doc: RawDocument, state: str, *, reason: str | None = None, article_id: str | None = None,
                 kind: str | None = None, similarity: float | None = None) -> None:
@@ -208,9 +206,7 @@ def build(specs: list[str], db_path: str | Path, settings: BuildSettings | None 
                         ingestor.process(doc)
             if progress:
                 progress("ingest", min(i + batch, len(found)), len(found))
-        # The near-duplicate index grows with the corpus and only ingest needs it: free it before
-        # the annotation and corpus stages rather than carrying it through the whole build.
-        del ingestor
+        del ingestor  # nothing of ingest is needed past this point (its index lives in the store)
         if annotate:
             from storyline.stages import run_corpus_stages
 

@@ -61,3 +61,46 @@ def test_similarity_is_the_jaccard_of_the_shingle_strings() -> None:
     assert hit.containment == round(inter / min(len(a), len(r)), 4)
     index.remove("a1")
     assert len(index) == 0 and index.query(REPRINT) is None
+
+
+def _ingest(tmp_path, texts: dict[str, str]):
+    from storyline.pipeline import build
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    db = tmp_path / "d.db"
+    build([str(folder)], db, annotate=False)
+    return db
+
+
+def test_the_stored_index_decides_as_the_in_memory_one(tmp_path) -> None:
+    import sqlite3
+
+    from storyline.clean.dedup import StoredNearDuplicateIndex
+    from storyline.store.sqlite import Store
+
+    db = _ingest(tmp_path, {"1.txt": A, "2.txt": OTHER, "3.txt": REPRINT})
+    with sqlite3.connect(db) as conn:
+        states = dict(conn.execute("SELECT substr(input_key, -5), state FROM ledger").fetchall())
+        assert states == {"1.txt": "ingested", "2.txt": "ingested", "3.txt": "duplicate"}
+        rows = sorted(conn.execute("SELECT bucket, band, article_id FROM dedup_bands").fetchall())
+    memory = NearDuplicateIndex()
+    with Store(db) as store:
+        for aid, text in store.iter_article_texts():
+            memory.add(aid, text)
+        stored = StoredNearDuplicateIndex(store)
+        assert len(stored) == len(memory) == 2
+        probes = [A, REPRINT, OTHER, A[: len(A) // 2], OTHER + " " + A, "A short unrelated note about the weather."]
+        for probe in probes:
+            a, b = memory.query(probe), stored.query(probe)
+            assert (a and (a.original_id, a.similarity, a.containment)) == \
+                   (b and (b.original_id, b.similarity, b.containment)), probe[:40]
+        # rows of articles stored before the table existed are made from articles.minhash
+        store.conn.execute("DELETE FROM dedup_bands")
+        store.conn.commit()
+        StoredNearDuplicateIndex(store)
+        store.conn.commit()
+    with sqlite3.connect(db) as conn:
+        assert sorted(conn.execute("SELECT bucket, band, article_id FROM dedup_bands").fetchall()) == rows

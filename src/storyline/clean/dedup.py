@@ -5,23 +5,29 @@ with a changed word, another junk line, a shortened ending) are found with MinHa
 (datasketch) over word shingles, then confirmed on the real shingle sets so that LSH's
 estimate never decides on its own.
 
-The index keeps, per article, only its MinHash in the LSH tables and a sorted array of 64-bit
-hashes of its shingles: about 13 KiB for a 700-word article in all (5 KiB of it the hashes),
-instead of ~83 KiB with the shingle strings. Jaccard and containment are computed on those
-hashes: they equal the values on the strings unless two distinct shingles of the compared texts
-share a 64-bit hash (~1e-14 per comparison).
+A build keeps the index in its database (:class:`StoredNearDuplicateIndex`, table
+``dedup_bands``): memory does not grow with the corpus. The in-memory :class:`NearDuplicateIndex`
+(datasketch's LSH) makes the same decisions. Both confirm a candidate on sorted arrays of 64-bit
+hashes of the shingles: Jaccard and containment equal the values on the shingle strings unless
+two distinct shingles of the compared texts share a 64-bit hash (~1e-14 per comparison).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from storyline.config import DedupSettings
+
+if TYPE_CHECKING:
+    from storyline.store.sqlite import Store
 
 STAGE = "dedup"
 STAGE_VERSION = "1"
@@ -64,8 +70,46 @@ def shingle_hashes(shingle_set: set[str]) -> np.ndarray:
     return np.unique(np.frombuffer(digests, dtype=np.uint64))
 
 
+def lsh_bands(settings: DedupSettings) -> tuple[int, int]:
+    """(bands, rows per band) of the LSH: datasketch's choice for the threshold and permutations."""
+    lsh = MinHashLSH(threshold=settings.lsh_threshold, num_perm=settings.num_perm)
+    return lsh.b, lsh.r
+
+
+def band_buckets(hashvalues: np.ndarray, bands: int, rows: int) -> list[int]:
+    """One bucket per band: a signed 64-bit hash of the band's slice of the MinHash.
+
+    Two MinHashes share a bucket of a band exactly when they share that slice (as in
+    datasketch's tables, up to a 64-bit hash collision), so the candidates are datasketch's.
+    """
+    values = np.asarray(hashvalues, dtype="<u8")
+    return [int.from_bytes(hashlib.blake2b(values[b * rows:(b + 1) * rows].tobytes(), digest_size=8).digest(),
+                           "little", signed=True) for b in range(bands)]
+
+
+def _best_match(sh: np.ndarray, candidates: Iterable[tuple[str, np.ndarray]], settings: DedupSettings
+                ) -> NearDuplicate | None:
+    """The candidate the text reprints, confirmed on the exact shingle hashes (highest Jaccard)."""
+    best: NearDuplicate | None = None
+    for candidate, other in candidates:
+        if not other.size:
+            continue
+        # Both arrays are sorted and distinct: the intersection of the two shingle sets.
+        inter = int(np.intersect1d(sh, other, assume_unique=True).size)
+        jaccard = inter / (sh.size + other.size - inter)
+        containment = inter / min(sh.size, other.size)
+        if jaccard >= settings.min_jaccard or containment >= settings.min_containment:
+            if best is None or jaccard > best.similarity:
+                best = NearDuplicate(candidate, round(jaccard, 4), round(containment, 4))
+    return best
+
+
 class NearDuplicateIndex:
-    """An LSH index of the articles kept so far; `query` tells whether a text reprints one of them."""
+    """An LSH index of the articles kept so far, in memory; `query` tells whether a text reprints one.
+
+    The build uses :class:`StoredNearDuplicateIndex` (the same decisions, kept in the database);
+    this one serves a corpus that is not in a store.
+    """
 
     def __init__(self, settings: DedupSettings | None = None) -> None:
         self.settings = settings or DedupSettings()
@@ -103,18 +147,103 @@ class NearDuplicateIndex:
             sh, mh = self.signature(text)
         if not sh.size:
             return None
-        best: NearDuplicate | None = None
-        for candidate in sorted(self._lsh.query(mh)):
-            other = self._hashes[candidate]
-            # Both arrays are sorted and distinct: the intersection of the two shingle sets.
-            inter = int(np.intersect1d(sh, other, assume_unique=True).size)
-            jaccard = inter / (sh.size + other.size - inter)
-            containment = inter / min(sh.size, other.size)
-            if jaccard >= self.settings.min_jaccard or containment >= self.settings.min_containment:
-                if best is None or jaccard > best.similarity:
-                    best = NearDuplicate(candidate, round(jaccard, 4), round(containment, 4))
-        return best
+        return _best_match(sh, ((c, self._hashes[c]) for c in sorted(self._lsh.query(mh))), self.settings)
 
     @staticmethod
     def encode(mh: MinHash) -> bytes:
         return np.asarray(mh.hashvalues, dtype=np.uint64).tobytes()
+
+
+class StoredNearDuplicateIndex:
+    """The near-duplicate index of a build, kept in the database (table ``dedup_bands``).
+
+    Nothing grows in memory with the corpus, and a later build does not re-sign the stored
+    articles: each article has one row per LSH band (its bucket), a query looks its buckets up,
+    and a candidate's shingles are made again from its stored text (candidates are rare: reprints
+    and the odd near miss). Same candidates and decisions as :class:`NearDuplicateIndex`.
+    Articles stored before this table existed get their rows from ``articles.minhash`` once.
+    """
+
+    RECENT = 2_000  # shingle hashes kept for the latest articles (~5 KiB each): reprints follow soon
+
+    def __init__(self, store: Store, settings: DedupSettings | None = None) -> None:
+        self.store = store
+        self.settings = settings or DedupSettings()
+        self.bands, self.rows = lsh_bands(self.settings)
+        # article id → shingle hashes; an id is a hash of the text, so an entry never goes stale
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._backfill()
+
+    def _remember(self, article_id: str, sh: np.ndarray) -> None:
+        self._recent[article_id] = sh
+        self._recent.move_to_end(article_id)
+        while len(self._recent) > self.RECENT:
+            self._recent.popitem(last=False)
+
+    def _backfill(self) -> None:
+        conn = self.store.conn
+        while True:
+            missing = conn.execute(
+                "SELECT article_id, minhash, text FROM articles a WHERE NOT EXISTS "
+                "(SELECT 1 FROM dedup_bands d WHERE d.article_id = a.article_id) ORDER BY article_id LIMIT 500"
+            ).fetchall()
+            if not missing:
+                return
+            for r in missing:
+                if r["minhash"] is not None and len(bytes(r["minhash"])) == 8 * self.settings.num_perm:
+                    values = np.frombuffer(bytes(r["minhash"]), dtype=np.uint64)
+                else:
+                    values = self.signature(r["text"])[1].hashvalues
+                self._insert(r["article_id"], values)
+
+    def __len__(self) -> int:
+        return self.store.conn.execute("SELECT COUNT(DISTINCT article_id) FROM dedup_bands").fetchone()[0]
+
+    def signature(self, text: str) -> tuple[np.ndarray, MinHash]:
+        sh = shingles(text, self.settings.shingle_words)
+        mh = MinHash(num_perm=self.settings.num_perm, seed=1)
+        mh.update_batch([s.encode("utf-8") for s in sh])
+        return shingle_hashes(sh), mh
+
+    def _insert(self, article_id: str, hashvalues: np.ndarray) -> None:
+        self.store.conn.executemany(
+            "INSERT OR IGNORE INTO dedup_bands(bucket, band, article_id) VALUES (?,?,?)",
+            [(bucket, band, article_id)
+             for band, bucket in enumerate(band_buckets(hashvalues, self.bands, self.rows))])
+
+    def add(self, article_id: str, text: str, mh: MinHash | None = None, sh: np.ndarray | None = None) -> None:
+        """Index a stored article (its ``articles`` row must exist: the rows go with it)."""
+        if mh is None or sh is None:
+            sh, mh = self.signature(text)
+        self._insert(article_id, mh.hashvalues)
+        self._remember(article_id, sh)
+
+    def remove(self, article_id: str) -> None:
+        self.store.conn.execute("DELETE FROM dedup_bands WHERE article_id = ?", (article_id,))
+        self._recent.pop(article_id, None)
+
+    def query(self, text: str, sh: np.ndarray | None = None, mh: MinHash | None = None) -> NearDuplicate | None:
+        if sh is None or mh is None:
+            sh, mh = self.signature(text)
+        if not sh.size:
+            return None
+        buckets = band_buckets(mh.hashvalues, self.bands, self.rows)
+        wanted = set(enumerate(buckets))
+        marks = ",".join("?" * len(buckets))
+        found = sorted({r[2] for r in self.store.conn.execute(
+            f"SELECT bucket, band, article_id FROM dedup_bands WHERE bucket IN ({marks})", buckets)
+            if (r[1], r[0]) in wanted})
+
+        def candidates() -> Iterator[tuple[str, np.ndarray]]:
+            for article_id in found:
+                if article_id in self._recent:
+                    yield article_id, self._recent[article_id]
+                    continue
+                row = self.store.conn.execute("SELECT text FROM articles WHERE article_id = ?",
+                                              (article_id,)).fetchone()
+                if row is not None:
+                    other = shingle_hashes(shingles(row["text"], self.settings.shingle_words))
+                    self._remember(article_id, other)
+                    yield article_id, other
+
+        return _best_match(sh, candidates(), self.settings)

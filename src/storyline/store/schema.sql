@@ -110,6 +110,16 @@ CREATE TABLE IF NOT EXISTS entity_aliases (
     PRIMARY KEY (entity_id, alias)
 );
 
+-- The near-duplicate index (storyline.clean.dedup.StoredNearDuplicateIndex): one row per
+-- article and LSH band, the band's bucket (a 64-bit hash of its slice of the MinHash).
+CREATE TABLE IF NOT EXISTS dedup_bands (
+    bucket     INTEGER NOT NULL,
+    band       INTEGER NOT NULL,
+    article_id TEXT NOT NULL REFERENCES articles(article_id) ON DELETE CASCADE,
+    PRIMARY KEY (bucket, band, article_id)
+);
+CREATE INDEX IF NOT EXISTS dedup_bands_article ON dedup_bands(article_id);
+
 -- An entity id that no longer exists (its entity merged into another, or its mentions left
 -- with their articles) → the entity that holds most of its mentions now; old links keep working.
 CREATE TABLE IF NOT EXISTS entity_redirects (
