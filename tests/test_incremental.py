@@ -102,3 +102,24 @@ def test_incremental_build_equals_build_from_scratch(tmp_path: Path) -> None:
     assert before and all(eid in now or redirects.get(eid) in now for eid in before)
     # some entities kept an id that a build from scratch would not give them (their name changed)
     assert {eid for eid in before if eid in now} - fresh
+
+def test_entity_ids_survive_a_new_annotation_version(tmp_path: Path) -> None:
+    """Re-annotating every article (as after an upgrade) keeps the ids entities had."""
+    from tests.conftest import EXAMPLES
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    for f in sorted((EXAMPLES / "corpus").iterdir()):
+        shutil.copy(f, (first if f.suffix == ".txt" else second) / f.name)
+    db = tmp_path / "s.db"
+    build([str(first)], db)
+    build([str(first), str(second)], db)  # some entities now hold ids a fresh build would not give
+    with sqlite3.connect(db) as conn:
+        before = sorted(conn.execute("SELECT entity_id, canonical FROM entities").fetchall())
+        conn.execute("UPDATE annotation_status SET stage_version = 'old'")  # as if annotation changed
+    report = build([str(first), str(second)], db)
+    assert report.ingested == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM annotation_status WHERE stage_version = 'old'").fetchone()[0] == 0
+        assert sorted(conn.execute("SELECT entity_id, canonical FROM entities").fetchall()) == before

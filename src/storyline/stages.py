@@ -114,6 +114,10 @@ def _pending_articles(store: Store) -> list[str]:
 def _write_annotation(store: Store, ann: ArticleAnnotation) -> None:
     conn = store.conn
     aid = ann.article_id
+    # Re-annotating an article (a new annotation version) keeps the corpus entity id of a mention
+    # found again at the same place, so that entities keep their ids (annotate/entity_ids.py).
+    kept = {(r[0], r[1]): r[2] for r in conn.execute(
+        "SELECT start, end, entity_id FROM entity_mentions WHERE article_id = ? AND entity_id IS NOT NULL", (aid,))}
     for table in PER_ARTICLE_TABLES:
         conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (aid,))
     conn.executemany(
@@ -123,8 +127,8 @@ def _write_annotation(store: Store, ann: ArticleAnnotation) -> None:
     conn.executemany(
         "INSERT OR IGNORE INTO entity_mentions(article_id, sentence_index, start, end, text, label, entity_id, "
         "local_entity_id, alias_of, stage, stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        [(aid, m.sentence_index, m.start, m.end, m.text, m.label, None, local, m.entity_id, m.stage, m.stage_version)
-         for m, local in zip(ann.mentions, ann.local_ids)],
+        [(aid, m.sentence_index, m.start, m.end, m.text, m.label, kept.get((m.start, m.end)), local, m.entity_id,
+          m.stage, m.stage_version) for m, local in zip(ann.mentions, ann.local_ids)],
     )
     conn.executemany(
         "INSERT OR IGNORE INTO timexes(article_id, sentence_index, start, end, text, type, value, mod, anchor, "
