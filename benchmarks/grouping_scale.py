@@ -10,9 +10,9 @@ article (``<id>~r``) and every person and place (``<entity id>~r``: new names, a
 would have), and moves every date:
 
 * ``--spread years`` (default): copy r is 20·r years later (a growing archive: as many events
-  per month as in the base, at any size). Copies share month-of-year keys (so they fall into
-  the same key-connected components, as real stories do) but no date, place or person, so the
-  events are the base's events times the number of copies;
+  per month as in the base, at any size). Copies share month-of-year values but no date, place
+  or person, so the events are the base's events times the number of copies (the partition no
+  longer joins copies through month-of-year keys: ``storyline.events.partition``);
 * ``--spread dense``: copy r moves by a random number of days in ±2 years (the same period gets
   ever more stories: a denser corpus).
 
@@ -21,15 +21,22 @@ within a copy are the base's to the last bit, across copies near 0, as between u
 sentences), so copies do not join on textual likeness alone.
 
 Names around a mention (``EventMention.names``, entity → rarity) and its sites are renamed with
-the copy too; names keep the base's rarity. Sentence vectors are the base's: the ones stored in ``event_mentions.vector`` or, for a base
-built before the embed stage, computed once per article with USE (as the annotation stage does)
-and cached next to the base database.
+the copy too; names keep the base's rarity. Sentence vectors are the base's: the ones stored in
+``event_mentions.vector`` or, for a base built before the embed stage, computed once per article
+with USE (as the annotation stage does) and cached next to the base database.
+
+The replica is made on demand (:class:`Replica`), as a build reads its store: the benchmark keeps
+two int32 per mention (base row, copy); the map step reads every mention once, each reduce task
+makes its bundle's mentions and vectors and drops them, and the global step makes the member
+mentions it reads (a small cache). The CPU time spent making them is printed apart
+(``*_made_s``): it stands for reading a store, and is not grouping.
 
 Each size runs in a fresh process (``--one-size``) so its peak RSS is its own, and times the
 three steps of ``storyline.events.partition``: map + shuffle (keys, union-find), reduce
 (``grouping.cluster_mentions`` per component, in process as the local executor does), global
 step (``grouping.events_from_clusters``: ids, roles, order), and prints seconds per 10,000
-articles and memory (RSS once the input is built, and the peak).
+articles and memory (RSS once the input is built, the peak of each step sampled every 0.05 s,
+and the process's peak ``ru_maxrss``).
 """
 
 from __future__ import annotations
@@ -45,8 +52,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -170,111 +180,294 @@ def _dense_days(r: int) -> int:
     return 0 if r == 0 else random.Random(f"copy:{r}").randint(-730, 730)
 
 
-def replicate(base: Base, n_articles: int, spread: str = "years"):
-    """(usable, vectors, articles, entities) for ``n_articles`` articles made of copies of the base."""
-    from storyline.records import Entity
+def _copy_of(some_id: str, base: Mapping) -> tuple[str, int]:
+    """(base id, copy) of an article or entity id of the replica (``<base id>~r`` for copy r > 0)."""
+    head, sep, tail = some_id.rpartition("~")
+    if sep and tail.isdigit() and head in base:
+        return head, int(tail)
+    return some_id, 0
 
-    base_ids = sorted(base.articles)
-    copies = -(-n_articles // len(base_ids))
-    wanted: dict[int, set[str]] = {r: set(base_ids) for r in range(copies)}
-    wanted[copies - 1] = set(base_ids[: n_articles - (copies - 1) * len(base_ids)])
 
+class _Articles(Mapping):
+    """The replica's articles, made when asked for (grouping's global step reads a few fields)."""
+
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+        self._made = lru_cache(maxsize=1 << 12)(self._made_uncached)  # bounded: memory stays flat
+
+    def __getitem__(self, article_id: str):
+        return self._made(article_id)
+
+    def _made_uncached(self, article_id: str):
+        t0 = time.process_time()
+        try:
+            return self._make(article_id)
+        finally:
+            self.replica.made_s += time.process_time() - t0
+
+    def _make(self, article_id: str):
+        base_id, r = _copy_of(article_id, self.replica.base.articles)
+        if base_id not in self.replica.base.articles or base_id not in self.replica.wanted[r]:
+            raise KeyError(article_id)
+        art = self.replica.base.articles[base_id]
+        if r == 0:
+            return art
+        years, days = self.replica.shift(r)
+        return replace(art, article_id=article_id, published=shift_value(art.published, years, days))
+
+    def __iter__(self) -> Iterator[str]:
+        for r in range(self.replica.copies):
+            for a in sorted(self.replica.wanted[r]):
+                yield self.replica.aid(a, r)
+
+    def __len__(self) -> int:
+        return sum(len(w) for w in self.replica.wanted.values())
+
+
+class _Entities(Mapping):
+    """The replica's entities: copy r of a person or place has another name."""
+
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+
+    def __getitem__(self, entity_id: str):
+        from storyline.records import Entity
+
+        base_id, r = _copy_of(entity_id, self.replica.base.entities)
+        e = self.replica.base.entities[base_id]
+        return e if r == 0 else Entity(entity_id, e.label, f"{e.canonical} {r}", {})
+
+    def __iter__(self) -> Iterator[str]:
+        for r in range(self.replica.copies):
+            for e in self.replica.base.entities:
+                yield self.replica.eid(e, r)
+
+    def __len__(self) -> int:
+        return len(self.replica.base.entities) * self.replica.copies
+
+
+class _Mentions(Sequence):
+    """The replica's usable mentions in grouping's (article, sentence, start) order, each made
+    from (base row, copy) when asked for: the benchmark holds 12 bytes per mention, not the
+    mention (about 1 KiB as a Python object), as a build that loads mentions per bundle would."""
+
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+
+    def __len__(self) -> int:
+        return len(self.replica.rows)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return self.replica.mention(int(self.replica.rows[i]), int(self.replica.copy_of[i]))
+
+
+class Replica:
+    """``n_articles`` articles made of copies of the base, produced on demand.
+
+    Copy r renames every article (``<id>~r``) and every person and place (``<entity id>~r``),
+    moves every date (``--spread``), and flips the signs of some coordinates of its vectors
+    (see the module docstring). Only two small arrays per mention are kept: its base row and
+    its copy, in grouping's order; mentions, vectors, articles and entities are made when read.
+    """
+
+    def __init__(self, base: Base, n_articles: int, spread: str = "years") -> None:
+        self.base, self.spread = base, spread
+        base_ids = sorted(base.articles)
+        self.copies = -(-n_articles // len(base_ids))
+        self.wanted: dict[int, set[str]] = {r: set(base_ids) for r in range(self.copies)}
+        self.wanted[self.copies - 1] = set(base_ids[: n_articles - (self.copies - 1) * len(base_ids)])
+        by_article: dict[str, list[int]] = {}
+        for k, m in enumerate(base.usable):  # base.usable is in (article, sentence, start) order
+            by_article.setdefault(m.article_id, []).append(k)
+        # grouping's order is by article id: "<id>" < "<id>~1" < "<id>~10" < "<id>~2" < the next id
+        order = sorted((self.aid(a, r), a, r) for r in range(self.copies) for a in self.wanted[r])
+        rows, copy_of = [], []
+        for _, a, r in order:
+            ks = by_article.get(a, [])
+            rows.extend(ks)
+            copy_of.extend([r] * len(ks))
+        self.rows = np.asarray(rows, dtype=np.int32)
+        self.copy_of = np.asarray(copy_of, dtype=np.int32)
+        dim = base.vectors.shape[1]
+        # Another story is written in other sentences: each copy's vectors get random sign flips
+        # of their coordinates, an orthogonal map that keeps every float of a dot product within
+        # the copy (so the copy groups exactly as the base) while across copies the cosine is that
+        # of unrelated texts (near 0; USE gives unrelated news sentences 0.2-0.4).
+        self.signs = np.ones((self.copies, dim), dtype=np.float32)
+        for r in range(1, self.copies):
+            self.signs[r] = np.random.default_rng(r).choice(np.array([-1.0, 1.0], dtype=np.float32), dim)
+        self.usable = _Mentions(self)
+        self.articles = _Articles(self)
+        self.entities = _Entities(self)
+        self.made_s = 0.0  # CPU seconds spent making mentions and vectors (replication, not grouping)
+        # The global step reads each member mention two or three times, cluster by cluster: a
+        # small cache (bounded, so memory stays flat) saves remaking them.
+        self.mention = lru_cache(maxsize=1 << 16)(self._mention)  # type: ignore[method-assign]
+
+    @staticmethod
     def aid(a: str, r: int) -> str:
         return a if r == 0 else f"{a}~{r}"
 
+    @staticmethod
     def eid(e: str, r: int) -> str:
         return e if r == 0 else f"{e}~{r}"
 
-    entities: dict = {}
-    articles: dict = {}
-    usable: list = []
-    rows: list[int] = []
-    copy_rows: list[int] = []
-    for r in range(copies):
-        years, days = (YEARS_PER_COPY * r, 0) if spread == "years" else (0, _dense_days(r))
-        for e in base.entities.values():
-            entities[eid(e.entity_id, r)] = e if r == 0 else Entity(eid(e.entity_id, r), e.label,
-                                                                     f"{e.canonical} {r}", {})
-        for a in base_ids:
-            if a in wanted[r]:
-                art = base.articles[a]
-                articles[aid(a, r)] = replace(art, article_id=aid(a, r),
-                                              published=shift_value(art.published, years, days))
-        for k, m in enumerate(base.usable):
-            if m.article_id not in wanted[r]:
-                continue
-            if r == 0:
-                usable.append(m)
-            else:
-                antecedent = None
-                if m.antecedent:
-                    a, rest = m.antecedent.rsplit(":", 3)[0], m.antecedent.rsplit(":", 3)[1:]
-                    antecedent = ":".join([aid(a, r), *rest])
-                # Every field that holds entity ids is renamed with the copy (grouping compares them).
-                renamed: dict = {}
-                if hasattr(m, "names"):
-                    renamed["names"] = {eid(e, r): w for e, w in m.names.items()}
-                if hasattr(m, "site_ids"):
-                    renamed["site_ids"] = frozenset(eid(e, r) for e in m.site_ids)
-                usable.append(replace(
-                    m, article_id=aid(m.article_id, r), date_value=shift_value(m.date_value, years, days),
-                    place_id=eid(m.place_id, r) if m.place_id else None,
-                    place_ids=[eid(p, r) for p in m.place_ids], participant_ids=[eid(p, r) for p in m.participant_ids],
-                    antecedent=antecedent, **renamed))
-            rows.append(k)
-            copy_rows.append(r)
-    # grouping expects (article, sentence, start) order, as usable_mentions gives
-    order = sorted(range(len(usable)), key=lambda i: (usable[i].article_id, usable[i].sentence_index, usable[i].start))
-    usable = [usable[i] for i in order]
-    vectors = base.vectors[np.asarray(rows, dtype=np.int64)[order]] if rows else base.vectors[:0]
-    # Another story is written in other sentences: each copy's vectors get random sign flips of
-    # their coordinates, an orthogonal map that keeps every float of a dot product within the
-    # copy (so the copy groups exactly as the base) while across copies the cosine is that of
-    # unrelated texts (near 0; USE gives unrelated news sentences 0.2-0.4).
-    copy_of = np.asarray(copy_rows, dtype=np.int64)[order]
-    dim = vectors.shape[1]
-    for r in range(1, copies):
-        signs = np.random.default_rng(r).choice(np.array([-1.0, 1.0], dtype=np.float32), dim)
-        vectors[copy_of == r] *= signs
-    return usable, vectors, articles, entities
+    def shift(self, r: int) -> tuple[int, int]:
+        return (YEARS_PER_COPY * r, 0) if self.spread == "years" else (0, _dense_days(r))
+
+    def _mention(self, k: int, r: int):
+        t0 = time.process_time()
+        m = self.base.usable[k]
+        if r:
+            years, days = self.shift(r)
+            antecedent = None
+            if m.antecedent:
+                a, rest = m.antecedent.rsplit(":", 3)[0], m.antecedent.rsplit(":", 3)[1:]
+                antecedent = ":".join([self.aid(a, r), *rest])
+            eid = self.eid
+            # Every field that holds entity ids is renamed with the copy (grouping compares them).
+            renamed: dict = {}
+            if hasattr(m, "names"):
+                renamed["names"] = {eid(e, r): w for e, w in m.names.items()}
+            if hasattr(m, "site_ids"):
+                renamed["site_ids"] = frozenset(eid(e, r) for e in m.site_ids)
+            m = replace(
+                m, article_id=self.aid(m.article_id, r), date_value=shift_value(m.date_value, years, days),
+                place_id=eid(m.place_id, r) if m.place_id else None,
+                place_ids=[eid(p, r) for p in m.place_ids], participant_ids=[eid(p, r) for p in m.participant_ids],
+                antecedent=antecedent, **renamed)
+        self.made_s += time.process_time() - t0
+        return m
+
+    def mentions_at(self, positions: list[int]) -> list:
+        """Loader for a reduce task: the mentions at these positions."""
+        return [self.mention(int(self.rows[i]), int(self.copy_of[i])) for i in positions]
+
+    def vectors_at(self, positions: list[int]) -> np.ndarray:
+        """Loader for a reduce task: the vectors at these positions, a row each."""
+        t0 = time.process_time()
+        idx = np.asarray(positions, dtype=np.int64)
+        out = self.base.vectors[self.rows[idx]] * self.signs[self.copy_of[idx]]
+        self.made_s += time.process_time() - t0
+        return out
+
+    def iter_mentions(self) -> Iterator:
+        """Every mention once, in order (the map step's input), none kept."""
+        for k, r in zip(self.rows.tolist(), self.copy_of.tolist()):
+            yield self.mention(k, r)
 
 
 # ------------------------------------------------------------------------------------- one size
 
 
-def one_size(base_db: Path, n: int, spread: str) -> dict:
+class _PeakSampler:
+    """The largest RSS seen (every 0.05 s) since the last ``reset``: the peak of each step."""
+
+    def __init__(self) -> None:
+        self.peak = rss_bytes()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, rss_bytes())
+
+    def take(self) -> float:
+        """MiB: the peak since the previous take."""
+        peak, self.peak = max(self.peak, rss_bytes()), rss_bytes()
+        return peak / 2**20
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def one_size(base_db: Path, n: int, spread: str, map_only: bool = False) -> dict:
     from storyline.events import grouping, partition
 
     t0 = time.perf_counter()
     base = load_base(base_db)
-    usable, vectors, articles, entities = replicate(base, n, spread)
-    del base
+    replica = Replica(base, n, spread)
     prep_s = time.perf_counter() - t0
     rss_input = rss_bytes()
+    sampler = _PeakSampler()
+    sampler.take()
 
     cpu0, t0 = time.process_time(), time.perf_counter()
-    parts = partition.components(usable)
+    parts = partition.components(replica.iter_mentions())
     map_s, map_cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    map_made, replica.made_s = replica.made_s, 0.0
+    map_peak = sampler.take()
+    if map_only:  # the shuffle's global state alone: what grows with the corpus
+        sampler.stop()
+        sizes = sorted((len(p) for p in parts), reverse=True)
+        return {"articles": len(replica.articles), "mentions": len(replica.usable), "components": len(parts),
+                "largest_components": sizes[:5], "spread": spread, "prep_s": prep_s, "map_shuffle_s": map_s,
+                "map_shuffle_cpu_s": map_cpu, "map_made_s": map_made, "rss_input_mib": rss_input / 2**20,
+                "peak_map_mib": map_peak, "peak_rss_mib": maxrss_bytes() / 2**20, "loadavg": os.getloadavg(),
+                "map_only": True}
     cpu1, t1 = time.process_time(), time.perf_counter()
-    clusters = [c for task in partition.reduce_tasks(usable, vectors, parts) for c in partition.reduce_bundle(task)]
+    ranked = [c for task in partition.reduce_tasks(replica.mentions_at, replica.vectors_at, parts)
+              for c in partition.reduce_bundle(task)]
     reduce_s, reduce_cpu = time.perf_counter() - t1, time.process_time() - cpu1
+    reduce_made, replica.made_s = replica.made_s, 0.0
+    reduce_peak = sampler.take()
     cpu2, t2 = time.process_time(), time.perf_counter()
-    rank = partition.founding_ranks(usable)
-    clusters.sort(key=lambda c: rank[c.members[0]])
-    events = grouping.events_from_clusters(clusters, usable, articles, entities, None)
+    ranked.sort(key=lambda rc: rc[0])
+    clusters = [c for _, c in ranked]
+    del ranked
+    events = grouping.events_from_clusters(clusters, replica.usable, replica.articles, replica.entities, None)
     global_s, global_cpu = time.perf_counter() - t2, time.process_time() - cpu2
+    global_made = replica.made_s
+    global_peak = sampler.take()
+    sampler.stop()
     total_s, cpu_s = time.perf_counter() - t0, time.process_time() - cpu0
     sizes = sorted((len(p) for p in parts), reverse=True)
+    articles = len(replica.articles)
     return {
-        "articles": len(articles), "mentions": len(usable), "events": len(events), "clusters": len(clusters),
+        "articles": articles, "mentions": len(replica.usable), "events": len(events), "clusters": len(clusters),
         "components": len(parts), "largest_components": sizes[:5], "spread": spread,
         "prep_s": prep_s, "map_shuffle_s": map_s, "reduce_s": reduce_s, "global_s": global_s,
         "map_shuffle_cpu_s": map_cpu, "reduce_cpu_s": reduce_cpu, "global_cpu_s": global_cpu,
-        "cpu_s_per_10k": cpu_s / len(articles) * 10_000,
-        "grouping_s": total_s, "grouping_cpu_s": cpu_s, "s_per_10k": total_s / len(articles) * 10_000,
+        # of which making the replica's mentions and vectors on demand (the benchmark's stand-in
+        # for loading them from the store; a real build reads them instead)
+        "map_made_s": map_made, "reduce_made_s": reduce_made, "global_made_s": global_made,
+        "cpu_s_per_10k": cpu_s / articles * 10_000,
+        "grouping_s": total_s, "grouping_cpu_s": cpu_s, "s_per_10k": total_s / articles * 10_000,
         "rss_input_mib": rss_input / 2**20, "peak_rss_mib": maxrss_bytes() / 2**20,
+        "peak_map_mib": map_peak, "peak_reduce_mib": reduce_peak, "peak_global_mib": global_peak,
         "loadavg": os.getloadavg(),
     }
+
+
+def print_table(rows: list[dict], spread: str) -> None:
+    per10k = lambda r, key: r[key] / r["articles"] * 10_000  # noqa: E731
+    print(f"\n== event grouping by corpus size (--spread {spread}; one process per size)")
+    print(f"{'articles':>9}{'mentions':>11}{'events':>9}{'comps':>7}{'largest':>8} | CPU s per 10k articles:"
+          f"{'map':>6}{'reduce':>8}{'global':>8}{'(made)':>8}{'total':>8} | {'wall/10k':>8} | MiB:{'input':>6}"
+          f"{'map':>6}{'reduce':>7}{'global':>7}{'max':>6}{'load':>6}")
+    for r in rows:
+        if r.get("map_only"):
+            print(f"{r['articles']:>9,}{r['mentions']:>11,}{'-':>9}{r['components']:>7,}"
+                  f"{r['largest_components'][0]:>8,} | {'':>22}{per10k(r, 'map_shuffle_cpu_s'):>6.1f}"
+                  f"{'(map + shuffle only)':>32} | {'':>8} |     {r['rss_input_mib']:>6,.0f}{r['peak_map_mib']:>6,.0f}"
+                  f"{'-':>7}{'-':>7}{r['peak_rss_mib']:>6,.0f}{r['loadavg'][0]:>6.1f}")
+            continue
+        made = r.get("map_made_s", 0) + r.get("reduce_made_s", 0) + r.get("global_made_s", 0)
+        print(f"{r['articles']:>9,}{r['mentions']:>11,}{r['events']:>9,}{r['components']:>7,}"
+              f"{r['largest_components'][0]:>8,} | {'':>22}{per10k(r, 'map_shuffle_cpu_s'):>6.1f}"
+              f"{per10k(r, 'reduce_cpu_s'):>8.1f}{per10k(r, 'global_cpu_s'):>8.1f}"
+              f"{made / r['articles'] * 10_000:>8.1f}{per10k(r, 'grouping_cpu_s'):>8.1f} | "
+              f"{per10k(r, 'grouping_s'):>8.1f} |     {r['rss_input_mib']:>6,.0f}{r.get('peak_map_mib', 0):>6,.0f}"
+              f"{r.get('peak_reduce_mib', 0):>7,.0f}{r.get('peak_global_mib', 0):>7,.0f}{r['peak_rss_mib']:>6,.0f}"
+              f"{r['loadavg'][0]:>6.1f}")
+    print("CPU: process CPU seconds of each step per 10,000 articles; (made): of which making the replica's "
+          "mentions and vectors on demand (stands for reading the store); wall/10k: wall seconds of the three "
+          "steps per 10,000 articles (only comparable at equal load); comps: key-connected components, largest: "
+          "mentions in the largest; MiB: RSS once the input is built, peak RSS in each step (sampled), "
+          "ru_maxrss; load: 1-minute load average at the end")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -286,34 +479,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--spread", choices=("years", "dense"), default="years")
     ap.add_argument("--json", help="write the figures here")
     ap.add_argument("--one-size", type=int, help=argparse.SUPPRESS)  # a child process: one size, JSON out
+    ap.add_argument("--map-only", action="store_true", help="only the map + shuffle step (its memory and time)")
+    ap.add_argument("--table", nargs="+", metavar="JSON", help="only print the table of these --json files")
     args = ap.parse_args(argv)
+    if args.table:
+        rows = sorted((r for f in args.table for r in json.loads(Path(f).read_text())), key=lambda r: r["articles"])
+        print_table(rows, rows[0]["spread"] if rows else args.spread)
+        return 0
     base_db = Path(args.base_db)
     if not base_db.exists():
         ap.error(f"{base_db}: no base database; build one with "
                  "`python benchmarks/run.py --corpus synthetic --n 2000 --stages all`")
     if args.one_size:
-        print(json.dumps(one_size(base_db, args.one_size, args.spread)))
+        print(json.dumps(one_size(base_db, args.one_size, args.spread, args.map_only)))
         return 0
     rows = []
     for n in [int(s) for s in args.sizes.split(",") if s.strip()]:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--base-db", str(base_db), "--spread", args.spread,
-               "--one-size", str(n)]
+               "--one-size", str(n), *(["--map-only"] if args.map_only else [])]
         print(f"$ {' '.join(cmd)}  (load {os.getloadavg()[0]:.1f})", file=sys.stderr, flush=True)
         done = subprocess.run(cmd, check=True, capture_output=True, text=True)
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    print(f"\n== event grouping by corpus size (--spread {args.spread}; one process per size; seconds wall)")
-    print(f"{'articles':>9}{'mentions':>10}{'events':>8}{'comps':>7}{'largest':>9}{'map+shuf':>9}{'reduce':>8}"
-          f"{'global':>8}{'total':>8}{'CPU':>8}{'s/10k':>8}{'CPU/10k':>8}{'RSS in':>8}{'peak':>8}{'load':>6}")
-    for r in rows:
-        print(f"{r['articles']:>9,}{r['mentions']:>10,}{r['events']:>8,}{r['components']:>7,}"
-              f"{r['largest_components'][0]:>9,}{r['map_shuffle_s']:>9.1f}{r['reduce_s']:>8.1f}{r['global_s']:>8.1f}"
-              f"{r['grouping_s']:>8.1f}{r['grouping_cpu_s']:>8.1f}{r['s_per_10k']:>8.1f}"
-              f"{r['grouping_cpu_s'] / r['articles'] * 10_000:>8.1f}"
-              f"{r['rss_input_mib']:>8,.0f}{r['peak_rss_mib']:>8,.0f}{r['loadavg'][0]:>6.1f}")
-    print("seconds: wall, CPU = process CPU; comps: key-connected components; largest: mentions in the largest; "
-          "RSS in: MiB once the input (mentions, vectors, articles) is built; peak: ru_maxrss MiB; "
-          "load: 1-min load average at the end")
+    print_table(rows, args.spread)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     return 0

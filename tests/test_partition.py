@@ -165,7 +165,7 @@ def test_embed_stage_stores_vectors_and_incremental_build_embeds_only_new_articl
     negated = {(a, s, e) for a, s, e, n in sqlite3.connect(db).execute(
         "SELECT article_id, start, end, negated FROM event_mentions")if n}
     assert stored and all((v is None) == (k in negated) for k, v in stored.items())
-    assert all(len(v) == 512 * 4 for v in stored.values() if v is not None)
+    assert all(len(v) == 512 * grouping.VECTOR_DTYPE.itemsize for v in stored.values() if v is not None)
     first_articles = {a for a, _, _ in stored}
     assert len(calls) == len(first_articles)  # one call per annotated article, none in grouping
 
@@ -204,20 +204,35 @@ def test_missing_vectors_are_computed_in_grouping_and_stored(tmp_path: Path) -> 
     assert events_after == events_before
 
 
-def test_stored_build_equals_one_pass_with_the_stored_vectors(tmp_path: Path) -> None:
-    """The build's events (partitioned) are what the one pass gives with the same vectors."""
-    from storyline import stages
+def _example_db(tmp_path: Path) -> Path:
     from tests.conftest import EXAMPLES
 
     corpus = tmp_path / "corpus"
     shutil.copytree(EXAMPLES / "corpus", corpus)
     db = tmp_path / "story.db"
     build([str(corpus)], db)
+    return db
+
+
+def _usable_from_store(store: Store) -> tuple:
+    """What the event stage reads: entities, the local-id map, articles (list and by id), usable mentions."""
+    from storyline import stages
+
+    ents, mapping = stages.resolve_corpus_entities(store)
+    articles = stages._load_articles(store)
+    by_id = {a.article_id: a for a in articles}
+    usable = grouping.usable_mentions(stages._load_event_mentions(store, mapping), ents, articles)
+    return ents, mapping, articles, by_id, usable
+
+
+def test_stored_build_equals_one_pass_with_the_stored_vectors(tmp_path: Path) -> None:
+    """The build's events (partitioned) are what the one pass gives with the same vectors."""
+    from storyline import stages
+    from tests.conftest import EXAMPLES
+
+    db = _example_db(tmp_path)
     with Store(db) as store:
-        ents, mapping = stages.resolve_corpus_entities(store)
-        articles = stages._load_articles(store)
-        by_id = {a.article_id: a for a in articles}
-        usable = grouping.usable_mentions(stages._load_event_mentions(store, mapping), ents, articles)
+        ents, mapping, articles, by_id, usable = _usable_from_store(store)
         vectors = stages._mention_vectors(store, usable, by_id)
         store.conn.rollback()
         stored = {r["event_id"]: r["title"] for r in store.conn.execute("SELECT event_id, title FROM events")}
@@ -241,3 +256,89 @@ def test_article_vectors_do_not_depend_on_the_order_of_its_mentions() -> None:
     b = grouping.embed_article_mentions(list(reversed(own)), article, batch_sensitive)
     for m, va, vb in zip(own, a, reversed(b)):
         assert (va is None) == m.negated and (va is None or np.array_equal(va, vb))
+
+
+# --- issue 6: components that do not grow with the archive; streamed inputs --------------------------
+
+
+def _mention(aid: str, k: int, kind: str, value: str | None, source: str, **kw) -> EventMention:
+    return EventMention(article_id=aid, sentence_index=k, start=k * 100, end=k * 100 + 5, trigger=kind,
+                        event_type=kind, date_value=value, date_source=source, **kw)
+
+
+def test_same_month_of_other_years_is_another_component() -> None:
+    """Month-of-year keys (every September) do not chain the years of an archive together: a
+    pair of dates of different years, or a year-less day and a publication window, never joins
+    on the date alone."""
+    usable = [
+        _mention("a1", 0, "meeting", "2021-09-14", "explicit"),
+        _mention("a2", 0, "meeting", "2041-09-14", "explicit"),
+        _mention("a3", 0, "meeting", "2061-09-03", "publication"),
+        _mention("a4", 0, "meeting", "XXXX-09-02", "explicit"),
+        _mention("a5", 0, "meeting", "2021-09", "explicit"),  # the same year as a1: together
+    ]
+    parts = partition.components(usable)
+    assert sorted(sorted(p) for p in parts) == [[0, 4], [1], [2], [3]]
+    assert all(("m", "meeting", 9) not in partition.mention_keys(m) for m in usable)
+
+
+def test_a_yearless_day_needs_a_shared_place_to_fit_a_publication_window() -> None:
+    yearless = grouping._Cluster("meeting")
+    yearless.add(0, _mention("a1", 0, "meeting", "XXXX-09-02", "explicit"), np.ones(4, dtype=np.float32))
+    bound = grouping._Cluster("meeting")
+    bound.add(1, _mention("a2", 0, "meeting", "2061-09-03", "publication", status="happened"),
+              np.ones(4, dtype=np.float32))
+    assert grouping._date_relation(yearless, bound) == "bound"
+    assert grouping._score(yearless, bound) is None
+    placed = [grouping._Cluster("meeting") for _ in range(2)]
+    placed[0].add(0, _mention("a1", 0, "meeting", "XXXX-09-02", "explicit", place_ids=["g1"]),
+                  np.ones(4, dtype=np.float32))
+    placed[1].add(1, _mention("a2", 0, "meeting", "2061-09-03", "publication", status="happened", place_ids=["g1"]),
+                  np.ones(4, dtype=np.float32))
+    assert grouping._score(*placed) is not None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_loaders_give_the_same_events_as_lists(seed: int) -> None:
+    """Mentions and vectors read per reduce task through loaders (as the build and the scale
+    benchmark do) give the events of the in-memory lists, with one bundle per component or one."""
+    articles, mentions, entities = synthetic_corpus(seed)
+    usable = grouping.usable_mentions(mentions, entities, articles)
+    vectors = grouping._vectors(grouping.mention_texts(usable, articles), hash_embed)
+    by_id = {a.article_id: a for a in articles}
+    expected = partition.group_partitioned(usable, vectors, by_id, entities, None)
+    asked: list[int] = []
+
+    def load_mentions(positions: list[int]) -> list[EventMention]:
+        asked.append(len(positions))
+        return [usable[i] for i in positions]
+
+    for bundle in (1, 10**9):
+        clusters = partition.cluster_partitioned(load_mentions, lambda p: vectors[p], keys_from=iter(usable),
+                                                 bundle_mentions=bundle)
+        assert grouping.events_from_clusters(clusters, usable, by_id, entities, None) == expected
+    assert len(asked) > 2 and sum(asked) == 2 * len(usable)
+
+
+def test_chunked_reading_of_the_event_stage_equals_reading_everything(tmp_path: Path, monkeypatch) -> None:
+    """The event stage reads articles a chunk at a time and keeps light records for grouping:
+    the same usable mentions, the same mention weights, the same events."""
+    from storyline import stages
+    from tests.conftest import EXAMPLES
+
+    db = _example_db(tmp_path)
+    with Store(db) as store:
+        ents, mapping, articles, by_id, usable = _usable_from_store(store)
+        monkeypatch.setattr(stages, "ARTICLE_CHUNK", 3)
+        chunked, light = stages._prepare_mentions(store, ents, mapping)
+        assert chunked == usable
+        assert set(light) == set(by_id)
+        for m in usable:
+            assert grouping.mention_weight(light[m.article_id], m.sentence_index) == grouping.mention_weight(
+                by_id[m.article_id], m.sentence_index)
+        vectors = stages._mention_vectors(store, usable, by_id)
+        assert np.array_equal(stages._StoredVectors(store, usable)(list(range(len(usable)))[::-1]), vectors[::-1])
+        expected = partition.group_partitioned(usable, vectors, by_id, ents, None)
+        store.conn.rollback()
+        stored = {r["event_id"] for r in store.conn.execute("SELECT event_id FROM events")}
+    assert {e.event_id for e in expected} == stored

@@ -7,9 +7,10 @@ some inputs were rejected (they are in the ledger with their reasons).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -227,25 +228,45 @@ def dates(db: DbOption = DEFAULT_DB, limit: LimitOption = 300) -> None:
         console.print(dates_table(store, limit))
 
 
+def _print_table_or_json(rows: list[dict[str, Any]], as_json: bool, table: Callable[[list[dict[str, Any]]], Any],
+                         empty: str) -> None:
+    """A list command's output: JSON on stdout, or a Rich table, or a line saying there is nothing."""
+    import json
+
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+    elif not rows:
+        console.print(empty)
+    else:
+        console.print(table(rows))
+
+
 @app.command()
 def timeline(
     db: DbOption = DEFAULT_DB,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Print the events in date order: date and its precision, participants, place, sources, conflicts."""
-    import json
-
     from storyline.views.terminal import timeline_table
     from storyline.views.timeline import timeline_data
 
     with open_store(db) as store:
         events = timeline_data(store)
-    if as_json:
-        sys.stdout.write(json.dumps(events, ensure_ascii=False, indent=1) + "\n")
-    elif not events:
-        console.print("no events yet (is the database built with annotation?)")
-    else:
-        console.print(timeline_table(events))
+    _print_table_or_json(events, as_json, timeline_table, "no events yet (is the database built with annotation?)")
+
+
+@app.command()
+def stories(
+    db: DbOption = DEFAULT_DB,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Print the stories: the events of one real-world story together (an arrest, the charges, the trial)."""
+    from storyline.views.terminal import stories_table
+    from storyline.views.timeline import stories_data
+
+    with open_store(db) as store:
+        data = stories_data(store)
+    _print_table_or_json(data, as_json, stories_table, "no stories yet (is the database built with annotation?)")
 
 
 @app.command()

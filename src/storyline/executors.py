@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol
@@ -42,13 +43,30 @@ def dask_available() -> bool:
     return find_spec("distributed") is not None
 
 
+_EMBED_THREAD: ThreadPoolExecutor | None = None
+
+
+def _embed_thread() -> ThreadPoolExecutor:
+    """This process's one embed thread (started on first use, kept for the next batches)."""
+    global _EMBED_THREAD
+    if _EMBED_THREAD is None:
+        _EMBED_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-embed")
+    return _EMBED_THREAD
+
+
 def annotate_batch(tasks: list[AnnotateTask]) -> list[ArticleAnnotation]:
     """Parse and annotate one batch; the spaCy model is loaded once per process (`load_nlp` is cached).
+
+    The embed stage of each article (`stages.embed_annotation`: USE vectors of its mentions'
+    sentences) runs on a second thread while this one parses and annotates the next articles:
+    the encoder spends its time in numpy/BLAS calls that release the GIL, so on an otherwise idle
+    second core it costs the batch little wall-clock time. It reads only the article's text and
+    sentences, and its vectors depend only on the article, so the result is the same as in line.
 
     Module-level so a Dask worker can import it by name.
     """
     from storyline.annotate.nlp import load_nlp
-    from storyline.stages import annotate_doc
+    from storyline.stages import annotate_doc_rules, embed_annotation
 
     if not tasks:
         return []
@@ -56,10 +74,19 @@ def annotate_batch(tasks: list[AnnotateTask]) -> list[ArticleAnnotation]:
 
     nlp = load_nlp()
     docs = nlp.pipe((t[1] for t in tasks), batch_size=NLP_BATCH_SIZE)
+    out: list[ArticleAnnotation] = []
+    embedded: list[Future] = []
     try:
-        return [annotate_doc(doc, aid, published, title, outlet, source)
-                for (aid, _text, published, title, outlet, source), doc in zip(tasks, docs)]
+        for (aid, _text, published, title, outlet, source), doc in zip(tasks, docs):
+            ann, article = annotate_doc_rules(doc, aid, published, title, outlet, source)
+            out.append(ann)
+            embedded.append(_embed_thread().submit(embed_annotation, ann, article))
+        for future in embedded:
+            future.result()  # re-raises an embedding error here
+        return out
     finally:
+        for future in embedded:
+            future.cancel()
         doccache.clear()  # let the last parsed documents go with the batch
 
 

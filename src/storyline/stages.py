@@ -15,7 +15,7 @@ import copy
 import datetime as dt
 import json
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from storyline.annotate import nlp as nlp_stage
 from storyline.annotate.doccache import doc_text
 from storyline.events import facts as facts_stage
 from storyline.events import grouping, mentions, partition
+from storyline.events import stories as stories_stage
 from storyline.events.model import Event, EventMention
 from storyline.store.events_io import load_events
 from storyline.records import AnnotatedArticle, Entity, EntityMention, Figure, Sentence, Timex, source_name
@@ -38,10 +39,12 @@ if TYPE_CHECKING:
     from storyline.store.sqlite import Store
 
 ANNOTATE_STAGE = "annotate"
+# The embed stage's stored vectors (event_mentions.vector): "v2" float16 (float32 before).
+EMBED_VERSION = "v2"
 # One version for the per-article annotation: it changes when any of its parts changes.
 ANNOTATE_VERSION = ".".join(
     v for v in (nlp_stage.STAGE_VERSION, entities.STAGE_VERSION, timex.STAGE_VERSION, docdate.STAGE_VERSION,
-                figures.STAGE_VERSION, modality.STAGE_VERSION, mentions.STAGE_VERSION)
+                figures.STAGE_VERSION, modality.STAGE_VERSION, mentions.STAGE_VERSION, EMBED_VERSION)
 )
 PER_ARTICLE_TABLES = ("sentences", "entity_mentions", "timexes", "figures", "event_mentions")
 
@@ -57,7 +60,7 @@ class ArticleAnnotation:
     event_mentions: list[EventMention]
     date_estimate: docdate.DocDateEstimate | None = None
     skipped: str | None = None  # why the article was not annotated (e.g. not English)
-    # Per event mention: its sentence vector (float32 bytes, grouping.vector_bytes), None when negated.
+    # Per event mention: its sentence vector (float16 bytes, grouping.vector_bytes), None when negated.
     event_vectors: list[bytes | None] = field(default_factory=list)
 
 
@@ -72,7 +75,28 @@ def _iso(value: str | None) -> dt.date | None:
 
 def annotate_doc(doc: Doc, article_id: str, published: str | None, title: str | None, outlet: str | None,
                  published_source: str) -> ArticleAnnotation:
-    """Every per-article annotation of one parsed article."""
+    """Every per-article annotation of one parsed article, its event mentions' vectors included."""
+    ann, annotated = annotate_doc_rules(doc, article_id, published, title, outlet, published_source)
+    embed_annotation(ann, annotated)
+    return ann
+
+
+def embed_annotation(ann: ArticleAnnotation, annotated: AnnotatedArticle) -> ArticleAnnotation:
+    """The embed stage: fills ``ann.event_vectors`` (sentence vectors for grouping, stored).
+
+    Computed at annotation time (on whichever worker parsed the article), so a build embeds only
+    the articles it annotates. Needs only ``annotated``'s text and sentences, never the spaCy
+    ``Doc``, so it can run beside the parse of the next documents (`executors.annotate_batch`).
+    """
+    ann.event_vectors = [grouping.vector_bytes(v)
+                         for v in grouping.embed_article_mentions(ann.event_mentions, annotated)]
+    return ann
+
+
+def annotate_doc_rules(doc: Doc, article_id: str, published: str | None, title: str | None, outlet: str | None,
+                       published_source: str) -> tuple[ArticleAnnotation, AnnotatedArticle]:
+    """Every per-article annotation of one parsed article but the vectors (``event_vectors`` left
+    empty: see :func:`embed_annotation`), and the article record the embed stage needs."""
     sentences = nlp_stage.sentence_records(doc, article_id)
     ents = entities.extract_entity_mentions(doc, article_id)
     ref = _iso(published)
@@ -94,11 +118,8 @@ def annotate_doc(doc: Doc, article_id: str, published: str | None, title: str | 
     annotated = AnnotatedArticle(article_id, doc_text(doc), title, outlet, published, published_source,
                                  sentences, local, times, figs, year_known)
     events = mentions.extract_event_mentions(doc, annotated)
-    # The embed stage: sentence vectors for grouping, computed here (on whichever worker parsed
-    # the article) and stored, so a build embeds only the articles it annotates.
-    vectors = [grouping.vector_bytes(v) for v in grouping.embed_article_mentions(events, annotated)]
     return ArticleAnnotation(article_id, sentences, ents, [m.entity_id for m in local], times, figs, events,
-                             estimate, event_vectors=vectors)
+                             estimate), annotated
 
 
 def _pending_articles(store: Store) -> list[str]:
@@ -352,30 +373,32 @@ def _in_articles(ids: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:
     return f"WHERE article_id IN ({','.join('?' * len(ids))})", tuple(ids)
 
 
-def _load_articles(store: Store) -> list[AnnotatedArticle]:
-    """Annotated articles as records (texts, sentences, entities, timexes, figures) for the event stages."""
+def _load_articles(store: Store, ids: Sequence[str] | None = None) -> list[AnnotatedArticle]:
+    """Annotated articles as records (texts, sentences, entities, timexes, figures) for the event
+    stages: every article, or those of ``ids`` (at most a few hundred: they go in one query)."""
     conn = store.conn
+    where, params = _in_articles(ids)
     sentences: dict[str, list[Sentence]] = defaultdict(list)
-    for r in conn.execute("SELECT * FROM sentences ORDER BY article_id, sentence_index"):
+    for r in conn.execute(f"SELECT * FROM sentences {where} ORDER BY article_id, sentence_index", params):
         sentences[r["article_id"]].append(Sentence(r["article_id"], r["sentence_index"], r["start"], r["end"], r["text"]))
     ents: dict[str, list[EntityMention]] = defaultdict(list)
-    for r in conn.execute("SELECT * FROM entity_mentions ORDER BY article_id, start"):
+    for r in conn.execute(f"SELECT * FROM entity_mentions {where} ORDER BY article_id, start", params):
         ents[r["article_id"]].append(EntityMention(r["article_id"], r["sentence_index"], r["start"], r["end"],
                                                    r["text"], r["label"], r["entity_id"], r["stage"], r["stage_version"]))
     times: dict[str, list[Timex]] = defaultdict(list)
-    for r in conn.execute("SELECT * FROM timexes ORDER BY article_id, start"):
+    for r in conn.execute(f"SELECT * FROM timexes {where} ORDER BY article_id, start", params):
         times[r["article_id"]].append(Timex(r["start"], r["end"], r["text"], r["type"], r["value"], r["mod"],
                                             r["anchor"], r["article_id"], r["sentence_index"], r["stage"],
                                             r["stage_version"]))
     figs: dict[str, list[Figure]] = defaultdict(list)
-    for r in conn.execute("SELECT * FROM figures ORDER BY article_id, start"):
+    for r in conn.execute(f"SELECT * FROM figures {where} ORDER BY article_id, start", params):
         figs[r["article_id"]].append(Figure(
             r["start"], r["end"], r["text"], r["kind"], r["value"], r["value_max"], r["unit"], r["timex"],
             r["qualifier"], r["modality"], r["speaker"], r["cue"], r["article_id"], r["sentence_index"], r["stage"],
             r["stage_version"]))
     out = []
     for r in conn.execute("SELECT article_id, text, title, outlet, input_key, published, published_source, "
-                          "year_known FROM articles ORDER BY article_id"):
+                          f"year_known FROM articles {where} ORDER BY article_id", params):
         aid = r["article_id"]
         # Facts name their source: the outlet, or the input's file name when no outlet is known.
         source = source_name(r["outlet"], r["input_key"])
@@ -384,8 +407,10 @@ def _load_articles(store: Store) -> list[AnnotatedArticle]:
     return out
 
 
-def _load_event_mentions(store: Store, mapping: dict[tuple[str, str], str]) -> list[EventMention]:
-    """Stored event mentions with their article-local entity ids mapped to corpus-wide ones."""
+def _load_event_mentions(store: Store, mapping: dict[tuple[str, str], str],
+                         ids: Sequence[str] | None = None) -> list[EventMention]:
+    """Stored event mentions (every article's, or those of ``ids``) with their article-local
+    entity ids mapped to corpus-wide ones."""
 
     def to_global(aid: str, locals_: list[str]) -> list[str]:
         out: list[str] = []
@@ -397,7 +422,8 @@ def _load_event_mentions(store: Store, mapping: dict[tuple[str, str], str]) -> l
 
     out = []
     updates = []
-    for r in store.conn.execute("SELECT * FROM event_mentions ORDER BY article_id, start, end"):
+    where, params = _in_articles(ids)
+    for r in store.conn.execute(f"SELECT * FROM event_mentions {where} ORDER BY article_id, start, end", params):
         aid = r["article_id"]
         place = mapping.get((aid, r["local_place_id"])) if r["local_place_id"] else None
         places = to_global(aid, json.loads(r["local_place_ids"]))
@@ -416,42 +442,125 @@ def _load_event_mentions(store: Store, mapping: dict[tuple[str, str], str]) -> l
 
 
 def _mention_vectors(store: Store, usable: list[EventMention], articles: dict[str, AnnotatedArticle]) -> np.ndarray:
-    """One stored sentence vector per usable mention (a row each, in order).
+    """One stored sentence vector per usable mention (a row each, in order); see
+    :func:`_embed_missing_vectors` and :class:`_StoredVectors`."""
+    _embed_missing_vectors(store, usable, articles)
+    return _StoredVectors(store, usable)(list(range(len(usable))))
 
-    Mentions stored without one (annotated before the embed stage existed) are embedded here,
-    article by article as the annotation stage does, and the vectors are stored for next time.
-    """
+
+def _embed_missing_vectors(store: Store, usable: list[EventMention], articles: dict[str, AnnotatedArticle],
+                           ids: Sequence[str] | None = None) -> None:
+    """Embed and store the vectors of usable mentions stored without one (annotated before the
+    embed stage existed, or with a vector of another size), article by article as the
+    annotation stage does. ``ids``: the articles of ``usable`` when they are not the corpus."""
+    first = store.conn.execute("SELECT vector FROM event_mentions WHERE vector IS NOT NULL LIMIT 1").fetchone()
+    size = len(bytes(first["vector"])) if first is not None else -1
     position = {m.key: i for i, m in enumerate(usable)}
-    matrix: np.ndarray | None = None
-    filled = np.zeros(len(usable), dtype=bool)
-    for r in store.conn.execute("SELECT article_id, sentence_index, start, end, vector FROM event_mentions "
-                                "WHERE vector IS NOT NULL"):
-        i = position.get(f"{r['article_id']}:{r['sentence_index']}:{r['start']}:{r['end']}")
-        if i is None:
-            continue
-        row = grouping.vector_from_bytes(bytes(r["vector"]))
-        if matrix is None:
-            matrix = np.empty((len(usable), row.size), dtype=np.float32)
-        if row.size == matrix.shape[1]:
-            matrix[i] = row
-            filled[i] = True
     missing: dict[str, list[int]] = defaultdict(list)
-    for i in np.flatnonzero(~filled).tolist():
-        missing[usable[i].article_id].append(i)
+    where, params = _in_articles(ids)
+    for r in store.conn.execute("SELECT article_id, sentence_index, start, end FROM event_mentions "
+                                f"{where or 'WHERE 1 = 1'} AND negated = 0 AND (vector IS NULL OR length(vector) != ?)",
+                                (*params, size)):
+        i = position.get(f"{r['article_id']}:{r['sentence_index']}:{r['start']}:{r['end']}")
+        if i is not None:
+            missing[usable[i].article_id].append(i)
+    del position
     updates = []
-    for aid, positions in missing.items():
+    for aid in sorted(missing):
+        positions = sorted(missing[aid])
         rows = grouping.embed_article_mentions([usable[i] for i in positions], articles[aid])
         for i, row in zip(positions, rows):
             assert row is not None  # usable mentions are not negated
-            if matrix is None:
-                matrix = np.empty((len(usable), row.size), dtype=np.float32)
-            matrix[i] = row
             m = usable[i]
             updates.append((grouping.vector_bytes(row), m.article_id, m.start, m.end))
     if updates:
         store.conn.executemany("UPDATE event_mentions SET vector = ? WHERE article_id = ? AND start = ? AND end = ?",
                                updates)
-    return matrix if matrix is not None else np.zeros((0, 1), dtype=np.float32)
+
+
+ARTICLE_CHUNK = 200  # articles read at once by the event stage (one IN list per table)
+
+
+def _name_counts(store: Store, ents: dict[str, Entity]) -> tuple[Counter, int]:
+    """grouping.name_frequencies over every stored article, read row by row."""
+    df: Counter = Counter()
+    current, seen = None, set()
+    for r in store.conn.execute("SELECT article_id, entity_id, label FROM entity_mentions ORDER BY article_id"):
+        if r["article_id"] != current:
+            df.update(seen)
+            current, seen = r["article_id"], set()
+        if grouping.is_name(r["entity_id"], r["label"], ents):
+            seen.add(r["entity_id"])
+    df.update(seen)
+    return df, store.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+
+def _light_article(article: AnnotatedArticle) -> AnnotatedArticle:
+    """What grouping reads of an article after the mentions are made: title, source, publication
+    date, and the sentences ``grouping.mention_weight`` looks at (those up to the lead's last one
+    and any that the title repeats), so the weights are the full article's."""
+    prefix, lead = [], 0
+    for sentence in article.sentences:
+        if lead == grouping.LEAD_SENTENCES:
+            break
+        prefix.append(sentence)
+        lead += grouping._is_content(sentence.text)
+    title = grouping._plain(article.title) if article.title else None
+    extra = [s for s in article.sentences[len(prefix):] if title is not None and grouping._plain(s.text) in title]
+    return AnnotatedArticle(article.article_id, "", article.title, article.outlet, article.published,
+                            article.published_source, prefix + extra, year_known=article.year_known)
+
+
+def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str, str], str]
+                      ) -> tuple[list[EventMention], dict[str, AnnotatedArticle]]:
+    """The usable mentions of the corpus (grouping.usable_mentions, in its order) and a light
+    record per article (:func:`_light_article`), reading ``ARTICLE_CHUNK`` articles at a time;
+    mentions without a stored vector are embedded (and stored) on the way."""
+    name_counts = _name_counts(store, ents)
+    ids = sorted(r["article_id"] for r in store.conn.execute("SELECT article_id FROM articles"))
+    usable: list[EventMention] = []
+    light: dict[str, AnnotatedArticle] = {}
+    for k in range(0, len(ids), ARTICLE_CHUNK):
+        chunk = ids[k : k + ARTICLE_CHUNK]
+        articles = _load_articles(store, chunk)
+        got = grouping.usable_mentions(_load_event_mentions(store, mapping, chunk), ents, articles,
+                                       name_counts=name_counts)
+        _embed_missing_vectors(store, got, {a.article_id: a for a in articles}, chunk)
+        usable += got
+        light.update((a.article_id, _light_article(a)) for a in articles)
+    return usable, light
+
+
+class _StoredVectors:
+    """Positions of ``usable`` -> their stored vectors (a row each): the vector loader of
+    event grouping's reduce tasks (storyline.events.partition), so that a build holds the
+    vectors of one bundle of components at a time instead of 2 KiB for every mention of the
+    corpus. Reads by (article, trigger start), the primary key's prefix."""
+
+    def __init__(self, store: Store, usable: Sequence[EventMention]) -> None:
+        self.store, self.usable = store, usable
+
+    def __call__(self, positions: list[int]) -> np.ndarray:
+        wanted: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)  # article -> (start, end) -> row
+        for row, i in enumerate(positions):
+            m = self.usable[i]
+            wanted[m.article_id][(m.start, m.end)] = row
+        out: np.ndarray | None = None
+        for aid, rows in wanted.items():
+            starts = sorted({start for start, _ in rows})
+            for chunk in range(0, len(starts), 500):
+                part = starts[chunk : chunk + 500]
+                for r in self.store.conn.execute(
+                        f"SELECT start, end, vector FROM event_mentions WHERE article_id = ? "
+                        f"AND start IN ({','.join('?' * len(part))})", (aid, *part)):
+                    row = rows.get((r["start"], r["end"]))
+                    if row is None or r["vector"] is None:
+                        continue
+                    vector = grouping.vector_from_bytes(bytes(r["vector"]))
+                    if out is None:
+                        out = np.zeros((len(positions), vector.size), dtype=np.float32)
+                    out[row] = vector
+        return out if out is not None else np.zeros((len(positions), 1), dtype=np.float32)
 
 
 def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str, str], str],
@@ -460,16 +569,18 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str,
     see storyline.events.partition), then facts and their reconciliation."""
     from storyline.executors import run_tasks
 
-    articles = _load_articles(store)
-    by_id = {a.article_id: a for a in articles}
-    event_mentions = _load_event_mentions(store, mapping)
+    # Grouping holds, for the whole corpus, the usable mentions and a light record per article;
+    # the rest (texts, annotations) is read a chunk of articles at a time, and the vectors per
+    # reduce task (2 KiB a mention). Facts and stories read the full articles afterwards.
+    usable, light = _prepare_mentions(store, ents, mapping)
     previous = load_events(store)
-    usable = grouping.usable_mentions(event_mentions, ents, articles)
-    vectors = _mention_vectors(store, usable, by_id)
-    events = partition.group_partitioned(usable, vectors, by_id, ents, previous or None,
+    events = partition.group_partitioned(usable, _StoredVectors(store, usable), light, ents, previous or None,
                                          run=lambda fn, tasks: run_tasks(executor, fn, tasks))
+    del usable, light
+    articles = _load_articles(store)
     conn = store.conn
-    conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations
+    conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations, story_events
+    conn.execute("DELETE FROM stories")
     conn.execute("UPDATE event_mentions SET event_id = NULL")
     for e in events:
         conn.execute(
@@ -486,10 +597,9 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str,
             [(e.event_id, a, "main") for a in e.main_articles]
             + [(e.event_id, a, "mentioning") for a in e.mentioning_articles if a not in e.main_articles],
         )
-        for key in e.mention_keys:
-            aid, _sent, start, end = key.rsplit(":", 3)
-            conn.execute("UPDATE event_mentions SET event_id = ? WHERE article_id = ? AND start = ? AND end = ?",
-                         (e.event_id, aid, int(start), int(end)))
+        conn.executemany("UPDATE event_mentions SET event_id = ? WHERE article_id = ? AND start = ? AND end = ?",
+                         [(e.event_id, aid, int(start), int(end))
+                          for aid, _sent, start, end in (key.rsplit(":", 3) for key in e.mention_keys)])
     facts = facts_stage.attach_facts(events, articles)
     conn.executemany(
         "INSERT OR IGNORE INTO facts(event_id, attribute, kind, value, value_max, unit, timex, qualifier, modality, "
@@ -505,6 +615,16 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str,
         [(r.event_id, r.attribute, r.status, r.explanation, json.dumps(r.sources), r.stage, r.stage_version)
          for r in facts_stage.reconcile_facts(facts)],
     )
+    # Stories: the events of one real-world story together (storyline.events.stories).
+    stories = stories_stage.group_stories(events, articles, ents)
+    conn.executemany(
+        "INSERT INTO stories(story_id, title, date_from, date_to, event_ids, article_ids, stage, stage_version) "
+        "VALUES (?,?,?,?,?,?,?,?)",
+        [(s.story_id, s.title, s.date_from, s.date_to, json.dumps(s.event_ids), json.dumps(s.article_ids), s.stage,
+          s.stage_version) for s in stories],
+    )
+    conn.executemany("INSERT INTO story_events(event_id, story_id) VALUES (?,?)",
+                     [(e, s.story_id) for s in stories for e in s.event_ids])
     return events
 
 
@@ -536,7 +656,9 @@ def run_corpus_stages(store: Store, settings: BuildSettings, report: BuildReport
         # Corpus-wide results depend on the set of articles: redo them when it changed.
         corpus_changed = annotated or report.ingested or report.articles_removed
         has_events = store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-        if not corpus_changed and has_events:
+        # A database built before stories existed has events but no stories: group them once.
+        has_stories = has_events and store.conn.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
+        if not corpus_changed and has_events and has_stories:
             return  # nothing new: corpus-wide results are as the last build left them
         with store.transaction():
             ents, mapping = resolve_corpus_entities(store)

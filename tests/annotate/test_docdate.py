@@ -133,3 +133,21 @@ def test_a_yearless_past_day_soon_after_the_latest_dated_event_takes_its_year(nl
     assert estimate.year_known and estimate.best == dt.date(2031, 9, 19)
     far = _infer(nlp, "On 19 March the two leaders talked. The protests started after the election of 7 August 2031.")
     assert far.best is None and not far.year_known  # March is not soon after August: no year
+
+
+def test_a_weekday_after_a_background_year_names_no_year(nlp) -> None:  # type: ignore[no-untyped-def]
+    # An obituary: the latest past-tense year is background (her 1965 record), so "Thursday,
+    # December 11" must not pick 1969, the one year of 1965-1971 where 11 December is a Thursday.
+    text = (
+        "Ilse Marr, the swimmer, died on Thursday, December 11, at her home in Vesk. "
+        "She set the national record in 1965 and retired two years later."
+    )
+    estimate = _infer(nlp, text)
+    assert not estimate.year_known and estimate.best is None
+
+
+def test_a_weekday_within_bounds_names_the_year(nlp) -> None:  # type: ignore[no-untyped-def]
+    # Past-tense 2012 and future-tense 2016 leave 2012-2016; 26 October is a Monday only in 2015.
+    text = "The plant was opened in 2012. The new line will start in 2016. The board met on Monday, Oct. 26."
+    estimate = _infer(nlp, text)
+    assert estimate.year_known and estimate.best is not None and estimate.best.year == 2015

@@ -55,6 +55,22 @@ def test_document_clusters_singletons_and_duplicates(tmp_path: Path) -> None:
     assert clusters == {"k1": "ev1", "k2": "ev2", "k3": "singleton:a3", "k4": "singleton:k4", "k5": "ev1"}
 
 
+def test_document_clusters_by_story(tmp_path: Path) -> None:
+    conn = _event_db()
+    conn.executescript(
+        "CREATE TABLE stories(story_id TEXT, article_ids TEXT);"
+        "CREATE TABLE story_events(event_id TEXT, story_id TEXT);"
+        "INSERT INTO stories VALUES ('st1', '[\"a1\"]'), ('st2', '[]');"
+        "INSERT INTO story_events VALUES ('ev1', 'st1'), ('ev2', 'st2');"
+    )
+    corpus = BuiltCorpus(tmp_path, tmp_path / "x.db", ["k1", "k2", "k3"], {"k1": "a1", "k2": "a2", "k3": "a3"},
+                         {"k1": "ingested", "k2": "ingested", "k3": "ingested"})
+    # a2 is in no story's articles: the story of its main event (ev2); a3 has none.
+    assert document_clusters(corpus, conn, level="story") == {"k1": "st1", "k2": "st2", "k3": "singleton:a3"}
+    with pytest.raises(ValueError):
+        document_clusters(corpus, conn, level="topic")
+
+
 def test_write_jsonl_keeps_line_order(tmp_path: Path) -> None:
     path = tmp_path / "a.jsonl"
     write_jsonl([EvalArticle("x", "one\ntwo", title="T", published="2020-01-02", source="S"),

@@ -320,3 +320,59 @@ def test_their_talks_after_the_parties_are_the_principal_peoples(mentions_of):
     )
     talks = next(m for m in mentions_of(article) if m.event_type == "talks")
     assert set(talks.participant_ids) == {"p_kallen", "p_restin"}
+
+
+def test_a_date_of_something_else_on_the_way_does_not_date_the_event(mentions_of):
+    # A relative clause or an apposition of another noun, or an earlier happening ("a prior
+    # offence"), holds the date: it does not date the death or the charges.
+    article = make_article(
+        "a",
+        [
+            "Tomas Vell, who moved to Lindhaven in 2019, died on Monday.",
+            "Ilse Marr, the 2024 champion, died.",
+            "Restin faces new charges because of a prior offence in June 2027.",
+            "The meeting, which took place on 3 March 2031, lasted three hours.",
+        ],
+        timexes=[T("2019", "2019"), T("Monday", "2031-03-10"), T("2024", "2024"), T("June 2027", "2027-06"),
+                 T("3 March 2031", "2031-03-03")],
+    )
+    by_sentence = {(m.sentence_index, m.event_type): m for m in mentions_of(article)}
+    assert by_sentence[(0, "death")].date_value == "2031-03-10"
+    assert by_sentence[(1, "death")].date_source != "explicit"
+    assert by_sentence[(2, "charge")].date_value != "2027-06"
+    # A relative clause of the trigger itself still dates it.
+    assert by_sentence[(3, "meeting")].date_value == "2031-03-03"
+
+
+def test_headline_does_not_take_the_date_of_someone_elses_event(mentions_of):
+    # The headline is Vell's arrest, told next; Kallen's arrest in January is an earlier one.
+    article = make_article(
+        "a",
+        ["A Lindhaven player has been arrested.", "Tomas Vell was arrested by police.",
+         "Arvo Kallen was arrested in January."],
+        timexes=[T("January", "2031-01")],
+    )
+    by_sentence = {m.sentence_index: m for m in mentions_of(article) if m.event_type == "arrest"}
+    assert by_sentence[2].date_value == "2031-01"
+    assert by_sentence[0].date_value != "2031-01" and by_sentence[0].antecedent != by_sentence[2].key
+
+
+def test_headline_takes_the_date_of_the_same_persons_event(mentions_of):
+    article = make_article(
+        "a",
+        ["A Lindhaven player has been arrested.", "Tomas Vell was arrested by police.",
+         "Vell was arrested on 3 March 2031 in Vesk."],
+        timexes=[T("3 March 2031", "2031-03-03")],
+    )
+    by_sentence = {m.sentence_index: m for m in mentions_of(article) if m.event_type == "arrest"}
+    assert (by_sentence[0].date_value, by_sentence[0].date_source) == ("2031-03-03", "context")
+
+
+def test_a_relative_clause_inside_a_nominal_triggers_phrase_still_dates_it(mentions_of):
+    article = make_article(
+        "a",
+        ["Police arrested two men over the murder of Tomas Vell, which took place on 3 March 2031 in Vesk."],
+        timexes=[T("3 March 2031", "2031-03-03")],
+    )
+    [murder] = [m for m in mentions_of(article) if m.trigger == "murder"]
+    assert murder.date_value == "2031-03-03"

@@ -38,7 +38,8 @@ def pages(story) -> list[str]:
 
 
 def test_every_page_is_200_with_security_headers(client, story):
-    for url in pages(story) + ["/api/events", "/api/event/ev_strike", "/static/app.js", "/static/app.css"]:
+    for url in pages(story) + ["/stories", "/api/events", "/api/stories", "/api/event/ev_strike", "/static/app.js",
+                               "/static/app.css"]:
         r = client.get(url)
         assert r.status_code == 200, url
         assert r.headers["content-security-policy"] == CONTENT_SECURITY_POLICY, url
@@ -146,6 +147,26 @@ def test_an_old_entity_id_redirects_to_the_entity_it_merged_into(client, story):
     assert [e["event_id"] for e in filtered["events"]] == [
         e["event_id"] for e in client.get("/api/events", params={"entity": "ent_vask"}).json()["events"]]
     assert client.get("/entity/ent_never").status_code == 404
+
+
+def test_stories_page_event_story_line_and_api(client, story):
+    import json
+
+    assert "No stories yet" in client.get("/stories").text
+    with sqlite3.connect(story.db) as conn:
+        conn.execute("INSERT INTO stories(story_id, title, date_from, date_to, event_ids, article_ids, stage, "
+                     "stage_version) VALUES ('st_port', ?, '2020-09-14', '2020-09-21', ?, ?, 'stories', '1')",
+                     (f"Port strike {SCRIPT}", json.dumps(["ev_strike", "ev_deal"]), json.dumps([A1, A2, A3])))
+        conn.executemany("INSERT INTO story_events(event_id, story_id) VALUES (?, 'st_port')",
+                         [("ev_strike",), ("ev_deal",)])
+    html = client.get("/stories").text
+    assert 'id="st_port"' in html and "/event/ev_strike" in html and "/event/ev_deal" in html
+    assert SCRIPT not in html and "2 events · 3 articles" in html
+    event = client.get("/event/ev_strike").text
+    assert 'href="/stories#st_port"' in event and "(2 events, 3 articles)" in event
+    assert "/stories#" not in client.get("/event/ev_talks").text  # in no story
+    api = client.get("/api/stories").json()
+    assert api["count"] == 1 and [e["event_id"] for e in api["stories"][0]["events"]] == ["ev_strike", "ev_deal"]
 
 
 def test_event_page_facts_conflict_and_quote_links(client, story):

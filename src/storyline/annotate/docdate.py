@@ -6,7 +6,8 @@ The evidence, strongest first:
 2. a relative year that another clue pins down: "14 September last year" with "14 September
    2020" elsewhere puts the article in 2021; "this year" in the same sentence as a name that
    carries a year ("Zapad-2021") in 2021;
-3. a weekday with a date ("Monday, Oct. 26") when one year only in the allowed range fits;
+3. a weekday with a date ("Monday, Oct. 26") when one year only in the allowed range fits (a
+   range with an upper bound: after a past-tense year alone, often background, it is not used);
    or a year-less past-tense day that falls within three months after the latest past-tense
    full date ("the election of 7 August 2022" ... "On 19 September ... talked": 2022);
 4. explicit years and the tense of the verb that governs them *bound* the year: the article
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 STAGE = "docdate"
-STAGE_VERSION = "2"
+STAGE_VERSION = "3"
 
 # How sure each kind of evidence makes us of the year.
 CONFIDENCE_DATELINE = 0.95
@@ -211,11 +212,15 @@ def _relative_year_votes(mentions: list[_Mention], evidence: list[str]) -> list[
 
 
 def _weekday_year(mentions: list[_Mention], lower: int | None, upper: int | None, evidence: list[str]) -> int | None:
-    """'Monday, Oct. 26' fixes the year when only one year in the allowed range has that weekday."""
-    if lower is None and upper is None:
+    """'Monday, Oct. 26' fixes the year when only one year in the allowed range has that weekday.
+
+    The range needs an upper bound (a year spoken of in the future tense): a lower bound alone is
+    the latest year the article reports in the past tense, mostly background in a profile or an
+    obituary ("the January 1955 issue"), and the seven years after it would name a wrong year."""
+    if upper is None:
         return None
-    first = lower if lower is not None else upper - 6  # type: ignore[operator]
-    last = upper if upper is not None else lower + 6  # type: ignore[operator]
+    first = lower if lower is not None else upper - 6
+    last = upper
     for mention in mentions:
         if mention.explicit_year is not None:
             continue

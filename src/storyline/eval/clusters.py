@@ -56,6 +56,9 @@ class ClustersReport:
     english: ClusterScores | None
     seconds: float
     predicted: dict[int, str] = field(default_factory=dict, repr=False)
+    # The same articles clustered by the story their article is about (storyline.events.stories).
+    by_story: ClusterScores | None = None
+    english_by_story: ClusterScores | None = None
 
 
 def clust_articles(topic: ClustTopic) -> list[EvalArticle]:
@@ -66,6 +69,7 @@ def evaluate_topic(topic: ClustTopic, keep_in: str | Path | None = None) -> Clus
     started = time.perf_counter()
     with temporary_corpus(clust_articles(topic), keep_in=keep_in) as built:
         clusters = document_clusters(built)
+        stories = document_clusters(built, level="story")
         conn = built.connect()
         try:
             language = {r[0]: r[1] for r in conn.execute("SELECT article_id, language FROM articles")}
@@ -80,6 +84,11 @@ def evaluate_topic(topic: ClustTopic, keep_in: str | Path | None = None) -> Clus
     english = (
         score_clustering({i: gold[i] for i in english_ids}, {i: pred[i] for i in english_ids}) if english_ids else None
     )
+    story_pred = {a.article_id: stories[str(a.article_id)] for a in topic.articles}
+    english_by_story = (
+        score_clustering({i: gold[i] for i in english_ids}, {i: story_pred[i] for i in english_ids})
+        if english_ids else None
+    )
     return ClustersReport(
         name=topic.name,
         states=states,
@@ -91,6 +100,8 @@ def evaluate_topic(topic: ClustTopic, keep_in: str | Path | None = None) -> Clus
         english=english,
         seconds=time.perf_counter() - started,
         predicted=pred,
+        by_story=score_clustering(gold, story_pred),
+        english_by_story=english_by_story,
     )
 
 
@@ -119,6 +130,10 @@ def format_report(reports: list[ClustersReport]) -> str:
         lines.append(_line("storyline", r.system))
         if r.english is not None:
             lines.append(_line("storyline, English only", r.english))
+        if r.by_story is not None:
+            lines.append(_line("by story", r.by_story))
+        if r.english_by_story is not None:
+            lines.append(_line("by story, English only", r.english_by_story))
         lines.append(_line("baseline: singletons", r.singletons))
         lines.append(_line("baseline: one cluster", r.one_cluster))
     return "\n".join(lines)
@@ -135,7 +150,8 @@ def report_json(reports: list[ClustersReport]) -> str:
 
     return json.dumps([
         {"name": r.name, "states": dict(r.states), "languages": dict(r.languages), "in_events": r.in_events,
-         "system": scores(r.system), "english": scores(r.english), "singletons": scores(r.singletons),
+         "system": scores(r.system), "english": scores(r.english), "by_story": scores(r.by_story),
+         "english_by_story": scores(r.english_by_story), "singletons": scores(r.singletons),
          "one_cluster": scores(r.one_cluster), "seconds": round(r.seconds, 1)}
         for r in reports
     ], indent=1)

@@ -10,7 +10,9 @@ one JSONL file (``text``, ``title``, ``published``, ``source``) into a folder an
 Readers over the built database:
 
 * :func:`main_event_of_articles`: the event each article is most about (see its docstring);
-* :func:`document_clusters`: benchmark document → predicted cluster, for the clustering metrics;
+* :func:`story_of_articles`: the story each article is about;
+* :func:`document_clusters`: benchmark document → predicted cluster (main event or story), for the
+  clustering metrics;
 * :func:`clean_to_raw`: a span of ``articles.text`` (cleaned) back to the text that was put in,
   through ``articles.offset_map``.
 """
@@ -172,22 +174,46 @@ def main_event_of_articles(conn: sqlite3.Connection) -> dict[str, str]:
     return main
 
 
-def document_clusters(corpus: BuiltCorpus, conn: sqlite3.Connection | None = None) -> dict[str, str]:
-    """Benchmark key → predicted cluster: its article's main event, else a singleton of its own.
+def story_of_articles(conn: sqlite3.Connection) -> dict[str, str]:
+    """Article id → the story it is about (``stories.article_ids``); an article that is about no
+    story but has a main event gets that event's story (``story_events``). Empty for a database
+    built before stories existed."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "stories" not in tables:
+        return {}
+    out: dict[str, str] = {}
+    for story_id, article_ids in conn.execute("SELECT story_id, article_ids FROM stories ORDER BY story_id"):
+        for article_id in json.loads(article_ids):
+            out.setdefault(article_id, story_id)
+    story_of_event = dict(conn.execute("SELECT event_id, story_id FROM story_events").fetchall())
+    for article_id, event_id in main_event_of_articles(conn).items():
+        if article_id not in out and event_id in story_of_event:
+            out[article_id] = story_of_event[event_id]
+    return out
 
-    A duplicate shares its original's cluster (storyline keeps one article for both texts).
+
+def document_clusters(
+    corpus: BuiltCorpus, conn: sqlite3.Connection | None = None, level: str = "event"
+) -> dict[str, str]:
+    """Benchmark key → predicted cluster, else a singleton of its own.
+
+    ``level="event"``: its article's main event; ``level="story"``: the story its article is
+    about (:func:`story_of_articles`). A duplicate shares its original's cluster (storyline
+    keeps one article for both texts).
     """
+    if level not in ("event", "story"):
+        raise ValueError(f"unknown level {level!r} (event or story)")
     own = conn or corpus.connect()
     try:
-        main = main_event_of_articles(own)
+        main = main_event_of_articles(own) if level == "event" else story_of_articles(own)
     finally:
         if conn is None:
             own.close()
     out: dict[str, str] = {}
     for key in corpus.keys:
         article_id = corpus.article_ids.get(key)
-        event_id = main.get(article_id) if article_id else None
-        out[key] = event_id if event_id else f"singleton:{article_id or key}"
+        cluster = main.get(article_id) if article_id else None
+        out[key] = cluster if cluster else f"singleton:{article_id or key}"
     return out
 
 
@@ -237,6 +263,7 @@ __all__ = [
     "clean_to_raw",
     "document_clusters",
     "main_event_of_articles",
+    "story_of_articles",
     "temporary_corpus",
     "write_jsonl",
 ]

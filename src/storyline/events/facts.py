@@ -157,6 +157,7 @@ def attach_facts(events: Sequence[Event], articles: Sequence[AnnotatedArticle]) 
             main_events[article_id].append(event.event_id)
 
     background = _background_mentions(events, by_article)
+    headlines = _HeadlineIndex(events)
     facts: list[Fact] = []
     for article in articles:
         sentences = {s.index: s for s in article.sentences}
@@ -170,7 +171,7 @@ def attach_facts(events: Sequence[Event], articles: Sequence[AnnotatedArticle]) 
             if chosen is None:
                 continue
             event, link = chosen
-            event = _headline_of(event, attribute, events, article.article_id) or event
+            event = _headline_of(event, attribute, headlines, article.article_id) or event
             attribute = _attribute_from_event(attribute, figure, event)
             sentence = sentences.get(index)
             facts.append(
@@ -219,7 +220,21 @@ def _background_mentions(events: Sequence[Event], articles: dict[str, AnnotatedA
     return out
 
 
-def _headline_of(event: Event, attribute: str, events: Sequence[Event], article_id: str) -> Event | None:
+class _HeadlineIndex:
+    """Events by (family, date) and by (family, article): the only candidates `_headline_of` needs,
+    so a figure is not compared with every event of the corpus."""
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        self.by_date: dict[tuple[str, str | None], list[Event]] = defaultdict(list)
+        self.by_article: dict[tuple[str, str], list[Event]] = defaultdict(list)
+        for e in events:
+            family = event_family(e.event_type)
+            self.by_date[(family, e.date_value)].append(e)
+            for article_id in dict.fromkeys(e.main_articles + e.mentioning_articles):
+                self.by_article[(family, article_id)].append(e)
+
+
+def _headline_of(event: Event, attribute: str, index: _HeadlineIndex, article_id: str) -> Event | None:
     """The headline event a figure's event is the outcome of: a loan announced on the day of a
     meeting, at its place, by its people, is reported as the meeting's loan. An undated outcome
     ("28 programmes signed") goes to the headline event its article reports, if place and people
@@ -245,7 +260,8 @@ def _headline_of(event: Event, attribute: str, events: Sequence[Event], article_
                  or set(event.participant_ids) & set(other.participant_ids))
         )
 
-    found = [other for other in events if fits(other)]
+    pool = index.by_date[(preferred[0], event.date_value)] if dated else index.by_article[(preferred[0], article_id)]
+    found = [other for other in pool if fits(other)]
     return max(found, key=lambda e: (article_id in e.main_articles, len(e.mention_keys), e.event_id)) if found else None
 
 

@@ -10,8 +10,9 @@ Method (no all-pairs comparison over the corpus):
    mention is compared only with the clusters that share at least one key with it, so two
    mentions that share no key, directly or through a chain, never meet.
 2. Compatibility (hard rules). Dates must not contradict: ``2021-02`` fits ``2021-02-22``,
-   ``2020-09-14`` does not fit ``2021-02-22``; a year-less ``XXXX-09-21`` fits ``2019-09-21`` only
-   with other evidence (a shared place, or the same article); a publication-date bound fits a
+   ``2020-09-14`` does not fit ``2021-02-22``; a year-less ``XXXX-09-21`` fits ``2019-09-21`` (or a
+   publication window in September 2019) only with other evidence (a shared place, or the same
+   article); a publication-date bound fits a
    date within :data:`RECENCY_DAYS` of it. Two different places split events unless the exact
    day is the same (a street or building on one side and a town on the other do not clash:
    "Newton Street" may be in Millom); two different sets of (at least two) core participants
@@ -96,7 +97,7 @@ from storyline.events.timeline import format_date
 from storyline.records import AnnotatedArticle, Entity
 
 STAGE = "event_grouping"
-STAGE_VERSION = "3"
+STAGE_VERSION = "4"
 
 PLACE_LABELS = ("GPE", "LOC", "FAC")
 # A building or site ("the Amber Palace") is where in a town an event took place: the town is
@@ -282,6 +283,11 @@ def _date_relation(a: _Cluster, b: _Cluster) -> str:
     return "none"
 
 
+def _yearless_best(a: _Cluster, b: _Cluster) -> bool:
+    """One of the two clusters is dated by a day or month without a year."""
+    return any(c.best is not None and c.best.year is None for c in (a, b))
+
+
 def _places_clash(a: _Cluster, b: _Cluster) -> bool:
     """Two clusters with no place in common are at different places when both name a town
     (region, country), or both name only sites; a street or a building on one side and a town on
@@ -320,6 +326,11 @@ def _score(a: _Cluster, b: _Cluster, linked: bool = False) -> float | None:
         score += PLACE_MATCH
     if relation == "yearless" and not (places_shared or shared_article):
         return None  # a day without a year matches any year: it needs other evidence
+    if relation == "bound" and _yearless_best(a, b) and not (places_shared or shared_article):
+        # Nor does a year-less day fit a publication window by its month alone (it fits that
+        # month of every year): without this, month-of-year keys chain every year of an archive
+        # into one block (storyline.events.partition).
+        return None
     matched: set[str] = set()
     if a.participants and b.participants:
         core_a, core_b = a.core_participants, b.core_participants
@@ -405,11 +416,15 @@ def usable_mentions(
     mentions: Sequence[EventMention],
     entities: dict[str, Entity],
     articles: Sequence[AnnotatedArticle] | dict[str, AnnotatedArticle] | None = None,
+    *,
+    name_counts: tuple[Counter, int] | None = None,
 ) -> list[EventMention]:
     """The mentions grouping works on (not negated, roles by corpus label), in (article, sentence, start) order.
 
     With ``articles``, each gets the names around it (:attr:`EventMention.names`), which
-    grouping compares across articles and blocks on; without, it has none.
+    grouping compares across articles and blocks on; without, it has none. ``name_counts``
+    (:func:`name_frequencies` of the whole corpus) lets a caller pass the articles of the
+    mentions only, a chunk at a time, with the names' rarity still that of the corpus.
     """
     usable = [_with_roles_by_label(m, entities) for m in mentions if not m.negated]
     usable.sort(key=lambda m: (m.article_id, m.sentence_index, m.start))
@@ -418,7 +433,7 @@ def usable_mentions(
         by_id = {a.article_id: a for a in pool}
         usable = [
             replace(m, names=names, lead=mention_weight(by_id.get(m.article_id), m.sentence_index) >= 2.0)
-            for m, names in zip(usable, _names_around(usable, pool, entities))
+            for m, names in zip(usable, _names_around(usable, pool, entities, name_counts))
         ]
     return usable
 
@@ -500,23 +515,36 @@ def events_from_clusters(
 NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
 
 
+def is_name(entity_id: str | None, label: str | None, entities: dict[str, Entity]) -> bool:
+    """An entity mention that says which event its sentence is about (see :data:`NAME_LABELS`)."""
+    entity = entities.get(entity_id) if entity_id else None
+    return entity is not None and (entity.label or label) in NAME_LABELS
+
+
+def name_frequencies(articles: Iterable[AnnotatedArticle], entities: dict[str, Entity]) -> tuple[Counter, int]:
+    """(articles naming each entity, number of articles): what a name's rarity is computed from."""
+    df: Counter = Counter()
+    n = 0
+    for article in articles:
+        n += 1
+        df.update({m.entity_id for m in article.entities if is_name(m.entity_id, m.label, entities)})
+    return df, n
+
+
 def _names_around(
-    mentions: Sequence[EventMention], articles: Sequence[AnnotatedArticle], entities: dict[str, Entity]
+    mentions: Sequence[EventMention], articles: Sequence[AnnotatedArticle], entities: dict[str, Entity],
+    name_counts: tuple[Counter, int] | None = None,
 ) -> list[dict[str, float]]:
     """Per mention: the resolved entities named in its sentence (and its own people and places),
-    each with its rarity in the corpus, log(N / df) / log(N) over the N articles (1 when N = 1)."""
+    each with its rarity in the corpus, log(N / df) / log(N) over the N articles (1 when N = 1);
+    df and N are counted over ``articles`` unless ``name_counts`` gives them."""
     in_sentence: dict[tuple[str, int], set[str]] = defaultdict(set)
-    df: Counter = Counter()
     for article in articles:
-        seen: set[str] = set()
         for m in article.entities:
-            entity = entities.get(m.entity_id) if m.entity_id else None
-            if entity is None or (entity.label or m.label) not in NAME_LABELS:
-                continue
-            in_sentence[(article.article_id, m.sentence_index)].add(m.entity_id)
-            seen.add(m.entity_id)
-        df.update(seen)
-    n = max(len(articles), 1)
+            if is_name(m.entity_id, m.label, entities):
+                in_sentence[(article.article_id, m.sentence_index)].add(m.entity_id)
+    df, n = name_counts if name_counts is not None else name_frequencies(articles, entities)
+    n = max(n, 1)
 
     def rarity(entity_id: str) -> float:
         if n == 1:
@@ -605,6 +633,8 @@ def embed_article_mentions(
     on the article, not on the order of its mentions nor on the batch of articles around it (the
     encoder's micro-batches change the last bits of a vector with its neighbours), so every
     executor and batch size stores the same bytes, and grouping recomputes missing ones exactly.
+    The vectors are rounded to float16, as they are stored (:func:`vector_bytes`), so a vector
+    used straight away is the one a later build reads back.
     """
     wanted = [k for k, m in enumerate(mentions) if not m.negated]
     out: list[np.ndarray | None] = [None] * len(mentions)
@@ -613,20 +643,26 @@ def embed_article_mentions(
     sentence_text = {s.index: s.text for s in article.sentences}
     texts = [mention_text(mentions[k], sentence_text, article) for k in wanted]
     distinct = sorted(set(texts))
-    rows = np.asarray((embed or use_embed)(distinct), dtype=np.float32)
+    rows = np.asarray((embed or use_embed)(distinct), dtype=VECTOR_DTYPE).astype(np.float32)
     row_of = {text: r for r, text in enumerate(distinct)}
     for k, text in zip(wanted, texts):
         out[k] = rows[row_of[text]]
     return out
 
 
+# Stored vectors are little-endian float16: half the bytes of float32 (the vectors were most of
+# a database), and a cosine of two unit vectors moves by ~1e-4 at most, far below what grouping's
+# thresholds tell apart. Rounding is deterministic, so equal float32 vectors store equal bytes.
+VECTOR_DTYPE = np.dtype("<f2")
+
+
 def vector_bytes(vector: np.ndarray | None) -> bytes | None:
-    """A vector as stored in ``event_mentions.vector``: little-endian float32."""
-    return None if vector is None else np.asarray(vector, dtype="<f4").tobytes()
+    """A vector as stored in ``event_mentions.vector``: little-endian float16 (:data:`VECTOR_DTYPE`)."""
+    return None if vector is None else np.asarray(vector, dtype=VECTOR_DTYPE).tobytes()
 
 
 def vector_from_bytes(blob: bytes | None) -> np.ndarray | None:
-    return None if blob is None else np.frombuffer(blob, dtype="<f4").astype(np.float32)
+    return None if blob is None else np.frombuffer(blob, dtype=VECTOR_DTYPE).astype(np.float32)
 
 
 def _vectors(texts: list[str], embed: Embedder) -> np.ndarray:

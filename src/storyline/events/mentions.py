@@ -29,12 +29,17 @@ held amid protests in Belarus": Belarus is where the protests are, not the meeti
 * date: a calendar timex nearest (in the tree) to this trigger; timexes introduced by
   "since"/"until"/"before"/... (as a preposition or as a clause: "since the unrest began in
   August") bound an event rather than date it and are skipped, so is the date of a dateline
-  ("VOLMGRAD, Feb 16 (Wire) -") and of a reporting verb whose reported clause holds the trigger;
+  ("VOLMGRAD, Feb 16 (Wire) -") and of a reporting verb whose reported clause holds the trigger,
+  and a date that belongs to something else on the way to the trigger: a relative clause or an
+  apposition of another noun ("X, who moved there in 1998, died"; "X, the 1950s pin-up, died")
+  or an earlier happening ("on probation for a prior DUI in June 2006");
   a reporting verb's date ("said on Thursday") otherwise counts as farther away. Else the date
   of the *antecedent*, the nearest earlier mention of the same type (else family) of event in
   the article that does not contradict it on place or people ("context"); an indefinite noun
   ("another meeting") has none; a headline or lead mention may take the first dated mention of
-  its family that follows within a few sentences. Else the publication date, as a bound
+  its family that follows within a few sentences, unless that one names other people than the
+  first mention of the family after the headline that names anyone (a teammate's earlier
+  arrest). Else the publication date, as a bound
   ("publication"): on or before it for the past tense (and for headline/lead mentions without
   tense), on or after it for what is scheduled.
 * place: a GPE/LOC/FAC entity after "in"/"at"/"near" (or "to" for a visit) attached to this
@@ -76,7 +81,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "event_mentions"
-STAGE_VERSION = "3"
+STAGE_VERSION = "4"
 
 # event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
 # "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
@@ -827,6 +832,8 @@ def _assign_dates(doc: Doc, triggers: list[Token], timexes: list) -> dict[int, s
         for k in nearest:
             if _bounded_on_the_way(root, triggers[k]):
                 continue  # "the first trip since the 2022 crisis": 2022 dates the crisis
+            if _dates_something_else(root, triggers[k]):
+                continue  # "Kallen, who moved to Lindhaven in 1998, died": 1998 dates the move
             if _dates_the_report(root, triggers[k]):
                 continue  # "X will host Y on Friday for talks, the office said on Thursday"
             # Nearer first, then the more precise value. The day something was said is a weaker
@@ -857,6 +864,35 @@ def _dates_the_report(root: Token, trigger: Token) -> bool:
         child.dep_ in ("ccomp", "xcomp", "parataxis", "advcl") and trigger in child.subtree and root not in child.subtree
         for child in verb.children
     )
+
+
+# A noun with one of these is an earlier happening than the one reported ("a prior arrest in 2006").
+_EARLIER_MODIFIERS = {"prior", "previous", "earlier", "former"}
+
+
+def _dates_something_else(root: Token, trigger: Token) -> bool:
+    """The timex dates something on its own way to the trigger, not the trigger: a relative
+    clause of another noun ("Kallen, who moved to Lindhaven in 1998, died on Monday": 1998 dates
+    the move, not the death), an apposition to another noun ("Kallen, the 1990s champion, died")
+    or an earlier happening ("charged with driving on probation for a prior offence in June
+    2006"). A relative clause of the trigger itself ("the meeting, which took place on Monday"),
+    or of a noun inside a nominal trigger's phrase ("the murder of X, which took place on 2
+    August"), still dates it."""
+    trigger_line = {trigger.i, *(t.i for t in trigger.ancestors)}
+    nominal = trigger.pos_ in ("NOUN", "PROPN")
+    for token in (root, *root.ancestors):
+        if token.i in trigger_line:
+            return False
+        if token.dep_ in ("relcl", "appos") and token.head.i != trigger.i:
+            if nominal and trigger.left_edge.i <= token.head.i <= trigger.right_edge.i:
+                continue  # "the murder of X, which took place on 2 August": the parse hangs it on X
+            if token.dep_ == "relcl" or token.head.ent_type_ not in ("DATE", "TIME"):
+                return True  # "Page, the 1950s pin-up queen, died": the 1950s describe Page
+        if token.i != root.i and token.pos_ in ("NOUN", "PROPN") and any(
+            child.dep_ == "amod" and child.lower_ in _EARLIER_MODIFIERS for child in token.children
+        ):
+            return True
+    return False
 
 
 def _bounded_on_the_way(root: Token, trigger: Token) -> bool:
@@ -1138,13 +1174,22 @@ def _fill_undated(mentions: list[EventMention], published: date | None, fresh: s
 def _forward_antecedent(mention: EventMention, later: list[EventMention]) -> None:
     """A headline or lead mention names the event before the text dates it ("The summit brought
     no results. ... The leaders met on 29 June in Gradel."): it refers to the first dated mention
-    of its family that follows within a few sentences, when that one does not contradict it."""
+    of its family that follows within a few sentences, when that one does not contradict it, nor
+    names other people than the first mention of the family after it that names anyone ("A
+    player has been arrested. Vell was arrested by police. ... Kallen's arrest in January": the
+    headline is Vell's arrest, not Kallen's)."""
     family = event_family(mention.event_type)
+    named: set[str] = set()  # the people of the first later mention of the family that names anyone
     for candidate in later:
         if candidate.sentence_index - mention.sentence_index > FORWARD_SENTENCES:
             return
-        if candidate.negated or event_family(candidate.event_type) != family or candidate.date_source != "explicit":
+        if candidate.negated or event_family(candidate.event_type) != family:
             continue
+        if candidate.date_source != "explicit":
+            named = named or set(candidate.participant_ids)
+            continue
+        if named and candidate.participant_ids and not named & set(candidate.participant_ids):
+            return  # dated, but the event of someone else
         if _compatible_context(mention, candidate):
             mention.antecedent = candidate.key
             mention.date_value, mention.date_source = candidate.date_value, "context"

@@ -7,7 +7,8 @@ chain of mentions, can never meet. The corpus therefore splits exactly into key-
 *components*, each grouped on its own:
 
 * **map**: the blocking keys of each mention (:func:`mention_keys`, the keys of a one-mention
-  cluster, computed by grouping's own ``_Cluster.keys``);
+  cluster, computed by grouping's own ``_Cluster.keys``), less the month-of-year keys (see
+  below);
 * **shuffle**: union-find over keys → connected components (:func:`components`); a mention and
   its in-article antecedent of the same family are joined too (they share the article key
   anyway, this keeps it true if the keys change);
@@ -27,16 +28,34 @@ the workers for Dask (:func:`storyline.executors.run_tasks`); both go through th
 local build and a Dask build are the same by construction. ``tests/test_partition.py`` checks
 the result against :func:`grouping.group_event_mentions`' one pass.
 
-How much this splits depends on the data: year and month keys join every mention of a family
-dated in the same year or month, so in a news corpus the components are about one per event
-family (docs/performance.md); the parallelism is then across families.
+Why the month-of-year key ("m", family, 9: every September) is left out of the components:
+it exists for dates without a year, and grouping accepts a pair through a date alone only when
+both dates have the same year (``parts_relation``: a year-less date is "yearless" against any
+other and needs a shared place or article, i.e. a shared non-date key; and so does a year-less
+date against a publication-date window, ``grouping._score``). Two clusters that share only a
+month of the year are therefore never joined, and grouping's own candidate index never offers
+such pairs as anything but rejections. Kept, the key chained every year of an archive into one
+component per family, which grew with the corpus (issue 6). The year key stays: two dates of
+the same year (or a date and a publication window, at most two calendar years wide, that
+overlap) can join on the date alone.
+
+How much this splits depends on the data: year keys join every mention of a family dated in
+the same year, so in a news corpus the components are about one per event family and year
+(docs/performance.md); the parallelism is across families and years.
+
+Streaming: the driver needs only the keys of each mention for the shuffle; the mentions and
+their vectors of a reduce task can be loaded when the task is made (``usable`` and ``vectors``
+may be callables that give the rows of some positions), so the driver holds one bundle's heavy
+data at a time and an executor only the tasks in flight.
 """
 
 from __future__ import annotations
 
+from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 
@@ -53,6 +72,14 @@ BUNDLE_MENTIONS = 20_000
 TaskRunner = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 
 _NO_VECTOR = np.zeros(1, dtype=np.float32)  # keys do not depend on the vector
+_MONTH_OF_YEAR = "m"  # grouping's month-of-year key kind: not a component key (module docstring)
+
+# Positions -> those mentions / their vectors (a row each, in the order asked): lets the caller
+# keep mentions and vectors out of memory until a reduce task needs them.
+MentionLoader = Callable[[list[int]], Sequence[EventMention]]
+VectorLoader = Callable[[list[int]], np.ndarray]
+Mentions = Union[Sequence[EventMention], MentionLoader]
+Vectors = Union[np.ndarray, VectorLoader]
 
 
 class PartitionError(RuntimeError):
@@ -62,15 +89,24 @@ class PartitionError(RuntimeError):
 
 
 def mention_keys(mention: EventMention, families: dict[str, str] | None = None) -> set[tuple]:
-    """The blocking keys of a mention: those of a cluster holding only it (map step)."""
+    """The component keys of a mention (map step): those of a cluster holding only it, less the
+    month-of-year key, which never joins two clusters on its own (module docstring)."""
     single = grouping._Cluster(event_family(mention.event_type, families))
     single.add(0, mention, _NO_VECTOR)
-    return single.keys()
+    return {key for key in single.keys() if key[0] != _MONTH_OF_YEAR}
+
+
+def _component_keys(cluster: grouping._Cluster) -> set[tuple]:
+    return {key for key in cluster.keys() if key[0] != _MONTH_OF_YEAR}
 
 
 class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+    def __init__(self) -> None:
+        self.parent = array("q")  # 8 bytes a mention (a list of ints is ~36)
+
+    def add(self) -> int:
+        self.parent.append(len(self.parent))
+        return len(self.parent) - 1
 
     def find(self, x: int) -> int:
         root = x
@@ -86,34 +122,47 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def components(usable: Sequence[EventMention], families: dict[str, str] | None = None) -> list[list[int]]:
+def components(usable: Iterable[EventMention], families: dict[str, str] | None = None) -> list[Sequence[int]]:
     """Positions of ``usable`` grouped into key-connected components (shuffle step).
 
     Each component lists its positions in increasing order; components are ordered by their
-    first position, so the result depends only on ``usable``.
+    first position, so the result depends only on ``usable``. ``usable`` is read once, in order
+    (it may be a generator): only each mention's keys are kept, as 64-bit hashes (two keys with
+    one hash would join two components, which stays exact, only coarser).
     """
-    uf = _UnionFind(len(usable))
-    first_with_key: dict[tuple, int] = {}
-    for i, mention in enumerate(usable):
+    uf = _UnionFind()
+    first_with_key: dict[int, int] = {}
+    article, in_article = None, {}  # mention key -> (position, family), for the current article
+    for mention in usable:
+        i = uf.add()
         for key in mention_keys(mention, families):
-            j = first_with_key.setdefault(key, i)
+            j = first_with_key.setdefault(hash(key), i)
             if j != i:
                 uf.union(i, j)
-    position_of = {m.key: i for i, m in enumerate(usable)}
-    for i, mention in enumerate(usable):
-        j = position_of.get(mention.antecedent) if mention.antecedent else None
-        if j is not None and event_family(usable[j].event_type, families) == event_family(mention.event_type, families):
-            uf.union(i, j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(usable)):
-        groups.setdefault(uf.find(i), []).append(i)
-    return sorted(groups.values(), key=lambda positions: positions[0])
+        # A mention and its same-family antecedent (in its article, before it) share the article
+        # key already; this keeps them together should the keys change.
+        if mention.article_id != article:
+            article, in_article = mention.article_id, {}
+        family = event_family(mention.event_type, families)
+        found = in_article.get(mention.antecedent) if mention.antecedent else None
+        if found is not None and found[1] == family:
+            uf.union(i, found[0])
+        in_article[mention.key] = (i, family)
+    n = len(uf.parent)
+    if n == 0:
+        return []
+    # union() keeps the smaller root, so a component's root is its first position: a stable
+    # sort by root lists the components in order of first position, positions increasing.
+    roots = np.fromiter((uf.find(i) for i in range(n)), dtype=np.int64, count=n)
+    order = np.argsort(roots, kind="stable")
+    cuts = np.flatnonzero(np.diff(roots[order])) + 1
+    return np.split(order, cuts)  # arrays: 8 bytes a position
 
 
-def bundle_components(parts: Sequence[list[int]], target: int = BUNDLE_MENTIONS) -> list[list[list[int]]]:
+def bundle_components(parts: Sequence[Sequence[int]], target: int = BUNDLE_MENTIONS) -> list[list[Sequence[int]]]:
     """Components packed into reduce tasks of about ``target`` mentions, in component order."""
-    bundles: list[list[list[int]]] = []
-    current: list[list[int]] = []
+    bundles: list[list[Sequence[int]]] = []
+    current: list[Sequence[int]] = []
     size = 0
     for part in parts:
         if current and size + len(part) > target:
@@ -134,24 +183,33 @@ class ReduceTask:
     families: dict[str, str] | None = None
 
 
-def reduce_bundle(task: ReduceTask) -> list[grouping._Cluster]:
+def reduce_bundle(task: ReduceTask) -> list[tuple[tuple, grouping._Cluster]]:
     """Cluster each component of the bundle (reduce step); returns the live clusters with
-    ``members`` as global positions and without their summed vectors (nothing after
-    clustering reads them, and they are the bulk of what would travel back).
+    ``members`` as global positions and without their summed vectors, names, types and sites
+    (nothing after clustering reads them, and they are the bulk of what would travel back), each with its
+    place in the one pass's creation order (its founding mention's ``_founding_order``, then
+    position), so that the driver needs no mention to put them back in order.
 
     Module-level so a Dask worker can import it by name.
     """
-    out: list[grouping._Cluster] = []
+    out: list[tuple[tuple, grouping._Cluster]] = []
     for positions, mentions, vectors in task.parts:
         allowed: set[tuple] = set().union(*(mention_keys(m, task.families) for m in mentions))
         for cluster in grouping.cluster_mentions(mentions, vectors, task.families):
             if not cluster.alive:
                 continue
-            if not cluster.keys() <= allowed:
-                raise PartitionError(f"cluster keys {sorted(cluster.keys() - allowed)!r} are not its mentions' keys")
+            if not _component_keys(cluster) <= allowed:
+                raise PartitionError(f"cluster keys {sorted(_component_keys(cluster) - allowed)!r} "
+                                     "are not its mentions' keys")
+            founder = cluster.members[0]  # a merge keeps the earlier cluster: members[0] founded it
+            rank = (grouping._founding_order(mentions[founder]), positions[founder])
             cluster.members = [positions[i] for i in cluster.members]
+            # Only what the global step reads (events_from_clusters) is kept: the summed vector,
+            # the names around the mentions, their types and sites served scoring alone, and
+            # are most of a cluster's memory in the driver (and of what travels back from Dask).
             cluster.vector = None
-            out.append(cluster)
+            cluster.names, cluster.types, cluster.sites = {}, Counter(), set()
+            out.append((rank, cluster))
     return out
 
 
@@ -181,55 +239,64 @@ class _Rows:
 
 
 def reduce_tasks(
-    usable: Sequence[EventMention],
-    vectors: np.ndarray,
-    parts: Sequence[list[int]],
+    usable: Mentions,
+    vectors: Vectors,
+    parts: Sequence[Sequence[int]],
     families: dict[str, str] | None = None,
     bundle_mentions: int = BUNDLE_MENTIONS,
 ) -> Iterator[ReduceTask]:
     """The reduce tasks, made one at a time (a runner that sends them away holds only those in
-    flight); their vectors are read in place until a task is pickled (:class:`_Rows`)."""
+    flight). A matrix of vectors is read in place until a task is pickled (:class:`_Rows`);
+    loaders (``usable`` / ``vectors`` callables) are asked once per bundle, so the heavy data of
+    a bundle lives only as long as its task."""
     for bundle in bundle_components(parts, bundle_mentions):
-        yield ReduceTask([(part, [usable[i] for i in part], _Rows(vectors, part)) for part in bundle], families)
+        lists = [[int(i) for i in part] for part in bundle]
+        flat = [i for part in lists for i in part]
+        mentions = usable(flat) if callable(usable) else [usable[i] for i in flat]
+        block = vectors(flat) if callable(vectors) else None
+        task, at = [], 0
+        for part in lists:
+            rows = _Rows(vectors, part) if block is None else block[at : at + len(part)]
+            task.append((part, list(mentions[at : at + len(part)]), rows))
+            at += len(part)
+        yield ReduceTask(task, families)
 
 
 def _in_process(fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
     return map(fn, tasks)
 
 
-def founding_ranks(usable: Sequence[EventMention]) -> list[int]:
-    """Each mention's place in the order the one pass processes mentions (and founds clusters)."""
-    order = sorted(range(len(usable)), key=lambda i: grouping._founding_order(usable[i]))
-    rank = [0] * len(usable)
-    for r, i in enumerate(order):
-        rank[i] = r
-    return rank
-
-
 def cluster_partitioned(
-    usable: Sequence[EventMention],
-    vectors: np.ndarray,
+    usable: Mentions,
+    vectors: Vectors,
     families: dict[str, str] | None = None,
     *,
     run: TaskRunner | None = None,
     bundle_mentions: int = BUNDLE_MENTIONS,
+    keys_from: Iterable[EventMention] | None = None,
 ) -> list[grouping._Cluster]:
     """The live clusters of :func:`grouping.cluster_mentions` over all of ``usable``, in its
-    creation order, computed component by component through ``run``."""
-    parts = components(usable, families)
-    clusters = [c for result in (run or _in_process)(reduce_bundle, reduce_tasks(usable, vectors, parts, families,
+    creation order, computed component by component through ``run``.
+
+    ``usable`` and ``vectors`` may be loaders (positions -> rows); then ``keys_from`` gives the
+    mentions once, in order, for the shuffle (e.g. a generator that loads them in chunks).
+    """
+    if keys_from is None:
+        assert not callable(usable), "a mention loader needs keys_from"
+        keys_from = usable
+    parts = components(keys_from, families)
+    ranked = [c for result in (run or _in_process)(reduce_bundle, reduce_tasks(usable, vectors, parts, families,
                                                                                bundle_mentions))
-                for c in result]
+              for c in result]
     # The one pass appends clusters as their founding mention comes up in the founding order;
     # the founder stays members[0] (a merge keeps the earlier cluster and appends the other).
-    rank = founding_ranks(usable)
-    clusters.sort(key=lambda c: rank[c.members[0]])
-    return clusters
+    ranked.sort(key=lambda rc: rc[0])
+    return [c for _, c in ranked]
 
 
 def group_partitioned(
     usable: Sequence[EventMention],
-    vectors: np.ndarray,
+    vectors: Vectors,
     articles: dict[str, AnnotatedArticle],
     entities: dict[str, Entity],
     previous_events: Sequence[Event] | None = None,

@@ -202,8 +202,8 @@ CREATE TABLE IF NOT EXISTS event_mentions (
     event_id        TEXT,               -- events.event_id once grouped
     stage           TEXT NOT NULL,
     stage_version   TEXT NOT NULL,
-    vector          BLOB,               -- sentence vector for grouping: 512 little-endian float32
-                                        -- (2,048 bytes); NULL when negated or not yet embedded
+    vector          BLOB,               -- sentence vector for grouping: 512 little-endian float16
+                                        -- (1,024 bytes); NULL when negated or not yet embedded
     PRIMARY KEY (article_id, start, end)
 );
 CREATE INDEX IF NOT EXISTS event_mentions_event ON event_mentions(event_id);
@@ -270,4 +270,22 @@ CREATE TABLE IF NOT EXISTS reconciliations (
     stage         TEXT NOT NULL,
     stage_version TEXT NOT NULL,
     PRIMARY KEY (event_id, attribute)
+);
+
+-- Stories: the events of one real-world story and the articles about it (events/stories.py).
+CREATE TABLE IF NOT EXISTS stories (
+    story_id      TEXT PRIMARY KEY,
+    title         TEXT NOT NULL,        -- the title of the event most of its articles are about
+    date_from     TEXT,                 -- ISO: the span of its events dated to the day or month
+    date_to       TEXT,
+    event_ids     TEXT NOT NULL,        -- JSON list of events.event_id
+    article_ids   TEXT NOT NULL,        -- JSON list: the articles about it
+    stage         TEXT NOT NULL,
+    stage_version TEXT NOT NULL
+);
+
+-- One row per event: the story it belongs to.
+CREATE TABLE IF NOT EXISTS story_events (
+    event_id TEXT PRIMARY KEY REFERENCES events(event_id) ON DELETE CASCADE,
+    story_id TEXT NOT NULL REFERENCES stories(story_id) ON DELETE CASCADE
 );

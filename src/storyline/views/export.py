@@ -25,9 +25,12 @@ EXPORT_TABLES: list[tuple[str, str]] = [
     ("event_articles", "event_id, article_id"),
     ("facts", "event_id, article_id, start"),
     ("reconciliations", "event_id, attribute"),
+    ("stories", "story_id"),
+    ("story_events", "event_id"),
 ]
 JSON_COLUMNS = ("offset_map", "reprinted_by", "participant_ids", "local_participant_ids", "place_ids",
-                "main_articles", "mentioning_articles", "key_sentences", "merged_from", "sources")
+                "main_articles", "mentioning_articles", "key_sentences", "merged_from", "sources",
+                "event_ids", "article_ids")
 
 
 def existing_tables(store: Store) -> list[tuple[str, str]]:

@@ -448,6 +448,36 @@ def _source(arts: dict[str, dict[str, Any]], article_id: str) -> dict[str, Any]:
             "published": a.get("published"), "reprinted_by": a.get("reprinted_by", [])}
 
 
+def list_stories(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every story (events/stories.py) with its date span, events (id, title, date) and article count."""
+    if not _has(conn, "stories", "events"):
+        return []
+    events = {r["event_id"]: r for r in conn.execute("SELECT event_id, title, date_value, date_precision FROM events")}
+    out = []
+    for r in conn.execute("SELECT * FROM stories ORDER BY COALESCE(date_from, '9999'), story_id"):
+        ids = [e for e in _json(r["event_ids"], []) if e in events]
+        out.append({
+            "story_id": r["story_id"], "title": r["title"], "date_from": r["date_from"], "date_to": r["date_to"],
+            "articles": len(_json(r["article_ids"], [])),
+            "events": [{"event_id": e, "title": events[e]["title"],
+                        "date_display": format_date(events[e]["date_value"], events[e]["date_precision"])}
+                       for e in ids],
+        })
+    return out
+
+
+def story_of_event(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | None:
+    """The story an event belongs to: id, title, date span, its number of events and articles."""
+    if not _has(conn, "stories", "story_events"):
+        return None
+    r = conn.execute("SELECT s.* FROM story_events se JOIN stories s USING (story_id) WHERE se.event_id = ?",
+                     (event_id,)).fetchone()
+    if r is None:
+        return None
+    return {"story_id": r["story_id"], "title": r["title"], "date_from": r["date_from"], "date_to": r["date_to"],
+            "events": len(_json(r["event_ids"], [])), "articles": len(_json(r["article_ids"], []))}
+
+
 def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | None:
     """One event with its key sentences, facts by attribute (with reconciliation), mentions, articles."""
     if not _has(conn, "events"):

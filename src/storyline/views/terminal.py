@@ -88,6 +88,10 @@ def print_event(console: Console, event: dict) -> None:
     console.print(f"place: {event['place'] or '—'} · participants: {', '.join(event['participants']) or '—'}")
     console.print(f"main sources: {', '.join(event['main_sources']) or '—'}; "
                   f"also mentioned by: {', '.join(event['mentioning_sources']) or '—'}")
+    story = event.get("story")
+    if story and story["events"] > 1:
+        console.print(f"story: {escape(story['title'])} ({story['events']} events, {story['articles']} articles) "
+                      f"[dim]{story['story_id']}[/]", highlight=False)
     for rec in event["reconciliations"]:
         style = {"conflict": "red", "agree": "green", "single": "white"}[rec["status"]]
         console.print(f"\n[bold {style}]{rec['attribute']}: {rec['status']}[/] — {rec['explanation']}")
@@ -100,6 +104,20 @@ def print_event(console: Console, event: dict) -> None:
         console.print("\n[bold]key sentences[/]")
         for s in event["key_sentences"]:
             console.print(f"  • {s['text']} — {s['source']}", highlight=False)
+
+
+def stories_table(stories: list[dict]) -> Table:
+    """One row per story: its dates, title, articles and events (ids and titles)."""
+    table = Table(title="Stories")
+    for col in ("dates", "story", "articles", "events"):
+        table.add_column(col, overflow="fold")
+    for s in stories:
+        dates = s["date_from"] or "—"
+        if s["date_to"] and s["date_to"] != s["date_from"]:
+            dates += f" – {s['date_to']}"
+        events = "\n".join(f"{e['event_id']} {escape(e['title'])}" for e in s["events"])
+        table.add_row(dates, f"{escape(s['title'])}\n[dim]{s['story_id']}[/]", str(s["articles"]), events)
+    return table
 
 
 def _source_names(store: Store) -> dict[str, str]:

@@ -71,5 +71,11 @@ def event_data(store: Any, event_id: str) -> dict[str, Any] | None:
                  for s in detail["key_sentence_rows"][:8]]
     reconciliations = [{"attribute": r["attribute"], "status": r["status"], "explanation": r["explanation"],
                         "sources": r["sources"]} for r in detail["reconciliations"]]
+    story = queries.story_of_event(store.conn, event_id)
     return _compact(detail, arts) | {"fact_values": facts, "reconciliations": reconciliations,
-                                     "key_sentences": sentences}
+                                     "key_sentences": sentences, "story": story}
+
+
+def stories_data(store: Any) -> list[dict[str, Any]]:
+    """The stories (events of one real-world story), by date, each with its events in timeline order."""
+    return queries.list_stories(store.conn)

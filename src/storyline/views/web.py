@@ -7,12 +7,14 @@ Server-rendered pages (Jinja2, autoescaped) over one storyline database:
                                    ``outlet``, ``from``, ``to`` (YYYY, YYYY-MM or YYYY-MM-DD), ``type``
 ``/event/{id}``                    facts by attribute, agreement or conflict, quotes, mentions
 ``/entity/{id}``                   aliases, events, quotes
+``/stories``                       stories: the events of one real-world story, with their dates
 ``/article/{id}?start=&end=#hl``   cleaned text with entity/date/figure highlights and the span
                                    ``start``–``end`` marked; the raw text; its ledger state
 ``/ledger?state=``                 what became of every input
 ``/search?q=``                     full-text search over sentences (SQLite FTS5; PostgreSQL's own)
 ``/add``                           paste text or upload files; runs the build; 403 when read-only
 ``/api/events``, ``/api/event/id``  JSON mirrors of the timeline (same filters) and of an event
+``/api/stories``                   JSON list of the stories
 =================================  ==============================================================
 
 Safety: every piece of article text is untrusted. Templates autoescape and never mark data
@@ -439,9 +441,16 @@ def create_app(db_path: str | Path, read_only: bool = False, *,
     def event_page(event_id: str) -> Response:
         with open_store() as store:
             event = queries.event_detail(store.conn, event_id)
+            story = queries.story_of_event(store.conn, event_id) if event is not None else None
         if event is None:
             raise StarletteHTTPException(404, f"No event {event_id!r}.")
-        return page("event.html", event=event)
+        return page("event.html", event=event, story=story)
+
+    @app.get("/stories", response_class=HTMLResponse)
+    def stories_page() -> Response:
+        with open_store() as store:
+            stories = queries.list_stories(store.conn)
+        return page("stories.html", stories=stories)
 
     @app.get("/entity/{entity_id}", response_class=HTMLResponse)
     def entity_page(entity_id: str) -> Response:
@@ -660,6 +669,12 @@ def create_app(db_path: str | Path, read_only: bool = False, *,
                 return JSONResponse({"detail": str(exc)}, status_code=400)
         return JSONResponse({"filters": flt.as_params(), "count": len(events),
                              "events": [event_json(e) | {"url": f"/event/{url_part(e['id'])}"} for e in events]})
+
+    @app.get("/api/stories")
+    def api_stories() -> Response:
+        with open_store() as store:
+            stories = queries.list_stories(store.conn)
+        return JSONResponse({"count": len(stories), "stories": stories})
 
     @app.get("/api/event/{event_id}")
     def api_event(event_id: str) -> Response:

@@ -1,0 +1,156 @@
+"""Stories: events of one real-world story together (storyline.events.stories)."""
+
+from __future__ import annotations
+
+from storyline.events.model import Event, mention_key
+from storyline.events.stories import group_stories
+from storyline.records import AnnotatedArticle, Entity, EntityMention, Sentence
+
+ENTITIES = {
+    "p_kallen": Entity("p_kallen", "PERSON", "Arvo Kallen"),
+    "p_restin": Entity("p_restin", "PERSON", "Bodo Restin"),
+    "p_vell": Entity("p_vell", "PERSON", "Tomas Vell"),
+    "g_lindhaven": Entity("g_lindhaven", "GPE", "Lindhaven"),
+    "o_police": Entity("o_police", "ORG", "Lindhaven Police"),
+}
+
+
+def _article(article_id: str, names: list[str]) -> AnnotatedArticle:
+    """An article of one sentence naming ``names`` (entity ids)."""
+    text = "Something happened to " + ", ".join(ENTITIES[n].canonical for n in names) + "."
+    mentions = [EntityMention(article_id, 0, 0, 1, ENTITIES[n].canonical, ENTITIES[n].label, n) for n in names]
+    return AnnotatedArticle(article_id, text, None, None, None, "unknown", sentences=[Sentence(article_id, 0, 0,
+                            len(text), text)], entities=mentions)
+
+
+def _event(event_id: str, event_type: str, date_value: str | None, main: list[str],
+           mentioning: list[str] = ()) -> Event:  # type: ignore[assignment]
+    precision = {10: "day", 7: "month", 4: "year"}.get(len(date_value or ""), "unknown")
+    if date_value and date_value.startswith("XXXX"):
+        precision = "unknown-year"
+    keys = [mention_key(a, 0, 5, 9) for a in [*main, *mentioning]]
+    return Event(event_id, event_type, f"{event_type} {event_id}", date_value, precision, 1.0, None, [],
+                 list(main), list(mentioning), [], keys)
+
+
+def _story_of(stories, event_id: str) -> str:  # type: ignore[no-untyped-def]
+    return next(s.story_id for s in stories if event_id in s.event_ids)
+
+
+def _corpus(extra: int = 6) -> list[AnnotatedArticle]:
+    # Other articles of the corpus, so that the names of the story are rare ones.
+    return [_article(f"z{k}", ["g_lindhaven"]) for k in range(extra)]
+
+
+def test_arrest_and_charges_of_one_man_are_one_story() -> None:
+    articles = [_article("a1", ["p_kallen", "o_police"]), _article("a2", ["p_kallen", "g_lindhaven"]),
+                _article("a3", ["p_kallen"]), *_corpus()]
+    events = [_event("ev_arrest", "arrest", "2021-03-02", ["a1", "a2"]),
+              _event("ev_charge", "charge", "2021-03-04", ["a3"])]
+    stories = group_stories(events, articles, ENTITIES)
+    assert len(stories) == 1
+    story = stories[0]
+    assert set(story.event_ids) == {"ev_arrest", "ev_charge"}
+    assert story.article_ids == ["a1", "a2", "a3"]
+    assert (story.date_from, story.date_to) == ("2021-03-02", "2021-03-04")
+    assert story.title == "arrest ev_arrest"  # the event most of its articles are about
+
+
+def test_same_people_a_year_apart_are_two_stories() -> None:
+    # The 2020 and the 2021 meeting of the same two leaders in the same town: two stories.
+    articles = [_article("a1", ["p_kallen", "p_restin"]), _article("a2", ["p_kallen", "p_restin"]), *_corpus()]
+    events = [_event("ev_2020", "meeting", "2020-09-14", ["a1"]), _event("ev_2021", "meeting", "2021-02-22", ["a2"])]
+    stories = group_stories(events, articles, ENTITIES)
+    assert _story_of(stories, "ev_2020") != _story_of(stories, "ev_2021")
+
+
+def test_year_less_day_far_from_a_dated_story_is_another_story() -> None:
+    # "19 Oct" fits no year within the window of 4 Jan 2021.
+    articles = [_article("a1", ["p_kallen", "p_restin"]), _article("a2", ["p_kallen", "p_restin"]), *_corpus()]
+    events = [_event("ev_a", "injury", "XXXX-10-19", ["a1"]), _event("ev_b", "injury", "2021-01-04", ["a2"])]
+    stories = group_stories(events, articles, ENTITIES)
+    assert _story_of(stories, "ev_a") != _story_of(stories, "ev_b")
+    near = [_event("ev_a", "injury", "XXXX-12-28", ["a1"]), _event("ev_b", "injury", "2021-01-04", ["a2"])]
+    stories = group_stories(near, articles, ENTITIES)
+    assert _story_of(stories, "ev_a") == _story_of(stories, "ev_b")
+
+
+def test_different_people_are_different_stories() -> None:
+    articles = [_article("a1", ["p_kallen"]), _article("a2", ["p_kallen"]), _article("a3", ["p_vell"]),
+                _article("a4", ["p_vell"]), *_corpus()]
+    events = [_event("ev_k", "arrest", None, ["a1", "a2"]), _event("ev_v", "arrest", None, ["a3", "a4"])]
+    stories = group_stories(events, articles, ENTITIES)
+    assert _story_of(stories, "ev_k") != _story_of(stories, "ev_v")
+
+
+def test_event_mentioned_in_passing_joins_the_story_of_its_articles() -> None:
+    articles = [_article("a1", ["p_kallen"]), _article("a2", ["p_kallen"]), *_corpus()]
+    events = [_event("ev_main", "arrest", None, ["a1", "a2"]),
+              _event("ev_old", "conviction", "2015", [], mentioning=["a1", "a2"])]
+    stories = group_stories(events, articles, ENTITIES)
+    assert len(stories) == 1 and set(stories[0].event_ids) == {"ev_main", "ev_old"}
+    assert stories[0].date_from is None  # the old conviction does not date the story
+
+
+def test_every_event_is_in_exactly_one_story_and_ids_are_stable() -> None:
+    articles = [_article("a1", ["p_kallen"]), _article("a2", ["p_vell"]), *_corpus()]
+    events = [_event("ev_1", "arrest", None, ["a1"]), _event("ev_2", "fire", None, ["a2"]),
+              _event("ev_3", "fire", None, [])]
+    first = group_stories(events, articles, ENTITIES)
+    assert sorted(e for s in first for e in s.event_ids) == ["ev_1", "ev_2", "ev_3"]
+    assert [s.story_id for s in group_stories(events, articles, ENTITIES)] == [s.story_id for s in first]
+
+
+def test_build_stores_stories_of_every_event(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A build writes stories and story_events: every event in exactly one story; the CLI lists them."""
+    import json
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from storyline.cli import app
+    from storyline.pipeline import build
+    from storyline.store.sqlite import Store
+
+    corpus = Path(__file__).resolve().parents[2] / "examples" / "corpus"
+    db = tmp_path / "ex.db"
+    build([str(corpus)], db)
+    with Store(db, read_only=True) as store:
+        events = {r[0] for r in store.conn.execute("SELECT event_id FROM events")}
+        members = store.conn.execute("SELECT event_id, story_id FROM story_events").fetchall()
+        stories = {r["story_id"]: json.loads(r["event_ids"]) for r in store.conn.execute("SELECT * FROM stories")}
+    assert events and {e for e, _ in members} == events and len(members) == len(events)
+    assert sorted(e for ids in stories.values() for e in ids) == sorted(events)
+    assert all(stories[s] and e in stories[s] for e, s in members)
+    result = CliRunner().invoke(app, ["stories", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    assert {s["story_id"] for s in json.loads(result.output)} == set(stories)
+    event_id = next(iter(events))
+    shown = CliRunner().invoke(app, ["event", event_id, "--db", str(db), "--json"])
+    assert json.loads(shown.output)["story"]["story_id"] in stories
+
+
+def test_arrests_of_two_people_are_two_stories_unless_on_the_same_days() -> None:
+    # Two players of one club arrested a month apart: their coach and the police are in all of
+    # their reports, but the arrested men differ.
+    articles = [_article(a, [player, "p_restin", "o_police"])
+                for a, player in (("a1", "p_kallen"), ("a2", "p_kallen"), ("a3", "p_vell"), ("a4", "p_vell"))]
+    articles += _corpus()
+
+    def arrests(date_k: str, date_v: str) -> list[Event]:
+        kallen, vell = _event("ev_k", "arrest", date_k, ["a1", "a2"]), _event("ev_v", "arrest", date_v, ["a3", "a4"])
+        kallen.participant_ids, vell.participant_ids = ["p_kallen"], ["p_vell"]
+        return [kallen, vell]
+
+    stories = group_stories(arrests("2021-03-02", "2021-04-01"), articles, ENTITIES)
+    assert _story_of(stories, "ev_k") != _story_of(stories, "ev_v")
+    # The same without people on the events: one story (the shared names decide).
+    unnamed = arrests("2021-03-02", "2021-04-01")
+    for event in unnamed:
+        event.participant_ids = []
+    stories = group_stories(unnamed, articles, ENTITIES)
+    assert _story_of(stories, "ev_k") == _story_of(stories, "ev_v")
+    # Arrested in one raid, a day apart: one story.
+    together = arrests("2021-03-02", "2021-03-03")
+    stories = group_stories(together, articles, ENTITIES)
+    assert _story_of(stories, "ev_k") == _story_of(stories, "ev_v")
