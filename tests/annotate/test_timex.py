@@ -178,6 +178,16 @@ def test_ranges_and_ages(nlp) -> None:  # type: ignore[no-untyped-def]
     assert [(t.text, t.value) for t in found] == [("1987", "1987"), ("1990", "1990")]
 
 
+def test_four_digit_clock_times_are_not_years(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = extract_timexes(nlp("The tremor hit Varnholm at 1353 (1023 GMT) on Sunday, the agency said."), REF)
+    assert "1353" not in {t.value for t in found} and "1023" not in {t.value for t in found}
+    assert extract_timexes(nlp("The patrol left at 2100 hours."), REF) == []
+    # a year stays a year, also with "hours" nearby
+    found = extract_timexes(nlp("The siege ended in 1945, hours after the truce was signed."), REF)
+    assert ("1945", "1945") in [(t.text, t.value) for t in found]
+    assert [t.value for t in extract_timexes(nlp("The town was founded in 1353 by traders."), REF)] == ["1353"]
+
+
 def test_renormalize_keeps_spans_and_explicit_values(nlp) -> None:  # type: ignore[no-untyped-def]
     doc = nlp("On 22 February the presidents met. They first met in 2019 and again yesterday.")
     unanchored = extract_timexes(doc, None)

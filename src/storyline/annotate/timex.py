@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "timex"
-STAGE_VERSION = "2"
+STAGE_VERSION = "3"
 
 PAST, PRESENT, FUTURE = "past", "present", "future"
 
@@ -1358,6 +1358,27 @@ def _can_stand_alone(piece: "Span") -> bool:
     return len(piece) > 1 or bool(re.fullmatch(rf"{_MONTH_NAMES}|{_WEEKDAY_NAMES}|today|yesterday|tomorrow|tonight|(?:1[5-9]|20)\d\d", piece.text.lower()))
 
 
+_CLOCK_NUMBER = re.compile(r"([01]\d|2[0-3])[0-5]\d(?: (?:hours|hrs))?")
+_CLOCK_ZONES = {"gmt", "utc", "ut", "z", "hours", "hrs", "local", "bst", "cet", "est", "edt", "pst", "pdt"}
+
+
+def _is_military_clock(doc: "Doc", start: int, end: int) -> bool:
+    """"at 1353 (1023 GMT)", "2100 hours": a four-digit clock time, not a year or a duration.
+
+    Taken as a clock only when a time zone or "hours" follows at once, or a bracketed clock time
+    with its zone does ("1353 (1023 GMT)"), so a year such as "in 1953" keeps its reading.
+    """
+    if not _CLOCK_NUMBER.fullmatch(doc[start:end].text):
+        return False
+    if end - start > 1:  # "2100 hours"
+        return True
+    after = [t.text for t in doc[end:end + 3]]
+    if after and after[0].lower() in _CLOCK_ZONES:
+        return True
+    return (len(after) == 3 and after[0] == "(" and bool(_CLOCK_NUMBER.fullmatch(after[1]))
+            and after[2].lower() in _CLOCK_ZONES)
+
+
 def extract_timexes(doc: "Doc", ref_date: dt.date | None, base_offset: int = 0, article_id: str = "") -> list[Timex]:
     """All time expressions in ``doc``, normalized against ``ref_date`` (None: year stays unknown).
 
@@ -1378,6 +1399,8 @@ def extract_timexes(doc: "Doc", ref_date: dt.date | None, base_offset: int = 0, 
                 continue
             for piece_start, piece_end, result in _normalize_span(doc, part_start, part_end, ref_date):
                 span = doc[piece_start:piece_end]
+                if _is_military_clock(doc, piece_start, piece_end):
+                    continue
                 found.append(
                     Timex(
                         start=base_offset + span.start_char,
