@@ -571,13 +571,13 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str,
 
     # Grouping holds, for the whole corpus, the usable mentions and a light record per article;
     # the rest (texts, annotations) is read a chunk of articles at a time, and the vectors per
-    # reduce task (2 KiB a mention). Facts and stories read the full articles afterwards.
+    # reduce task (1 KiB a mention). Facts and stories read the full articles afterwards, a chunk
+    # at a time.
     usable, light = _prepare_mentions(store, ents, mapping)
     previous = load_events(store)
     events = partition.group_partitioned(usable, _StoredVectors(store, usable), light, ents, previous or None,
                                          run=lambda fn, tasks: run_tasks(executor, fn, tasks))
     del usable, light
-    articles = _load_articles(store)
     conn = store.conn
     conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations, story_events
     conn.execute("DELETE FROM stories")
@@ -600,7 +600,20 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str,
         conn.executemany("UPDATE event_mentions SET event_id = ? WHERE article_id = ? AND start = ? AND end = ?",
                          [(e.event_id, aid, int(start), int(end))
                           for aid, _sent, start, end in (key.rsplit(":", 3) for key in e.mention_keys)])
-    facts = facts_stage.attach_facts(events, articles)
+    # Facts and stories read the full articles once, a chunk at a time: facts per article, the
+    # stories keep only each article's name counts.
+    attacher = facts_stage.FactAttacher(events)
+    facts: list = []
+
+    def articles_once() -> Iterator[AnnotatedArticle]:
+        ids = sorted(r["article_id"] for r in conn.execute("SELECT article_id FROM articles"))
+        for k in range(0, len(ids), ARTICLE_CHUNK):
+            chunk = _load_articles(store, ids[k : k + ARTICLE_CHUNK])
+            facts.extend(attacher.attach(chunk))
+            yield from chunk
+
+    # Stories: the events of one real-world story together (storyline.events.stories).
+    stories = stories_stage.group_stories(events, articles_once(), ents)
     conn.executemany(
         "INSERT OR IGNORE INTO facts(event_id, attribute, kind, value, value_max, unit, timex, qualifier, modality, "
         "speaker, cue, article_id, outlet, sentence_index, start, end, text, quote, link, stage, stage_version) "
@@ -615,8 +628,6 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str,
         [(r.event_id, r.attribute, r.status, r.explanation, json.dumps(r.sources), r.stage, r.stage_version)
          for r in facts_stage.reconcile_facts(facts)],
     )
-    # Stories: the events of one real-world story together (storyline.events.stories).
-    stories = stories_stage.group_stories(events, articles, ents)
     conn.executemany(
         "INSERT INTO stories(story_id, title, date_from, date_to, event_ids, article_ids, stage, stage_version) "
         "VALUES (?,?,?,?,?,?,?,?)",

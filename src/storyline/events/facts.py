@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from storyline.events.grouping import mention_weight, type_weight
 from storyline.events.mentions import frame_of_verb
@@ -138,30 +138,46 @@ _CURRENCY_ALIASES = {"$": "USD", "US$": "USD", "DOLLAR": "USD", "DOLLARS": "USD"
 _QUOTE_LIMIT = 400
 
 
-def attach_facts(events: Sequence[Event], articles: Sequence[AnnotatedArticle]) -> list[Fact]:
+def attach_facts(events: Sequence[Event], articles: Iterable[AnnotatedArticle]) -> list[Fact]:
     """One Fact per figure that can be tied to an event, in article and text order."""
-    at_sentence: dict[tuple[str, int], list[tuple[int, Event]]] = defaultdict(list)
-    article_weight: dict[str, Counter] = defaultdict(Counter)
-    by_article = {a.article_id: a for a in articles}
-    for event in events:
-        for key in event.mention_keys:
-            article_id, sentence_index, start, _ = parse_mention_key(key)
-            at_sentence[(article_id, sentence_index)].append((start, event))
-            article_weight[article_id][event.event_id] += mention_weight(
-                by_article.get(article_id), sentence_index
-            ) * type_weight(event.event_type)
-    events_by_id = {e.event_id: e for e in events}
-    main_events: dict[str, list[str]] = defaultdict(list)
-    for event in events:
-        for article_id in event.main_articles:
-            main_events[article_id].append(event.event_id)
+    return FactAttacher(events).attach(articles)
 
-    background = _background_mentions(events, by_article)
-    headlines = _HeadlineIndex(events)
-    facts: list[Fact] = []
-    for article in articles:
+
+class FactAttacher:
+    """Facts for a corpus whose articles come a chunk at a time: the events are indexed once, and
+    each article needs only its own record (`attach` may be called per chunk; the facts are the
+    same as for all articles at once)."""
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        self.at_sentence: dict[tuple[str, int], list[tuple[int, Event]]] = defaultdict(list)
+        self.of_article: dict[str, list[tuple[int, int, Event]]] = defaultdict(list)
+        for event in events:
+            for key in event.mention_keys:
+                article_id, sentence_index, start, _ = parse_mention_key(key)
+                self.at_sentence[(article_id, sentence_index)].append((start, event))
+                self.of_article[article_id].append((sentence_index, start, event))
+        self.events_by_id = {e.event_id: e for e in events}
+        self.main_events: dict[str, list[str]] = defaultdict(list)
+        for event in events:
+            for article_id in event.main_articles:
+                self.main_events[article_id].append(event.event_id)
+        self.headlines = _HeadlineIndex(events)
+
+    def attach(self, articles: Iterable[AnnotatedArticle]) -> list[Fact]:
+        facts: list[Fact] = []
+        for article in articles:
+            facts.extend(self._article_facts(article))
+        return facts
+
+    def _article_facts(self, article: AnnotatedArticle) -> list[Fact]:
+        at_sentence, events_by_id, headlines = self.at_sentence, self.events_by_id, self.headlines
+        weights: Counter = Counter()
+        for sentence_index, _start, event in self.of_article.get(article.article_id, ()):
+            weights[event.event_id] += mention_weight(article, sentence_index) * type_weight(event.event_type)
+        background = _background_mentions(article, self.of_article.get(article.article_id, ()))
+        facts: list[Fact] = []
         sentences = {s.index: s for s in article.sentences}
-        dominant = _dominant_event(main_events[article.article_id], article_weight[article.article_id])
+        dominant = _dominant_event(self.main_events.get(article.article_id, []), weights)
         for figure in sorted(article.figures, key=lambda f: f.start):
             index = figure.sentence_index if figure.sentence_index >= 0 else _sentence_of(article, figure.start)
             attribute = classify_attribute(figure, sentences.get(index), sentences.get(index - 1))
@@ -199,24 +215,23 @@ def attach_facts(events: Sequence[Event], articles: Sequence[AnnotatedArticle]) 
                     stage_version=STAGE_VERSION,
                 )
             )
-    return facts
+        return facts
 
 
 _SINCE_CLAUSE = re.compile(r"\bsince\b[^,;:.()]*$|\b(?:previous|last|earlier|former)\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 
-def _background_mentions(events: Sequence[Event], articles: dict[str, AnnotatedArticle]) -> set[tuple[str, int]]:
-    """(article, trigger start) of mentions in a "since" phrase or marked as earlier ("the first
-    meeting since their talks in Tesselmar", "at their previous talks in Volmgrad"): they recall
-    another event as background; a figure next to them is rarely theirs."""
+def _background_mentions(article: AnnotatedArticle, mentions: Iterable[tuple[int, int, Event]]
+                         ) -> set[tuple[str, int]]:
+    """(article, trigger start) of the article's mentions in a "since" phrase or marked as earlier
+    ("the first meeting since their talks in Tesselmar", "at their previous talks in Volmgrad"):
+    they recall another event as background; a figure next to them is rarely theirs."""
     out: set[tuple[str, int]] = set()
-    for event in events:
-        for key in event.mention_keys:
-            article_id, sentence_index, start, _ = parse_mention_key(key)
-            article = articles.get(article_id)
-            sentence = next((s for s in article.sentences if s.index == sentence_index), None) if article else None
-            if sentence is not None and _SINCE_CLAUSE.search(article.text[sentence.start : start]):
-                out.add((article_id, start))
+    by_index = {s.index: s for s in article.sentences}
+    for sentence_index, start, _event in mentions:
+        sentence = by_index.get(sentence_index)
+        if sentence is not None and _SINCE_CLAUSE.search(article.text[sentence.start : start]):
+            out.add((article.article_id, start))
     return out
 
 

@@ -49,7 +49,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from storyline.events.model import Event, event_family, parse_date_value, parse_mention_key
 from storyline.records import AnnotatedArticle, Entity
@@ -216,10 +216,14 @@ def _top(profile: dict[str, float]) -> dict[str, float]:
 
 def group_stories(
     events: Sequence[Event],
-    articles: Sequence[AnnotatedArticle],
+    articles: Iterable[AnnotatedArticle],
     entities: dict[str, Entity],
 ) -> list[Story]:
-    """The stories of ``events`` (each event in exactly one story); see the module docstring."""
+    """The stories of ``events`` (each event in exactly one story); see the module docstring.
+
+    ``articles`` is read once, one article at a time (a build passes them a chunk at a time):
+    only each article's name counts are kept.
+    """
     from storyline.events.grouping import lead_sentences  # the lead as grouping reads it
 
     names: dict[str, Counter] = {}
@@ -230,7 +234,7 @@ def group_stories(
             lead |= {s.index for s in article.sentences if s.text.strip() and s.text.strip() in article.title}
         names[article.article_id] = _article_names(article, entities, lead)
         df.update(names[article.article_id].keys())
-    n = max(len(articles), 1)
+    n = max(len(names), 1)
 
     def weight(entity_id: str) -> float:
         idf = math.log(n / df[entity_id]) if df[entity_id] else 0.0
@@ -268,10 +272,10 @@ def group_stories(
             units[-1].people = {family: set(event.participant_ids)}
         for a in members:
             unit_of_article[a] = len(units) - 1
-    for article in articles:
-        if article.article_id not in unit_of_article and names.get(article.article_id):
-            units.append(unit({article.article_id}, set(), [], []))
-            unit_of_article[article.article_id] = len(units) - 1
+    for article_id, counts in names.items():  # in the order the articles came
+        if article_id not in unit_of_article and counts:
+            units.append(unit({article_id}, set(), [], []))
+            unit_of_article[article_id] = len(units) - 1
 
     # 2. merge, best pair first (candidates through shared names).
     index: dict[str, set[int]] = defaultdict(set)
