@@ -82,7 +82,7 @@ INSTRUMENT = [
     ("storyline.stages.grouping", "group_event_mentions", "grouping.group_event_mentions"),
     ("storyline.stages.grouping", "use_embed", "  USE embeddings"),
     ("storyline.stages.grouping", "_merge_pass", "  merge pass"),
-    ("storyline.stages.facts_stage", "attach_facts", "facts.attach_facts"),
+    ("storyline.stages.facts_stage.FactAttacher", "attach", "facts (FactAttacher.attach, per chunk)"),
     ("storyline.stages.facts_stage", "reconcile_facts", "facts.reconcile_facts"),
 ]
 

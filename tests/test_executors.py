@@ -56,20 +56,25 @@ def _build(corpus: Path, db: Path, *extra: str) -> None:
     assert result.exit_code in (0, 3), result.output  # 3: the corpus holds deliberately rejected inputs
 
 
-@needs_dask
-def test_dask_build_equals_local_build(cluster, tmp_path: Path) -> None:
+def _assert_same_as_local_build(tmp_path: Path, *options: str) -> None:
+    """A build of the example corpus with `options` has the same tables as an in-process build."""
     from tests.conftest import EXAMPLES
 
     corpus = tmp_path / "corpus"
     shutil.copytree(EXAMPLES / "corpus", corpus)
-    local_db, dask_db = tmp_path / "local.db", tmp_path / "dask.db"
-    _build(corpus, dask_db, "--executor", "dask", "--scheduler", cluster.scheduler_address)
+    local_db, other_db = tmp_path / "local.db", tmp_path / "other.db"
+    _build(corpus, other_db, *options)
     _build(corpus, local_db)
-    local, remote = dump_content(local_db), dump_content(dask_db)
+    local, other = dump_content(local_db), dump_content(other_db)
     assert local["sentences"] and local["events"]  # the comparison is not vacuous
-    assert local.keys() == remote.keys()
+    assert local.keys() == other.keys()
     for table in local:
-        assert remote[table] == local[table], table
+        assert other[table] == local[table], table
+
+
+@needs_dask
+def test_dask_build_equals_local_build(cluster, tmp_path: Path) -> None:
+    _assert_same_as_local_build(tmp_path, "--executor", "dask", "--scheduler", cluster.scheduler_address)
     # The parsing really ran on the cluster's workers: the model was loaded there; and so did the
     # reduce tasks of event grouping (storyline.events.partition.reduce_bundle).
     with distributed.Client(cluster.scheduler_address) as client:
@@ -106,8 +111,6 @@ def test_local_executor_is_the_default() -> None:
 def test_worker_processes_build_equals_local_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`--workers 2` (two spawned processes, each parsing chunks of each batch) writes exactly the
     database of an in-process build."""
-    from tests.conftest import EXAMPLES
-
     submitted: list[int] = []
     submit = executors.LocalPoolExecutor._submit
 
@@ -117,16 +120,7 @@ def test_worker_processes_build_equals_local_build(tmp_path: Path, monkeypatch: 
         return futures
 
     monkeypatch.setattr(executors.LocalPoolExecutor, "_submit", counting_submit)
-    corpus = tmp_path / "corpus"
-    shutil.copytree(EXAMPLES / "corpus", corpus)
-    local_db, pool_db = tmp_path / "local.db", tmp_path / "pool.db"
-    _build(corpus, pool_db, "--workers", "2")
-    _build(corpus, local_db)
-    local, pooled = dump_content(local_db), dump_content(pool_db)
-    assert local["sentences"] and local["events"]  # the comparison is not vacuous
-    assert local.keys() == pooled.keys()
-    for table in local:
-        assert pooled[table] == local[table], table
+    _assert_same_as_local_build(tmp_path, "--workers", "2")
     assert sum(submitted) >= 2  # several batches really went to the worker processes
 
 

@@ -74,7 +74,8 @@ def _canonical(db: Path) -> dict[str, list[str]]:
     return out
 
 
-def test_incremental_build_equals_build_from_scratch(tmp_path: Path) -> None:
+def _split_examples(tmp_path: Path) -> tuple[Path, Path]:
+    """The example corpus in two folders: its .txt files first, the rest second."""
     from tests.conftest import EXAMPLES
 
     first, second = tmp_path / "first", tmp_path / "second"
@@ -82,6 +83,11 @@ def test_incremental_build_equals_build_from_scratch(tmp_path: Path) -> None:
     second.mkdir()
     for f in sorted((EXAMPLES / "corpus").iterdir()):
         shutil.copy(f, (first if f.suffix == ".txt" else second) / f.name)
+    return first, second
+
+
+def test_incremental_build_equals_build_from_scratch(tmp_path: Path) -> None:
+    first, second = _split_examples(tmp_path)
     incremental = tmp_path / "incremental.db"
     build([str(first)], incremental)
     with sqlite3.connect(incremental) as conn:
@@ -103,15 +109,10 @@ def test_incremental_build_equals_build_from_scratch(tmp_path: Path) -> None:
     # some entities kept an id that a build from scratch would not give them (their name changed)
     assert {eid for eid in before if eid in now} - fresh
 
+
 def test_entity_ids_survive_a_new_annotation_version(tmp_path: Path) -> None:
     """Re-annotating every article (as after an upgrade) keeps the ids entities had."""
-    from tests.conftest import EXAMPLES
-
-    first, second = tmp_path / "first", tmp_path / "second"
-    first.mkdir()
-    second.mkdir()
-    for f in sorted((EXAMPLES / "corpus").iterdir()):
-        shutil.copy(f, (first if f.suffix == ".txt" else second) / f.name)
+    first, second = _split_examples(tmp_path)
     db = tmp_path / "s.db"
     build([str(first)], db)
     build([str(first), str(second)], db)  # some entities now hold ids a fresh build would not give

@@ -228,7 +228,6 @@ def _usable_from_store(store: Store) -> tuple:
 def test_stored_build_equals_one_pass_with_the_stored_vectors(tmp_path: Path) -> None:
     """The build's events (partitioned) are what the one pass gives with the same vectors."""
     from storyline import stages
-    from tests.conftest import EXAMPLES
 
     db = _example_db(tmp_path)
     with Store(db) as store:
@@ -324,7 +323,6 @@ def test_chunked_reading_of_the_event_stage_equals_reading_everything(tmp_path: 
     """The event stage reads articles a chunk at a time and keeps light records for grouping:
     the same usable mentions, the same mention weights, the same events."""
     from storyline import stages
-    from tests.conftest import EXAMPLES
 
     db = _example_db(tmp_path)
     with Store(db) as store:

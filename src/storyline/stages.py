@@ -356,15 +356,6 @@ class LocalEntityMap:
             return default
         return self._load(article_id).get(local, default)
 
-    def __getitem__(self, key: tuple[str, str]) -> str:
-        found = self.get(key)
-        if found is None:
-            raise KeyError(key)
-        return found
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, tuple) and len(key) == 2 and self.get(key) is not None  # type: ignore[arg-type]
-
 
 def _in_articles(ids: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:
     """A WHERE clause (and its parameters) for the rows of these articles; all rows when None."""
@@ -407,7 +398,7 @@ def _load_articles(store: Store, ids: Sequence[str] | None = None) -> list[Annot
     return out
 
 
-def _load_event_mentions(store: Store, mapping: dict[tuple[str, str], str],
+def _load_event_mentions(store: Store, mapping: LocalEntityMap,
                          ids: Sequence[str] | None = None) -> list[EventMention]:
     """Stored event mentions (every article's, or those of ``ids``) with their article-local
     entity ids mapped to corpus-wide ones."""
@@ -511,18 +502,23 @@ def _light_article(article: AnnotatedArticle) -> AnnotatedArticle:
                             article.published_source, prefix + extra, year_known=article.year_known)
 
 
-def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str, str], str]
+def _article_chunks(store: Store) -> Iterator[tuple[list[str], list[AnnotatedArticle]]]:
+    """Every stored article as a full record, ``ARTICLE_CHUNK`` at a time in id order (ids, records)."""
+    ids = sorted(r["article_id"] for r in store.conn.execute("SELECT article_id FROM articles"))
+    for k in range(0, len(ids), ARTICLE_CHUNK):
+        chunk = ids[k : k + ARTICLE_CHUNK]
+        yield chunk, _load_articles(store, chunk)
+
+
+def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap
                       ) -> tuple[list[EventMention], dict[str, AnnotatedArticle]]:
     """The usable mentions of the corpus (grouping.usable_mentions, in its order) and a light
     record per article (:func:`_light_article`), reading ``ARTICLE_CHUNK`` articles at a time;
     mentions without a stored vector are embedded (and stored) on the way."""
     name_counts = _name_counts(store, ents)
-    ids = sorted(r["article_id"] for r in store.conn.execute("SELECT article_id FROM articles"))
     usable: list[EventMention] = []
     light: dict[str, AnnotatedArticle] = {}
-    for k in range(0, len(ids), ARTICLE_CHUNK):
-        chunk = ids[k : k + ARTICLE_CHUNK]
-        articles = _load_articles(store, chunk)
+    for chunk, articles in _article_chunks(store):
         got = grouping.usable_mentions(_load_event_mentions(store, mapping, chunk), ents, articles,
                                        name_counts=name_counts)
         _embed_missing_vectors(store, got, {a.article_id: a for a in articles}, chunk)
@@ -563,7 +559,7 @@ class _StoredVectors:
         return out if out is not None else np.zeros((len(positions), 1), dtype=np.float32)
 
 
-def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str, str], str],
+def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
                  executor: Executor | None = None) -> list[Event]:
     """Group the stored event mentions into events (map → shuffle → reduce through ``executor``,
     see storyline.events.partition), then facts and their reconciliation."""
@@ -606,9 +602,7 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: dict[tuple[str,
     facts: list = []
 
     def articles_once() -> Iterator[AnnotatedArticle]:
-        ids = sorted(r["article_id"] for r in conn.execute("SELECT article_id FROM articles"))
-        for k in range(0, len(ids), ARTICLE_CHUNK):
-            chunk = _load_articles(store, ids[k : k + ARTICLE_CHUNK])
+        for _ids, chunk in _article_chunks(store):
             facts.extend(attacher.attach(chunk))
             yield from chunk
 

@@ -47,6 +47,7 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 from rapidfuzz.process import cdist, extract
 from spacy.tokens import Doc, Token
 
+from storyline.annotate import entity_ids
 from storyline.annotate.doccache import doc_ents, doc_sents, doc_text
 from storyline.records import Entity, EntityMention
 
@@ -1746,8 +1747,6 @@ class CorpusResolver:
         The articles (pass 5) are a lazy iterator: consume it to get each article's mentions
         with ``entity_id`` and ``label`` set (and write them), one article at a time.
         """
-        from storyline.annotate import entity_ids
-
         self._prepare()
         unresolved: set[tuple[str, str]] = set()
         for art in self.source():
@@ -1771,8 +1770,10 @@ class CorpusResolver:
                 if art.previous is not None and art.previous[k]:
                     t.previous[art.previous[k]] += 1  # type: ignore[index]
 
-        order = sorted(tallies, key=functools.cmp_to_key(lambda a, b: _compare_surface_multisets(
-            (tallies[a].size, sorted(tallies[a].surfaces.items())), (tallies[b].size, sorted(tallies[b].surfaces.items())))))
+        sort_key = {root: (t.size, sorted(t.surfaces.items())) for root, t in tallies.items()}
+        order = sorted(tallies, key=functools.cmp_to_key(
+            lambda a, b: _compare_surface_multisets(sort_key[a], sort_key[b])))
+        del sort_key
         entities: list[Entity] = []
         eid_of: dict[object, str] = {}
         taken: set[str] = set()

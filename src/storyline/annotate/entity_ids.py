@@ -16,15 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-
-from storyline.records import Entity, EntityMention
-
-MentionKey = tuple[str, int, int]  # (article_id, start, end)
-
-
-def mention_key(m: EntityMention) -> MentionKey:
-    return (m.article_id, m.start, m.end)
+from collections.abc import Mapping, Sequence
 
 
 def choose_ids(
@@ -84,32 +76,3 @@ def choose_ids(
             redirects[old] = target
     return rename, redirects
 
-
-def keep_previous_ids(
-    entities: Sequence[Entity],
-    mentions: Iterable[EntityMention],
-    previous: Mapping[MentionKey, str],
-    previous_redirects: Mapping[str, str] | None = None,
-) -> dict[str, str]:
-    """:func:`choose_ids` over resolved entities and their mentions, renaming both in place.
-
-    ``mentions`` carry their fresh ``entity_id``; ``previous`` maps a mention to the entity id
-    the last build gave it. Returns the redirects.
-    """
-    overlap: dict[str, Counter[str]] = defaultdict(Counter)
-    sizes: Counter[str] = Counter()
-    mention_list = list(mentions)
-    for m in mention_list:
-        if not m.entity_id:
-            continue
-        sizes[m.entity_id] += 1
-        old = previous.get(mention_key(m))
-        if old:
-            overlap[m.entity_id][old] += 1
-    rename, redirects = choose_ids(overlap, sizes, [e.entity_id for e in entities], previous_redirects)
-    for e in entities:
-        e.entity_id = rename.get(e.entity_id, e.entity_id)
-    for m in mention_list:
-        if m.entity_id:
-            m.entity_id = rename.get(m.entity_id, m.entity_id)
-    return redirects

@@ -70,6 +70,14 @@ def shingle_hashes(shingle_set: set[str]) -> np.ndarray:
     return np.unique(np.frombuffer(digests, dtype=np.uint64))
 
 
+def text_signature(text: str, settings: DedupSettings) -> tuple[np.ndarray, MinHash]:
+    """(sorted shingle hashes, MinHash) of a text: what both indexes confirm on and look up by."""
+    sh = shingles(text, settings.shingle_words)
+    mh = MinHash(num_perm=settings.num_perm, seed=1)
+    mh.update_batch([s.encode("utf-8") for s in sh])
+    return shingle_hashes(sh), mh
+
+
 def lsh_bands(settings: DedupSettings) -> tuple[int, int]:
     """(bands, rows per band) of the LSH: datasketch's choice for the threshold and permutations."""
     lsh = MinHashLSH(threshold=settings.lsh_threshold, num_perm=settings.num_perm)
@@ -120,15 +128,9 @@ class NearDuplicateIndex:
     def __len__(self) -> int:
         return len(self._hashes)
 
-    def minhash(self, shingle_set: set[str]) -> MinHash:
-        mh = MinHash(num_perm=self.settings.num_perm, seed=1)
-        mh.update_batch([s.encode("utf-8") for s in shingle_set])
-        return mh
-
     def signature(self, text: str) -> tuple[np.ndarray, MinHash]:
         """(shingle hashes, MinHash) of a text, to pass on to `query` and `add`."""
-        sh = shingles(text, self.settings.shingle_words)
-        return shingle_hashes(sh), self.minhash(sh)
+        return text_signature(text, self.settings)
 
     def add(self, article_id: str, text: str, mh: MinHash | None = None, sh: np.ndarray | None = None) -> None:
         if article_id in self._hashes:
@@ -200,10 +202,8 @@ class StoredNearDuplicateIndex:
         return self.store.conn.execute("SELECT COUNT(DISTINCT article_id) FROM dedup_bands").fetchone()[0]
 
     def signature(self, text: str) -> tuple[np.ndarray, MinHash]:
-        sh = shingles(text, self.settings.shingle_words)
-        mh = MinHash(num_perm=self.settings.num_perm, seed=1)
-        mh.update_batch([s.encode("utf-8") for s in sh])
-        return shingle_hashes(sh), mh
+        """(shingle hashes, MinHash) of a text, to pass on to `query` and `add`."""
+        return text_signature(text, self.settings)
 
     def _insert(self, article_id: str, hashvalues: np.ndarray) -> None:
         self.store.conn.executemany(
