@@ -407,6 +407,7 @@ class Result:
     memory: dict = field(default_factory=dict)
     db: dict = field(default_factory=dict)
     bare: dict = field(default_factory=dict)
+    bare_parallel: dict = field(default_factory=dict)  # nlp.pipe with as many processes as the build's workers
     notes: list = field(default_factory=list)
     profile: dict = field(default_factory=dict)
 
@@ -436,17 +437,19 @@ def corpus_counts(db: Path) -> dict:
             "english_words": en["w"]}
 
 
-def bare_pass(db: Path, batch_size: int) -> dict:
-    """nlp.pipe alone over the texts storyline annotated (English articles, in article id order)."""
+def bare_pass(db: Path, batch_size: int, n_process: int = 1) -> dict:
+    """nlp.pipe alone over the texts storyline annotated (English articles, in article id order);
+    with ``n_process`` > 1 spaCy's own multiprocessing (its start-up inside the timing, as the
+    build's worker start-up is inside the build's)."""
     from storyline.annotate.nlp import load_nlp
 
     nlp = load_nlp()
     conn = sqlite3.connect(db)
     try:
-        texts = (r[0] for r in conn.execute("SELECT text FROM articles WHERE language='en' ORDER BY article_id"))
+        texts = [r[0] for r in conn.execute("SELECT text FROM articles WHERE language='en' ORDER BY article_id")]
         n = tokens = words = 0
         t, c = time.perf_counter(), time.process_time()
-        for doc in nlp.pipe(texts, batch_size=batch_size):
+        for doc in nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
             n += 1
             tokens += len(doc)
             words += len(doc.text.split())
@@ -454,7 +457,16 @@ def bare_pass(db: Path, batch_size: int) -> dict:
     finally:
         conn.close()
     return {"seconds": seconds, "cpu_s": cpu, "docs": n, "tokens": tokens, "words": words, "batch_size": batch_size,
-            "pipes": list(nlp.pipe_names)}
+            "pipes": list(nlp.pipe_names), "n_process": n_process}
+
+
+def _build_processes(settings: object) -> int:
+    """How many processes the build parsed in: the local executor's workers (0: one per core)."""
+    if getattr(settings, "executor", "local") != "local":
+        return 1
+    from storyline.executors import resolve_workers
+
+    return resolve_workers(getattr(settings, "workers", 1))
 
 
 def nlp_batch_size_default() -> int:
@@ -500,6 +512,8 @@ def run_once(args: argparse.Namespace) -> Result:
         if not hasattr(settings, "executor"):
             sys.exit("error: this storyline has no BuildSettings.executor")
         settings.executor = args.executor
+    if args.workers is None:  # as the command line: one process per core with the local executor
+        args.workers = 0 if getattr(settings, "executor", "local") == "local" else 1
     if args.workers != 1:
         if not hasattr(settings, "workers"):
             sys.exit("error: this storyline has no BuildSettings.workers")
@@ -588,6 +602,9 @@ def run_once(args: argparse.Namespace) -> Result:
         else:
             tracker.current = "bare"
             result.bare = bare_pass(db, pipe_batch)
+            processes = _build_processes(settings)
+            if processes > 1:  # the build used several cores: so may the bare model
+                result.bare_parallel = bare_pass(db, pipe_batch, processes)
     sampler.stop()
     result.memory["ru_maxrss_end"] = maxrss_bytes()
     result.memory["sampled_max_bare"] = sampler.by_phase.get("bare")
@@ -665,6 +682,11 @@ def compute_rates(result: Result) -> None:
             result.rates["ratio_end_to_end_vs_bare"] = bare["seconds"] / ph["total"]
         if ph.get("annotate"):
             result.rates["ratio_annotate_vs_bare"] = bare["seconds"] / ph["annotate"]
+        parallel = result.bare_parallel
+        if parallel.get("seconds") and ph.get("total") and "all" in result.settings["stages"]:
+            result.rates["bare_parallel"] = {"articles_s": rate(parallel["docs"], parallel["seconds"]),
+                                             "words_s": rate(parallel["words"], parallel["seconds"])}
+            result.rates["ratio_end_to_end_vs_bare_parallel"] = parallel["seconds"] / ph["total"]
         cpu = result.phases_cpu_s
         if "all" in result.settings["stages"] and cpu.get("total") and bare.get("cpu_s"):
             # The build's CPU includes its worker processes' (--workers, a private Dask cluster).
@@ -748,6 +770,13 @@ def print_result(r: Result) -> None:
         print(f"ratio storyline end-to-end / bare nlp.pipe throughput: {_f(r.rates.get('ratio_end_to_end_vs_bare'), '.2f')}"
               f" wall, {_f(r.rates.get('ratio_end_to_end_vs_bare_cpu'), '.2f')} CPU"
               f"   (annotation phase alone / bare, wall: {_f(r.rates.get('ratio_annotate_vs_bare'), '.2f')})")
+    if r.bare_parallel:
+        bp = r.rates.get("bare_parallel", {})
+        print(f"{'bare pipe':<12}{r.bare_parallel['seconds']:>10.1f}{'':>8}{'':>9}{_f(bp.get('articles_s')):>12}"
+              f"{_f(bp.get('words_s'), ',.0f'):>12}   nlp.pipe with n_process={r.bare_parallel['n_process']} "
+              f"(as many processes as the build's workers)")
+        print(f"ratio storyline end-to-end / bare nlp.pipe on {r.bare_parallel['n_process']} processes: "
+              f"{_f(r.rates.get('ratio_end_to_end_vs_bare_parallel'), '.2f')} wall")
     if "grouping_s_per_10k" in r.rates:
         print(f"event grouping: {_f(r.rates['grouping_s_per_10k'], ',.0f')} s per 10,000 articles, "
               f"{_f(r.rates.get('grouping_cpu_s_per_10k'), ',.0f')} CPU-s (USE embeddings "
@@ -811,7 +840,7 @@ def run_sizes(args: argparse.Namespace) -> int:
                "--batch-size", str(args.batch_size), "--t17-dir", str(args.t17_dir), "--executor", args.executor]
         if args.pipe_batch_size:
             cmd += ["--pipe-batch-size", str(args.pipe_batch_size)]
-        if args.workers != 1:
+        if args.workers is not None:
             cmd += ["--workers", str(args.workers)]
         if args.reuse_json and out.exists():
             print(f"reusing {out}", file=sys.stderr)
@@ -862,8 +891,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=64, help="BuildSettings.batch_size (storyline's default 64)")
     ap.add_argument("--executor", default="local", help="BuildSettings.executor: local (default) or dask "
                     "(annotation on a private 2-process Dask LocalCluster)")
-    ap.add_argument("--workers", type=int, default=1, help="BuildSettings.workers: processes of the local executor "
-                    "(1: in process, the default; N: N spawned worker processes; 0: one per core)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="BuildSettings.workers: processes of the local executor (0: one per core, the default, "
+                         "as `storyline build`; 1: in process; N: N spawned worker processes)")
     ap.add_argument("--pipe-batch-size", type=int, help="nlp.pipe batch_size of the bare pass (default: storyline's)")
     ap.add_argument("--workdir", default=str(DEFAULT_WORKDIR), help="where corpora and databases go")
     ap.add_argument("--t17-dir", default=str(DEFAULT_T17))

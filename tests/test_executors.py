@@ -64,7 +64,7 @@ def _assert_same_as_local_build(tmp_path: Path, *options: str) -> None:
     shutil.copytree(EXAMPLES / "corpus", corpus)
     local_db, other_db = tmp_path / "local.db", tmp_path / "other.db"
     _build(corpus, other_db, *options)
-    _build(corpus, local_db)
+    _build(corpus, local_db, "--workers", "1")  # in this process (the command line's default is one per core)
     local, other = dump_content(local_db), dump_content(other_db)
     assert local["sentences"] and local["events"]  # the comparison is not vacuous
     assert local.keys() == other.keys()
@@ -106,6 +106,24 @@ def test_local_executor_is_the_default() -> None:
     settings = BuildSettings()
     assert (settings.executor, settings.scheduler) == ("local", None)
     assert isinstance(executors.make_executor(settings.executor, settings.scheduler), executors.LocalExecutor)
+
+
+def test_command_line_uses_one_worker_per_core_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`storyline build` without --workers asks for one process per core (0) with the local executor,
+    and for none with Dask, where `--workers` is a usage error; `--workers 1` stays in process."""
+    import storyline.pipeline
+
+    seen: list[int] = []
+
+    def fake_build(paths, db, settings, *args, **kwargs):
+        seen.append(settings.workers)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(storyline.pipeline, "build", fake_build)
+    for extra in ([], ["--workers", "1"], ["--workers", "3"]):
+        runner.invoke(app, ["build", str(tmp_path), "--db", str(tmp_path / "x.db"), "--no-progress", *extra])
+    assert seen == [0, 1, 3]
+    assert executors.resolve_workers(0) >= 1
 
 
 def test_worker_processes_build_equals_local_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

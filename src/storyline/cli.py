@@ -95,9 +95,10 @@ def build(
     scheduler: Annotated[str | None, typer.Option(
         metavar="ADDRESS", help="Dask scheduler address (e.g. tcp://host:8786) for --executor dask; "
                                 "without it a local 2-process cluster is started.")] = None,
-    workers: Annotated[int, typer.Option(
-        min=0, help="Processes that parse and annotate with the local executor: 1 = this process, "
-                    "N > 1 = N worker processes (same results, more memory), 0 = one per CPU core.")] = 1,
+    workers: Annotated[int | None, typer.Option(
+        min=0, show_default="0 with --executor local",
+        help="Processes that parse and annotate with the local executor: 0 = one per CPU core (the "
+             "default), 1 = this process, N > 1 = N worker processes (same results, more memory).")] = None,
 ) -> None:
     """Read articles into the database: ingest, clean, de-duplicate, annotate, group events.
 
@@ -116,11 +117,13 @@ def build(
         batch_size=batch_size,
         executor=executor.value,
         scheduler=scheduler,
-        workers=workers,
+        # The command line uses every core by default; the library's default stays in process
+        # (spawned workers need a script's `if __name__ == "__main__":` guard).
+        workers=(0 if executor is ExecutorName.local else 1) if workers is None else workers,
     )
     if scheduler is not None and executor is not ExecutorName.dask:
         fail("--scheduler needs --executor dask", 2)
-    if workers != 1 and executor is not ExecutorName.local:
+    if workers is not None and executor is not ExecutorName.local:
         fail("--workers is for --executor local; a Dask cluster has its own workers", 2)
     if executor is ExecutorName.dask and annotate and not dask_available():
         fail("--executor dask needs the 'distributed' package: pip install 'storyline[dask]'")

@@ -188,6 +188,19 @@ def test_four_digit_clock_times_are_not_years(nlp) -> None:  # type: ignore[no-u
     assert [t.value for t in extract_timexes(nlp("The town was founded in 1353 by traders."), REF)] == ["1353"]
 
 
+def test_a_year_in_a_product_name_is_not_a_date(nlp) -> None:  # type: ignore[no-untyped-def]
+    def values(text: str) -> list[tuple[str, str]]:
+        return [(t.text, t.value) for t in extract_timexes(nlp(text), REF)]
+
+    assert values("Korvell released a patch for Windows 2000 and Windows XP on Tuesday.") == [("Tuesday", "2021-02-23")]
+    assert values("The flaw affects Office 2007 users.") == []
+    # the calendar's own words, abbreviations and the article's people and towns keep the year a date
+    assert ("Christmas 2019", "2019-12-25") in values("They met at Christmas 2019 in Vesk.")
+    assert ("2020", "2020") in values("Sales in FY 2020 rose.")
+    assert ("2021", "2021") in values("Varga flew to Brennik on Monday. Brennik 2021: Varga and Osk meet.")
+    assert values("They first met in 2019.") == [("2019", "2019")]
+
+
 def test_renormalize_keeps_spans_and_explicit_values(nlp) -> None:  # type: ignore[no-untyped-def]
     doc = nlp("On 22 February the presidents met. They first met in 2019 and again yesterday.")
     unanchored = extract_timexes(doc, None)

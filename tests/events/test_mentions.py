@@ -141,6 +141,20 @@ def test_reporters_are_not_participants(mentions_of):
     assert set(meetings[1].participant_ids) == {"p_kallen", "p_restin"}  # not Marr
 
 
+def test_nobody_takes_part_in_an_epidemic_the_leaders_discuss(mentions_of):
+    article = make_article(
+        "a",
+        [
+            "Arvo Kallen and Bodo Restin arrived.",
+            "The two leaders discussed trade and the fight against the winter flu epidemic.",
+            "Kallen discussed the earthquake with Restin.",
+        ],
+    )
+    happenings = [m for m in mentions_of(article) if m.trigger in ("epidemic", "earthquake")]
+    assert [m.trigger for m in happenings] == ["epidemic", "earthquake"]
+    assert all(m.participant_ids == [] for m in happenings)
+
+
 @pytest.mark.parametrize(
     ("sentence", "status"),
     [

@@ -29,7 +29,9 @@ MAX_ATTEMPTS = 12
 
 
 def _build_args(corpus: Path, db: Path, *, annotate: bool, batch_size: int) -> list[str]:
-    args = ["build", str(corpus), "--db", str(db), "--no-progress", "--batch-size", str(batch_size)]
+    # In process (--workers 1): a kill then stops the whole build at once, and each restart does
+    # not pay for starting worker processes (the command line's default is one per core).
+    args = ["build", str(corpus), "--db", str(db), "--no-progress", "--batch-size", str(batch_size), "--workers", "1"]
     if not annotate:
         args.append("--no-annotate")
     return args

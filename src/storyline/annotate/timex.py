@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "timex"
-STAGE_VERSION = "3"
+STAGE_VERSION = "4"
 
 PAST, PRESENT, FUTURE = "past", "present", "future"
 
@@ -1379,6 +1379,47 @@ def _is_military_clock(doc: "Doc", start: int, end: int) -> bool:
             and after[2].lower() in _CLOCK_ZONES)
 
 
+# Words that may stand before a bare year and still make it a date: "FY 2020", "AD 79", the
+# calendar's own words (months, seasons, weekdays, holidays) are checked apart.
+_YEAR_PREFIXES = {"fy", "ad", "bc", "ce", "bce", "year", "class", "q1", "q2", "q3", "q4", "h1", "h2"}
+_HOLIDAY_WORDS = {word for name in HOLIDAYS for word in re.findall(r"[a-z]+", name)} | {
+    "ramadan", "eid", "hanukkah", "diwali", "passover", "nowruz", "xmas", "lent"}
+
+
+def _people_and_places(doc: "Doc") -> set[str]:
+    """Lower-cased words of the document's names of people and of countries and towns (``_is_name_number``;
+    LOC is left out: the small model tags products such as "Windows XP" so)."""
+    return {token.lower_ for entity in doc_ents(doc) if entity.label_ in ("PERSON", "GPE")
+            for token in entity}
+
+
+def _is_name_number(doc: "Doc", start: int, end: int, people_and_places: set[str]) -> bool:
+    """"Windows 2000", "Office 2007", "Euro 2020": a bare four-digit number right after a
+    capitalized proper noun is part of a name (a product, a tournament, a plan), not its year.
+
+    The calendar's own words before a year keep it a date ("September 2001", "Christmas 2019",
+    "Spring 2020"), and so do a few abbreviations ("FY 2020") and the names of people and places
+    ("Sochi 2021: the talks").
+    """
+    if end - start != 1 or start == 0 or not re.fullmatch(r"(?:1[5-9]|20)\d\d", doc[start].text):
+        return False
+    before = doc[start - 1]
+    lower = before.lower_.rstrip(".")
+    return (
+        before.pos_ == "PROPN"
+        and before.text[:1].isupper()
+        and bool(before.whitespace_)  # "Windows 2000", not "Jan.2000" run together
+        # A person or a place before a year is more often a headline's date ("Sochi 2021: ..."):
+        # the word is looked up among the article's names (the model's tag on the word itself is
+        # unreliable right before a number).
+        and lower not in people_and_places
+        and lower not in _YEAR_PREFIXES
+        and lower not in _HOLIDAY_WORDS
+        and lower not in SEASONS
+        and not re.fullmatch(rf"{_MONTH_NAMES}|{_WEEKDAY_NAMES}", lower)
+    )
+
+
 def extract_timexes(doc: "Doc", ref_date: dt.date | None, base_offset: int = 0, article_id: str = "") -> list[Timex]:
     """All time expressions in ``doc``, normalized against ``ref_date`` (None: year stays unknown).
 
@@ -1386,6 +1427,7 @@ def extract_timexes(doc: "Doc", ref_date: dt.date | None, base_offset: int = 0, 
     longer cleaned text.
     """
     sentence_of = _sentence_index_of(doc)
+    names = _people_and_places(doc)
     found: list[Timex] = []
     for start, end in _candidate_spans(doc):
         start, end = _strip_span(doc, start, end)
@@ -1399,7 +1441,7 @@ def extract_timexes(doc: "Doc", ref_date: dt.date | None, base_offset: int = 0, 
                 continue
             for piece_start, piece_end, result in _normalize_span(doc, part_start, part_end, ref_date):
                 span = doc[piece_start:piece_end]
-                if _is_military_clock(doc, piece_start, piece_end):
+                if _is_military_clock(doc, piece_start, piece_end) or _is_name_number(doc, piece_start, piece_end, names):
                     continue
                 found.append(
                     Timex(

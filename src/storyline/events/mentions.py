@@ -81,7 +81,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "event_mentions"
-STAGE_VERSION = "4"
+STAGE_VERSION = "5"
 
 # event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
 # "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
@@ -690,6 +690,15 @@ def _assign_roles(
     dates = _assign_dates(doc, tokens, timexes)
     places = _assign_places(doc, triggers, entities)
     people = _assign_people(doc, tokens, span, candidates, top_persons)
+    for position, (token, frame) in enumerate(triggers):
+        if frame.event_type in _HAPPENING_TYPES and position in people:
+            # Nobody takes part in a quake or an epidemic: the people near one discuss it, fight
+            # it or report it ("the leaders discussed the fight against the flu epidemic"). Only
+            # a name inside the trigger's own phrase stays ("the crash of Varga's plane").
+            own = {t.i for t in token.subtree}
+            inside = {_entity_key(m) for m in candidates if m.label == "PERSON"
+                      and (name := _entity_span(doc, m.start, m.end)) is not None and name.root.i in own}
+            people[position] = [p for p in people[position] if p in inside]
     return {
         token.i: (dates.get(position), places.get(position, []), people.get(position, []))
         for position, token in enumerate(tokens)
