@@ -39,6 +39,8 @@ def _require(path: Path) -> Path:
         ("I 'm gon na go , ca n't stop", "I'm gonna go, can't stop"),
         ("the parents ' house -LSB- sic -RSB- -LCB- x -RCB-", "the parents' house [sic] {x}"),
         ('He said " no " .', 'He said "no".'),
+        ("Last updated 13 : 26 14 / 09 / 2013", "Last updated 13:26 14/09/2013"),
+        ("He said : 12 men , and / or more", "He said: 12 men, and/or more"),
         ("", ""),
     ],
 )

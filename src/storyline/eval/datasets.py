@@ -59,7 +59,7 @@ def _join_tokens(tokens: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
 
     PTB escapes are turned back into characters; spacing follows simple rules
     (punctuation and clitics attach left, opening brackets/quotes attach
-    right).  A straight ``"`` token alternates opening / closing.  Blank
+    right, a slash and the colon of a clock time attach to both sides).  A straight ``"`` token alternates opening / closing.  Blank
     tokens get an empty span at the current position.
     """
     pieces: list[str] = []
@@ -68,7 +68,7 @@ def _join_tokens(tokens: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
     previous: str | None = None  # previous non-blank raw token
     open_straight_quote = False
     glue_next = False
-    for raw in tokens:
+    for k, raw in enumerate(tokens):
         token = raw.strip()
         if not token:
             spans.append((length, length))
@@ -76,7 +76,13 @@ def _join_tokens(tokens: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
         surface = _PTB_ESCAPES.get(token, token)
         glue = glue_next or previous is None
         glue_next = False
-        if token in _NO_SPACE_BEFORE or token.lower() in _CLITICS:
+        if token == "/":
+            # A slash binds both sides as it was written: "14/09/2013", "and/or", URLs.
+            glue = glue_next = True
+        elif (token == ":" and previous is not None and previous.isdigit() and k + 1 < len(tokens)
+              and tokens[k + 1].strip().isdigit()):
+            glue = glue_next = True  # a clock time, "13:26"
+        elif token in _NO_SPACE_BEFORE or token.lower() in _CLITICS:
             glue = True
         elif previous is not None and (previous.lower(), token.lower()) in _SPLIT_WORDS:
             glue = True
