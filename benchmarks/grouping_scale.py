@@ -25,16 +25,18 @@ the copy too; names keep the base's rarity. Sentence vectors are the base's: the
 ``event_mentions.vector`` or, for a base built before the embed stage, computed once per article
 with USE (as the annotation stage does) and cached next to the base database.
 
-The replica is made on demand (:class:`Replica`), as a build reads its store: the benchmark keeps
-two int32 per mention (base row, copy); the map step reads every mention once, each reduce task
-makes its bundle's mentions and vectors and drops them, and the global step makes the member
-mentions it reads (a small cache). The CPU time spent making them is printed apart
-(``*_made_s``): it stands for reading a store, and is not grouping.
+The replica is made on demand (:class:`Replica`), as a build reads its spill of mentions and its
+store: the benchmark keeps two int32 per mention (base row, copy); the map step reads every
+mention once, each reduce task makes its bundle's mentions, vectors and publication days and drops
+them, and returns one summary per event (``grouping.ClusterSummary``); the global step reads the
+summaries only. The CPU time spent making the replica is printed apart (``*_made_s``): it stands
+for reading the spill and the store, and is not grouping.
 
 Each size runs in a fresh process (``--one-size``) so its peak RSS is its own, and times the
 three steps of ``storyline.events.partition``: map + shuffle (keys, union-find), reduce
-(``grouping.cluster_mentions`` per component, in process as the local executor does), global
-step (``grouping.events_from_clusters``: ids, roles, order), and prints seconds per 10,000
+(``grouping.cluster_mentions`` and ``grouping.summarize_cluster`` per component, in process as
+the local executor does), global step (``grouping.events_from_summaries``: ids, roles, order),
+and prints seconds per 10,000
 articles and memory (RSS once the input is built, the peak of each step sampled every 0.05 s,
 and the process's peak ``ru_maxrss``).
 """
@@ -345,6 +347,18 @@ class Replica:
         """Loader for a reduce task: the mentions at these positions."""
         return [self.mention(int(self.rows[i]), int(self.copy_of[i])) for i in positions]
 
+    def published_at(self, article_ids: list[str]) -> dict[str, str]:
+        """Loader for a reduce task: the publication days of these articles (as the build's spill)."""
+        t0 = time.process_time()
+        out = {}
+        for article_id in article_ids:
+            base_id, r = _copy_of(article_id, self.base.articles)
+            published = self.base.articles[base_id].published
+            if published:
+                out[article_id] = shift_value(published, *self.shift(r))[:10] if r else published[:10]
+        self.made_s += time.process_time() - t0
+        return out
+
     def vectors_at(self, positions: list[int]) -> np.ndarray:
         """Loader for a reduce task: the vectors at these positions, a row each."""
         t0 = time.process_time()
@@ -409,16 +423,17 @@ def one_size(base_db: Path, n: int, spread: str, map_only: bool = False) -> dict
                 "peak_map_mib": map_peak, "peak_rss_mib": maxrss_bytes() / 2**20, "loadavg": os.getloadavg(),
                 "map_only": True}
     cpu1, t1 = time.process_time(), time.perf_counter()
-    ranked = [c for task in partition.reduce_tasks(replica.mentions_at, replica.vectors_at, parts)
-              for c in partition.reduce_bundle(task)]
+    summaries = [s for task in partition.reduce_tasks(replica.mentions_at, replica.vectors_at, parts,
+                                                      published=replica.published_at, entities=replica.entities)
+                 for s in partition.reduce_bundle(task)]
     reduce_s, reduce_cpu = time.perf_counter() - t1, time.process_time() - cpu1
     reduce_made, replica.made_s = replica.made_s, 0.0
     reduce_peak = sampler.take()
     cpu2, t2 = time.process_time(), time.perf_counter()
-    ranked.sort(key=lambda rc: rc[0])
-    clusters = [c for _, c in ranked]
-    del ranked
-    events = grouping.events_from_clusters(clusters, replica.usable, replica.articles, replica.entities, None)
+    summaries.sort(key=lambda s: s.rank)
+    n_summaries = len(summaries)
+    events = grouping.events_from_summaries(summaries, None)
+    del summaries
     global_s, global_cpu = time.perf_counter() - t2, time.process_time() - cpu2
     global_made = replica.made_s
     global_peak = sampler.take()
@@ -427,7 +442,7 @@ def one_size(base_db: Path, n: int, spread: str, map_only: bool = False) -> dict
     sizes = sorted((len(p) for p in parts), reverse=True)
     articles = len(replica.articles)
     return {
-        "articles": articles, "mentions": len(replica.usable), "events": len(events), "clusters": len(clusters),
+        "articles": articles, "mentions": len(replica.usable), "events": len(events), "summaries": n_summaries,
         "components": len(parts), "largest_components": sizes[:5], "spread": spread,
         "prep_s": prep_s, "map_shuffle_s": map_s, "reduce_s": reduce_s, "global_s": global_s,
         "map_shuffle_cpu_s": map_cpu, "reduce_cpu_s": reduce_cpu, "global_cpu_s": global_cpu,

@@ -312,31 +312,145 @@ def test_loaders_give_the_same_events_as_lists(seed: int) -> None:
         asked.append(len(positions))
         return [usable[i] for i in positions]
 
+    published_asked: list[list[str]] = []
+
+    def load_published(ids: list[str]) -> dict[str, str]:
+        published_asked.append(ids)
+        return {a: by_id[a].published[:10] for a in ids if by_id[a].published}
+
     for bundle in (1, 10**9):
-        clusters = partition.cluster_partitioned(load_mentions, lambda p: vectors[p], keys_from=iter(usable),
-                                                 bundle_mentions=bundle)
-        assert grouping.events_from_clusters(clusters, usable, by_id, entities, None) == expected
+        summaries = partition.summaries_partitioned(load_mentions, lambda p: vectors[p], load_published, entities,
+                                                    keys_from=iter(usable), bundle_mentions=bundle)
+        assert grouping.events_from_summaries(summaries, None) == expected
     assert len(asked) > 2 and sum(asked) == 2 * len(usable)
+    # once per task, for the task's own articles (all of them with one bundle)
+    assert len(published_asked) == len(asked) and set(published_asked[-1]) == {m.article_id for m in usable}
+
+
+def test_reduce_tasks_carry_only_their_articles_and_entities() -> None:
+    """What travels with a reduce task: the publication days of its articles and the entities
+    its mentions name, not the corpus's."""
+    articles, mentions, entities = synthetic_corpus(0)
+    usable = grouping.usable_mentions(mentions, entities, articles)
+    vectors = grouping._vectors(grouping.mention_texts(usable, articles), hash_embed)
+    published = grouping.published_dates({a.article_id: a for a in articles})
+    tasks = list(partition.reduce_tasks(usable, vectors, partition.components(usable), bundle_mentions=1,
+                                        published=published, entities=entities))
+    assert len(tasks) > 1
+    for task in tasks:
+        own = [m for _, ms, _ in task.parts for m in ms]
+        assert set(task.published) == {m.article_id for m in own} & set(published)
+        assert set(task.entities) == {e for m in own for e in (*m.place_ids, *m.participant_ids)} & set(entities)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_one_pass_and_partitioned_global_step_read_only_summaries(seed: int, monkeypatch) -> None:
+    """The global step works from the summaries alone: the events are those of the global step
+    of the previous sessions, which read the clusters, the mentions and the articles (kept here,
+    as a reference, in a few lines: ids, roles with the consensus rounds, passing mentions)."""
+    articles, mentions, entities = synthetic_corpus(seed)
+    usable = grouping.usable_mentions(mentions, entities, articles)
+    vectors = grouping._vectors(grouping.mention_texts(usable, articles), hash_embed)
+    by_id = {a.article_id: a for a in articles}
+    clusters = grouping.cluster_mentions(usable, vectors)
+    expected = _reference_events_from_clusters(clusters, usable, by_id, entities)
+    assert len(expected) > 10
+    assert grouping.events_from_clusters(clusters, usable, by_id, entities) == expected
+    assert partition.group_partitioned(usable, vectors, by_id, entities, bundle_mentions=1) == expected
+    # The summaries' weights are the mentions' own (usable_mentions computed them from the articles).
+    assert all(m.weight == grouping.mention_weight(by_id[m.article_id], m.sentence_index) for m in usable)
+
+
+def _reference_events_from_clusters(clusters, usable, by_id, entities) -> list:
+    """The global step as it was before the summaries (3rd session), reading mentions and articles."""
+    import math
+    from collections import Counter, defaultdict
+
+    from storyline.events.model import is_open_type, parse_mention_key
+
+    kept = [c for c in clusters if c.alive and grouping._has_evidence(c)]
+    events = [grouping._build_event(c, usable, grouping.published_dates(by_id), entities) for c in kept]
+    grouping._assign_ids(events, [])
+    weight: dict = defaultdict(Counter)
+    first_mention, previews = {}, set()
+    for k, cluster in enumerate(kept):
+        by_article = defaultdict(list)
+        for i in cluster.members:
+            by_article[usable[i].article_id].append(usable[i])
+        for aid, members in by_article.items():
+            for m in members:
+                weight[aid][k] += grouping.mention_weight(by_id.get(aid), m.sentence_index) * grouping.type_weight(
+                    m.event_type)
+            first_mention[(aid, k)] = min((m.sentence_index, m.start) for m in members)
+            statuses = {m.status for m in members}
+            if events[k].status == "happened" and "happened" not in statuses and statuses & {"scheduled", "expected"}:
+                previews.add((aid, k))
+    others = {k: len(c.articles) - 1 for k, c in enumerate(kept)}
+    main_of: dict = {}
+    for _ in range(grouping.CONSENSUS_ROUNDS):
+        chosen = {aid: min(counts, key=lambda k: (
+            -counts[k] * (1 + grouping.CENTRALITY * math.log1p(others[k] - (main_of.get(aid) == k))),
+            -len(kept[k].articles), first_mention[(aid, k)])) for aid, counts in weight.items()}
+        if chosen == main_of:
+            break
+        main_of = chosen
+        about = Counter(main_of.values())
+        others = {k: about.get(k, 0) for k in range(len(kept))}
+    main_of = {a: k for a, k in main_of.items() if (a, k) not in previews}
+    for k, event in enumerate(events):
+        ids = sorted({parse_mention_key(key)[0] for key in event.mention_keys})
+        event.main_articles = [a for a in ids if main_of.get(a) == k]
+        event.mentioning_articles = [a for a in ids if main_of.get(a) != k]
+        best: dict = {}
+        for i in kept[k].members:
+            m = usable[i]
+            rank = (0 if m.date_source == "explicit" else 1, m.sentence_index)
+            if m.article_id not in best or rank < best[m.article_id]:
+                best[m.article_id] = rank
+        event.key_sentences = [(a, best[a][1]) for a in event.main_articles + event.mentioning_articles]
+
+    def passing(event, cluster) -> bool:
+        if event.main_articles:
+            return False
+        if not (cluster.dated or cluster.places or cluster.participants):
+            return True
+        if is_open_type(event.event_type):
+            return len({parse_mention_key(k)[0] for k in event.mention_keys}) < 2 or not cluster.dated
+        if len(event.mention_keys) != 1:
+            return False
+        if not cluster.dated:
+            return True
+        return event.date_precision != "day" and not event.place_ids and not event.participant_ids
+
+    events = [e for e, c in zip(events, kept) if not passing(e, c)]
+    events.sort(key=lambda e: min(parse_mention_key(k)[:2] for k in e.mention_keys))
+    return events
 
 
 def test_chunked_reading_of_the_event_stage_equals_reading_everything(tmp_path: Path, monkeypatch) -> None:
-    """The event stage reads articles a chunk at a time and keeps light records for grouping:
-    the same usable mentions, the same mention weights, the same events."""
+    """The event stage reads articles a chunk at a time into a spill file: the same usable
+    mentions, the same mention weights, the same publication days, the same events."""
     from storyline import stages
+    from storyline.events.spill import MentionSpill
 
     db = _example_db(tmp_path)
-    with Store(db) as store:
+    with Store(db) as store, MentionSpill(tmp_path) as spill:
         ents, mapping, articles, by_id, usable = _usable_from_store(store)
         monkeypatch.setattr(stages, "ARTICLE_CHUNK", 3)
-        chunked, light = stages._prepare_mentions(store, ents, mapping)
+        stages._prepare_mentions(store, ents, mapping, spill)
+        chunked = list(spill)
         assert chunked == usable
-        assert set(light) == set(by_id)
-        for m in usable:
-            assert grouping.mention_weight(light[m.article_id], m.sentence_index) == grouping.mention_weight(
-                by_id[m.article_id], m.sentence_index)
+        for m, c in zip(usable, chunked):
+            assert c.weight == m.weight == grouping.mention_weight(by_id[m.article_id], m.sentence_index)
+            assert (c.names, c.lead, c.site_ids) == (m.names, m.lead, m.site_ids)
+        assert spill.published(by_id) == grouping.published_dates(by_id)
         vectors = stages._mention_vectors(store, usable, by_id)
-        assert np.array_equal(stages._StoredVectors(store, usable)(list(range(len(usable)))[::-1]), vectors[::-1])
+        backwards = list(range(len(usable)))[::-1]
+        assert np.array_equal(stages._StoredVectors(store, usable)(backwards), vectors[::-1])
+        assert np.array_equal(stages._StoredVectors(store, spill)(backwards), vectors[::-1])
         expected = partition.group_partitioned(usable, vectors, by_id, ents, None)
+        assert partition.group_partitioned(spill, stages._StoredVectors(store, spill), None, ents, None,
+                                           keys_from=spill, published=spill.published, bundle_mentions=1) == expected
         store.conn.rollback()
         stored = {r["event_id"] for r in store.conn.execute("SELECT event_id FROM events")}
     assert {e.event_id for e in expected} == stored

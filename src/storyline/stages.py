@@ -17,6 +17,7 @@ import json
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +30,7 @@ from storyline.events import facts as facts_stage
 from storyline.events import grouping, mentions, partition
 from storyline.events import stories as stories_stage
 from storyline.events.model import Event, EventMention
+from storyline.events.spill import MentionSpill
 from storyline.store.events_io import load_events
 from storyline.records import AnnotatedArticle, Entity, EntityMention, Figure, Sentence, Timex, source_name
 
@@ -486,22 +488,6 @@ def _name_counts(store: Store, ents: dict[str, Entity]) -> tuple[Counter, int]:
     return df, store.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
 
-def _light_article(article: AnnotatedArticle) -> AnnotatedArticle:
-    """What grouping reads of an article after the mentions are made: title, source, publication
-    date, and the sentences ``grouping.mention_weight`` looks at (those up to the lead's last one
-    and any that the title repeats), so the weights are the full article's."""
-    prefix, lead = [], 0
-    for sentence in article.sentences:
-        if lead == grouping.LEAD_SENTENCES:
-            break
-        prefix.append(sentence)
-        lead += grouping._is_content(sentence.text)
-    title = grouping._plain(article.title) if article.title else None
-    extra = [s for s in article.sentences[len(prefix):] if title is not None and grouping._plain(s.text) in title]
-    return AnnotatedArticle(article.article_id, "", article.title, article.outlet, article.published,
-                            article.published_source, prefix + extra, year_known=article.year_known)
-
-
 def _article_chunks(store: Store) -> Iterator[tuple[list[str], list[AnnotatedArticle]]]:
     """Every stored article as a full record, ``ARTICLE_CHUNK`` at a time in id order (ids, records)."""
     ids = sorted(r["article_id"] for r in store.conn.execute("SELECT article_id FROM articles"))
@@ -510,37 +496,47 @@ def _article_chunks(store: Store) -> Iterator[tuple[list[str], list[AnnotatedArt
         yield chunk, _load_articles(store, chunk)
 
 
-def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap
-                      ) -> tuple[list[EventMention], dict[str, AnnotatedArticle]]:
-    """The usable mentions of the corpus (grouping.usable_mentions, in its order) and a light
-    record per article (:func:`_light_article`), reading ``ARTICLE_CHUNK`` articles at a time;
-    mentions without a stored vector are embedded (and stored) on the way."""
+def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap, spill: MentionSpill
+                      ) -> MentionSpill:
+    """The usable mentions of the corpus (grouping.usable_mentions, in its order, each with its
+    weight in its article, :attr:`EventMention.weight`) added to ``spill`` with their articles'
+    publication days, reading ``ARTICLE_CHUNK`` articles at a time: grouping then needs neither
+    the articles nor the corpus's mentions in memory. Mentions without a stored vector are
+    embedded (and stored) on the way."""
     name_counts = _name_counts(store, ents)
-    usable: list[EventMention] = []
-    light: dict[str, AnnotatedArticle] = {}
     for chunk, articles in _article_chunks(store):
         got = grouping.usable_mentions(_load_event_mentions(store, mapping, chunk), ents, articles,
                                        name_counts=name_counts)
         _embed_missing_vectors(store, got, {a.article_id: a for a in articles}, chunk)
-        usable += got
-        light.update((a.article_id, _light_article(a)) for a in articles)
-    return usable, light
+        spill.add(got, {a.article_id: a.published for a in articles})
+    return spill
+
+
+def _spill_dir(store: Store) -> Path | None:
+    """Next to a database file (its disk is sized for the corpus); else the system's temp dir."""
+    path = getattr(store, "path", None)
+    return Path(path).parent if path else None
 
 
 class _StoredVectors:
     """Positions of ``usable`` -> their stored vectors (a row each): the vector loader of
     event grouping's reduce tasks (storyline.events.partition), so that a build holds the
     vectors of one bundle of components at a time instead of 2 KiB for every mention of the
-    corpus. Reads by (article, trigger start), the primary key's prefix."""
+    corpus. Reads by (article, trigger start), the primary key's prefix. ``usable``: the
+    mentions, or the build's spill of them (whose locations are read without the mentions)."""
 
-    def __init__(self, store: Store, usable: Sequence[EventMention]) -> None:
+    def __init__(self, store: Store, usable: Sequence[EventMention] | MentionSpill) -> None:
         self.store, self.usable = store, usable
+
+    def _locations(self, positions: list[int]) -> list[tuple[str, int, int]]:
+        if isinstance(self.usable, MentionSpill):
+            return self.usable.locations(positions)
+        return [(m.article_id, m.start, m.end) for m in (self.usable[i] for i in positions)]
 
     def __call__(self, positions: list[int]) -> np.ndarray:
         wanted: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)  # article -> (start, end) -> row
-        for row, i in enumerate(positions):
-            m = self.usable[i]
-            wanted[m.article_id][(m.start, m.end)] = row
+        for row, (article_id, start, end) in enumerate(self._locations(positions)):
+            wanted[article_id][(start, end)] = row
         out: np.ndarray | None = None
         for aid, rows in wanted.items():
             starts = sorted({start for start, _ in rows})
@@ -565,15 +561,17 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
     see storyline.events.partition), then facts and their reconciliation."""
     from storyline.executors import run_tasks
 
-    # Grouping holds, for the whole corpus, the usable mentions and a light record per article;
-    # the rest (texts, annotations) is read a chunk of articles at a time, and the vectors per
-    # reduce task (1 KiB a mention). Facts and stories read the full articles afterwards, a chunk
-    # at a time.
-    usable, light = _prepare_mentions(store, ents, mapping)
-    previous = load_events(store)
-    events = partition.group_partitioned(usable, _StoredVectors(store, usable), light, ents, previous or None,
-                                         run=lambda fn, tasks: run_tasks(executor, fn, tasks))
-    del usable, light
+    # Grouping reads the corpus's usable mentions from a spill file (in order for the shuffle's
+    # keys, then a bundle of components at a time, with their vectors from the store), and its
+    # global step works from one summary per event: the driver holds neither the corpus's
+    # mentions nor its articles. Facts and stories read the full articles afterwards, a chunk at
+    # a time.
+    with MentionSpill(_spill_dir(store)) as spill:
+        _prepare_mentions(store, ents, mapping, spill)
+        previous = load_events(store)
+        events = partition.group_partitioned(spill, _StoredVectors(store, spill), None, ents, previous or None,
+                                             keys_from=spill, published=spill.published,
+                                             run=lambda fn, tasks: run_tasks(executor, fn, tasks))
     conn = store.conn
     conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations, story_events
     conn.execute("DELETE FROM stories")

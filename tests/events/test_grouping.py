@@ -9,7 +9,7 @@ import pytest
 
 from storyline.events import grouping
 from storyline.events.grouping import group_event_mentions
-from storyline.events.model import DateParts, EventMention, format_parts, parse_date_value, parts_relation
+from storyline.events.model import DateParts, Event, EventMention, format_parts, parse_date_value, parts_relation
 from storyline.records import Entity
 from tests.events.conftest import ENTITIES
 
@@ -360,3 +360,51 @@ def test_reports_settle_on_the_main_event_other_reports_share():
     ]
     meeting = next(e for e in group(mentions) if e.event_type == "meeting")
     assert meeting.main_articles == ["a", "b", "c"]
+
+
+def _ids_all_pairs(events, previous):
+    """The id rule stated plainly (every previous event against every new one): the reference
+    for grouping._assign_ids, which only compares events that share a mention."""
+    owner = {}
+    for p in previous:
+        overlaps = [(len(set(p.mention_keys) & set(e.mention_keys)), k) for k, e in enumerate(events)]
+        overlap, k = max(overlaps, default=(0, -1), key=lambda ok: (ok[0], -ok[1]))
+        if overlap:
+            owner[p.event_id] = (k, overlap)
+    heirs = {}
+    for old_id, (k, overlap) in owner.items():
+        heirs.setdefault(k, []).append((overlap, old_id))
+    out = []
+    for k, e in enumerate(events):
+        if k in heirs:
+            out.append(sorted(heirs[k], key=lambda oi: (-oi[0], oi[1]))[0][1])
+        else:
+            out.append(["split:" + p.event_id for p in previous if set(p.mention_keys) & set(e.mention_keys)])
+    return out
+
+
+def test_ids_follow_the_most_shared_previous_event_on_random_regroupings():
+    import random
+
+    rng = random.Random(7)
+    keys = [f"a{n // 5}:{n % 5}:{10 * n}:{10 * n + 4}" for n in range(60)]
+    for _ in range(30):
+        def partition(prefix):
+            shuffled = keys[:]
+            rng.shuffle(shuffled)
+            cuts = sorted(rng.sample(range(1, len(keys)), rng.randint(3, 20)))
+            parts = [shuffled[i:j] for i, j in zip([0, *cuts], [*cuts, len(keys)])]
+            return [Event(event_id=f"{prefix}{n}", event_type="meeting", title="", date_value=None,
+                          date_precision=None, date_confidence=0.0, place_id=None, participant_ids=[],
+                          main_articles=[], mentioning_articles=[], key_sentences=[], mention_keys=part)
+                    for n, part in enumerate(parts)]
+
+        previous = partition("ev_old")[: rng.randint(0, 12)]
+        events = partition("")
+        expected = _ids_all_pairs(events, previous)
+        grouping._assign_ids(events, previous)
+        for e, want in zip(events, expected):
+            if isinstance(want, str):
+                assert e.event_id == want
+            else:
+                assert e.merged_from == want and e.event_id not in {p.event_id for p in previous}

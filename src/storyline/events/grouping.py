@@ -71,11 +71,13 @@ import calendar
 import hashlib
 import math
 import re
+import sys
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -431,9 +433,10 @@ def usable_mentions(
     if articles is not None:
         pool = list(articles.values()) if isinstance(articles, dict) else list(articles)
         by_id = {a.article_id: a for a in pool}
+        weights = [mention_weight(by_id.get(m.article_id), m.sentence_index) for m in usable]
         usable = [
-            replace(m, names=names, lead=mention_weight(by_id.get(m.article_id), m.sentence_index) >= 2.0)
-            for m, names in zip(usable, _names_around(usable, pool, entities, name_counts))
+            replace(m, names=names, lead=weight >= 2.0, weight=weight)
+            for m, names, weight in zip(usable, _names_around(usable, pool, entities, name_counts), weights)
         ]
     return usable
 
@@ -494,21 +497,120 @@ def cluster_mentions(
     return clusters
 
 
+@dataclass
+class ClusterSummary:
+    """All the global step (:func:`events_from_summaries`) reads of one live cluster with
+    evidence: made where the cluster's mentions are (a reduce task of
+    ``storyline.events.partition``, or the one pass), so that the global step holds no mention,
+    no article and no cluster, only this much per event.
+
+    Per article of the cluster (``articles[j]``, interned: one string per article however many
+    events it has), what deciding its main event reads (:func:`_assign_roles`), in flat arrays
+    (a few dozen bytes an article, not a few hundred as Python objects): ``weights[j]``, the sum
+    over the cluster's mentions there of mention_weight x type_weight; ``ints[ROLE_INTS * j :]``,
+    its first mention (sentence_index, start), 1 when the article only previews an event that
+    happened (scheduled / expected), and its key sentence (0 explicit date / 1 other,
+    sentence_index; the least is the key sentence).
+    """
+
+    rank: tuple  # its place in the one pass's creation order (partition sorts by it)
+    event: Event  # _build_event's: no id, no roles yet
+    articles: tuple[str, ...]
+    weights: array  # "d", one per article
+    ints: array  # "q", ROLE_INTS per article
+    dated: bool  # a mention states a date for it (not a publication-date bound)
+    places: bool
+    participants: bool
+
+    def first(self, j: int) -> tuple[int, int]:
+        return self.ints[ROLE_INTS * j], self.ints[ROLE_INTS * j + 1]
+
+    def preview(self, j: int) -> bool:
+        return bool(self.ints[ROLE_INTS * j + 2])
+
+    def key_sentence(self, j: int) -> int:
+        return self.ints[ROLE_INTS * j + 4]
+
+
+ROLE_INTS = 5  # first (sentence, start), preview, key sentence (rank, sentence_index)
+
+
+def published_dates(articles: Mapping[str, AnnotatedArticle]) -> dict[str, str]:
+    """Article id -> publication date (ISO day) of the articles that have one: what
+    :func:`_build_event` reads of an article (an event's ``date_hint``)."""
+    return {aid: a.published[:10] for aid, a in articles.items() if a is not None and a.published}
+
+
+def stored_weight(mention: EventMention) -> float:
+    """The mention's :func:`mention_weight`, as :func:`usable_mentions` computed it from its
+    article; without one (made without the articles), the weight of its sentence index alone."""
+    return mention.weight if mention.weight is not None else mention_weight(None, mention.sentence_index)
+
+
+def summarize_cluster(
+    cluster: _Cluster,
+    mentions: Sequence[EventMention],
+    published: Mapping[str, str],
+    entities: Mapping[str, Entity],
+    *,
+    rank: tuple = (),
+    weight_of: Callable[[EventMention], float] = stored_weight,
+) -> ClusterSummary:
+    """The :class:`ClusterSummary` of a live cluster with evidence (``members`` are positions in
+    ``mentions``; ``published``: :func:`published_dates` of at least its articles;
+    ``entities``: at least its places and participants)."""
+    event = _build_event(cluster, mentions, published, entities)
+    by_article: dict[str, list[EventMention]] = defaultdict(list)
+    for i in cluster.members:
+        by_article[mentions[i].article_id].append(mentions[i])
+    weights, ints = array("d"), array("q")
+    for members in by_article.values():
+        weight: float = 0  # summed in member order, as the one pass always did: the same float
+        for m in members:
+            weight += weight_of(m) * type_weight(m.event_type)
+        weights.append(weight)
+        statuses = {m.status for m in members}
+        preview = (event.status == "happened" and "happened" not in statuses
+                   and bool(statuses & {"scheduled", "expected"}))
+        ints.extend((*min((m.sentence_index, m.start) for m in members), int(preview),
+                     *min((0 if m.date_source == "explicit" else 1, m.sentence_index) for m in members)))
+    return ClusterSummary(rank, event, tuple(sys.intern(a) for a in by_article), weights, ints, bool(cluster.dated),
+                          bool(cluster.places), bool(cluster.participants))
+
+
+def events_from_summaries(summaries: Sequence[ClusterSummary], previous_events: Sequence[Event] | None = None
+                          ) -> list[Event]:
+    """The global step, over the summaries of the live clusters with evidence in creation order:
+    ids against the previous build, roles, noise, order. The summaries' events are filled in
+    place and returned (those that are not passing mentions)."""
+    events = [s.event for s in summaries]
+    _assign_ids(events, previous_events or [])
+    _assign_roles(events, summaries)
+    events = [e for e, s in zip(events, summaries) if not _is_passing_mention(e, s)]
+    events.sort(key=lambda e: min(parse_mention_key(k)[:2] for k in e.mention_keys))
+    return events
+
+
 def events_from_clusters(
     clusters: Sequence[_Cluster],
     usable: Sequence[EventMention],
-    by_id: dict[str, AnnotatedArticle],
-    entities: dict[str, Entity],
+    by_id: Mapping[str, AnnotatedArticle],
+    entities: Mapping[str, Entity],
     previous_events: Sequence[Event] | None = None,
 ) -> list[Event]:
-    """Events of the clusters (in creation order): ids against the previous build, roles, noise, order."""
-    kept = [c for c in clusters if c.alive and _has_evidence(c)]
-    events = [_build_event(c, usable, by_id, entities) for c in kept]
-    _assign_ids(events, previous_events or [])
-    _assign_roles(events, usable, kept, by_id)
-    events = [e for e, c in zip(events, kept) if not _is_passing_mention(e, c)]
-    events.sort(key=lambda e: min(parse_mention_key(k)[:2] for k in e.mention_keys))
-    return events
+    """Events of the clusters (in creation order): ids against the previous build, roles, noise,
+    order, through the clusters' summaries (:func:`summarize_cluster`, :func:`events_from_summaries`)
+    as the partitioned build does."""
+    published = published_dates(by_id)
+
+    def weight_of(m: EventMention) -> float:
+        if m.weight is not None:
+            return m.weight
+        return mention_weight(by_id.get(m.article_id), m.sentence_index)
+
+    summaries = [summarize_cluster(c, usable, published, entities, weight_of=weight_of)
+                 for c in clusters if c.alive and _has_evidence(c)]
+    return events_from_summaries(summaries, previous_events)
 
 
 # Labels of names that say which event a sentence is about; nationalities ("American") do not.
@@ -559,7 +661,7 @@ def _names_around(
     return out
 
 
-def _is_passing_mention(event: Event, cluster: _Cluster) -> bool:
+def _is_passing_mention(event: Event, cluster: ClusterSummary) -> bool:
     """A word in passing, not an event of the story: one mention, no article that is about it,
     and either no date stated for it (at most a publication-date bound: "the loan buys time for
     the president", "the deal matters more to Brennik") or only a month, season or year and no
@@ -747,8 +849,8 @@ def _merge_pass(
 def _build_event(
     cluster: _Cluster,
     mentions: Sequence[EventMention],
-    articles: dict[str, AnnotatedArticle],
-    entities: dict[str, Entity],
+    published_on: Mapping[str, str],
+    entities: Mapping[str, Entity],
 ) -> Event:
     members = sorted((mentions[i] for i in cluster.members), key=lambda m: (m.article_id, m.sentence_index, m.start))
     types = Counter(m.event_type for m in members)
@@ -772,9 +874,7 @@ def _build_event(
     core = cluster.core_participants
     participants = sorted(core, key=lambda p: (-cluster.participants[p], first_seen.get(p, 0)))
 
-    published = sorted(
-        a.published[:10] for a in (articles.get(aid) for aid in cluster.articles) if a is not None and a.published
-    )
+    published = sorted(day for day in (published_on.get(aid) for aid in cluster.articles) if day)
     event = Event(
         event_id="",
         event_type=event_type,
@@ -856,13 +956,21 @@ def _assign_ids(events: list[Event], previous: Sequence[Event]) -> None:
     taken: set[str] = set()
     owner: dict[str, tuple[int, int]] = {}  # previous event id -> (new event position, overlap)
     previous_by_id = {p.event_id: p for p in previous}
-    keys = [set(e.mention_keys) for e in events]
+    # Mention key -> the new events holding it, so each previous event is compared only with the
+    # events that share a mention with it (not with all of them: quadratic in an archive).
+    holders: dict[str, list[int]] = defaultdict(list)
+    for k, event in enumerate(events):
+        for key in set(event.mention_keys):
+            holders[key].append(k)
+    sharing: dict[int, list[str]] = defaultdict(list)  # new event -> previous events sharing a mention, in order
     for p in previous:
-        old = set(p.mention_keys)
-        overlaps = [(len(old & keys[k]), k) for k in range(len(events))]
-        overlap, k = max(overlaps, default=(0, -1), key=lambda ok: (ok[0], -ok[1]))
-        if overlap:
-            owner[p.event_id] = (k, overlap)
+        overlaps: Counter = Counter(k for key in set(p.mention_keys) for k in holders.get(key, ()))
+        if not overlaps:
+            continue
+        k, overlap = min(overlaps.items(), key=lambda ko: (-ko[1], ko[0]))  # most shared, then the first
+        owner[p.event_id] = (k, overlap)
+        for shared in sorted(overlaps):
+            sharing[shared].append(p.event_id)
 
     inherited: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for old_id, (k, overlap) in owner.items():
@@ -883,8 +991,7 @@ def _assign_ids(events: list[Event], previous: Sequence[Event]) -> None:
             while event.event_id in taken or event.event_id in previous_by_id:
                 salt += 1
                 event.event_id = _stable_id(family, article_id, sentence_index, str(salt))
-            split_from = [p.event_id for p in previous if set(p.mention_keys) & keys[k]]
-            event.merged_from = [f"split:{old_id}" for old_id in split_from]
+            event.merged_from = [f"split:{old_id}" for old_id in sharing.get(k, [])]
         taken.add(event.event_id)
 
 
@@ -932,65 +1039,58 @@ def mention_weight(article: AnnotatedArticle | None, sentence_index: int) -> flo
     return 2.0 if sentence_index in lead_sentences(article) else 1.0
 
 
-def _assign_roles(
-    events: list[Event],
-    mentions: Sequence[EventMention],
-    clusters: Sequence[_Cluster],
-    articles: dict[str, AnnotatedArticle],
-) -> None:
+def _assign_roles(events: list[Event], summaries: Sequence[ClusterSummary]) -> None:
     """Main articles (this event is what the article is most about), mentioning ones, key sentences.
 
     A preview of an event that happened (the article says it is scheduled or expected, never
     that it happened) is a mentioning article, not a main one.
     """
-    weight: dict[str, Counter] = defaultdict(Counter)  # article -> event position -> weight
-    first_mention: dict[tuple[str, int], tuple[int, int]] = {}
+    # Article -> its events as (event position k, the article's place j in summaries[k]),
+    # flat, k increasing: 16 bytes per (article, event) pair, read in place from the summaries.
+    events_of: dict[str, array] = {}
     previews: set[tuple[str, int]] = set()
-    for k, cluster in enumerate(clusters):
-        by_article: dict[str, list[EventMention]] = defaultdict(list)
-        for i in cluster.members:
-            by_article[mentions[i].article_id].append(mentions[i])
-        for article_id, members in by_article.items():
-            for m in members:
-                weight[article_id][k] += mention_weight(articles.get(article_id), m.sentence_index) * type_weight(
-                    m.event_type
-                )
-            first_mention[(article_id, k)] = min((m.sentence_index, m.start) for m in members)
-            statuses = {m.status for m in members}
-            if events[k].status == "happened" and "happened" not in statuses and statuses & {"scheduled", "expected"}:
+    for k, summary in enumerate(summaries):
+        for j, article_id in enumerate(summary.articles):
+            pairs = events_of.get(article_id)
+            if pairs is None:
+                events_of[article_id] = pairs = array("q")
+            pairs.extend((k, j))
+            if summary.preview(j):
                 previews.add((article_id, k))
     # An event that other reports are about too weighs more (it is what the news is about):
     # weight x (1 + CENTRALITY x ln(1 + other articles about it)). "About" starts as "mentions
     # it" and becomes "has it as main event" over a few rounds, so reports settle on a shared
-    # main event. Ties go to the event with more articles, then to the one named first.
-    others = {k: len(cluster.articles) - 1 for k, cluster in enumerate(clusters)}
+    # main event. Ties go to the event with more articles, then to the one named first (the
+    # earliest event wins a full tie, as min() keeps the first least key).
+    others = {k: len(summary.articles) - 1 for k, summary in enumerate(summaries)}
     main_of: dict[str, int] = {}
     for _ in range(CONSENSUS_ROUNDS):
         chosen: dict[str, int] = {}
-        for article_id, counts in weight.items():
-            chosen[article_id] = min(
-                counts,
-                key=lambda k: (
-                    -counts[k] * (1 + CENTRALITY * math.log1p(others[k] - (main_of.get(article_id) == k))),
-                    -len(clusters[k].articles),
-                    first_mention[(article_id, k)],
-                ),
-            )
+        for article_id, pairs in events_of.items():
+            current = main_of.get(article_id)
+            best_key: tuple | None = None
+            for p in range(0, len(pairs), 2):
+                k, j = pairs[p], pairs[p + 1]
+                summary = summaries[k]
+                key = (
+                    -summary.weights[j] * (1 + CENTRALITY * math.log1p(others[k] - (current == k))),
+                    -len(summary.articles),
+                    summary.first(j),
+                )
+                if best_key is None or key < best_key:
+                    best_key, chosen[article_id] = key, k
         if chosen == main_of:
             break
         main_of = chosen
         about = Counter(main_of.values())
-        others = {k: about.get(k, 0) for k in range(len(clusters))}
+        others = {k: about.get(k, 0) for k in range(len(summaries))}
     main_of = {a: k for a, k in main_of.items() if (a, k) not in previews}
 
     for k, event in enumerate(events):
-        article_ids = sorted({parse_mention_key(key)[0] for key in event.mention_keys})
+        summary = summaries[k]
+        article_ids = sorted(summary.articles)
         event.main_articles = [a for a in article_ids if main_of.get(a) == k]
         event.mentioning_articles = [a for a in article_ids if main_of.get(a) != k]
-        best_sentence: dict[str, tuple[int, int]] = {}
-        for i in clusters[k].members:
-            m = mentions[i]
-            rank = (0 if m.date_source == "explicit" else 1, m.sentence_index)
-            if m.article_id not in best_sentence or rank < best_sentence[m.article_id]:
-                best_sentence[m.article_id] = rank
-        event.key_sentences = [(a, best_sentence[a][1]) for a in event.main_articles + event.mentioning_articles]
+        place = {a: j for j, a in enumerate(summary.articles)}
+        event.key_sentences = [(a, summary.key_sentence(place[a]))
+                               for a in event.main_articles + event.mentioning_articles]

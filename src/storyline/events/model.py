@@ -131,6 +131,10 @@ class EventMention:
     lead: bool = field(default=False, compare=False, repr=False)
     # Grouping only, not stored: those of place_ids that are sites (a street, a building), not towns.
     site_ids: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    # Grouping only, not stored: grouping.mention_weight of the mention in its article (title 3,
+    # lead 2, body 1), computed once where the article is at hand (grouping.usable_mentions), so
+    # that deciding an article's main event needs no article.
+    weight: float | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:

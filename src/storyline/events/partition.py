@@ -16,12 +16,18 @@ chain of mentions, can never meet. The corpus therefore splits exactly into key-
   components are bundled into one task, see :func:`bundle_components`). Inside a component the
   greedy pass sees the mentions in the same relative order as the one pass, ties go to the
   earlier cluster in both, and a merge in one component never changes another's clusters, so
-  the clusters are the same;
-* **global step** (in the driver, deterministic): the clusters of all components are put back
-  in the order the one pass creates them (by their founding mention's place in the founding
-  order), then :func:`grouping.events_from_clusters` assigns ids against the previous build's
-  events, main/mentioning articles (an article's mentions can lie in several components),
-  drops passing mentions and sorts, exactly as the one pass does.
+  the clusters are the same. The task then summarizes each live cluster with evidence
+  (:func:`grouping.summarize_cluster`: its event before ids and roles, per article the weight
+  and first mention that decide main articles, the flags of the passing-mention filter), with
+  the publication dates of the bundle's articles and the entities its mentions name, which
+  travel with the task; clusters and mentions stay in the task;
+* **global step** (in the driver, deterministic): the summaries of all components are put back
+  in the order the one pass creates the clusters (by their founding mention's place in the
+  founding order), then :func:`grouping.events_from_summaries` assigns ids against the previous
+  build's events, main/mentioning articles (an article's mentions can lie in several
+  components), drops passing mentions and sorts, exactly as the one pass does (which goes
+  through the same summaries: :func:`grouping.events_from_clusters`). It reads no mention and
+  no article.
 
 The reduce runs wherever the executor runs tasks: in this process for the local executor, on
 the workers for Dask (:func:`storyline.executors.run_tasks`); both go through this module, so a
@@ -45,16 +51,17 @@ the same year, so in a news corpus the components are about one per event family
 
 Streaming: the driver needs only the keys of each mention for the shuffle; the mentions and
 their vectors of a reduce task can be loaded when the task is made (``usable`` and ``vectors``
-may be callables that give the rows of some positions), so the driver holds one bundle's heavy
-data at a time and an executor only the tasks in flight.
+may be callables that give the rows of some positions, ``published`` one that gives the
+publication dates of some articles), so the driver holds one bundle's heavy data at a time and
+an executor only the tasks in flight; what comes back is one summary per event.
 """
 
 from __future__ import annotations
 
+import sys
 from array import array
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Union
 
 import numpy as np
@@ -80,6 +87,8 @@ MentionLoader = Callable[[list[int]], Sequence[EventMention]]
 VectorLoader = Callable[[list[int]], np.ndarray]
 Mentions = Union[Sequence[EventMention], MentionLoader]
 Vectors = Union[np.ndarray, VectorLoader]
+# Article id -> publication day (grouping.published_dates), or a loader: article ids -> that mapping.
+Published = Union[Mapping[str, str], Callable[[list[str]], Mapping[str, str]]]
 
 
 class PartitionError(RuntimeError):
@@ -177,22 +186,25 @@ def bundle_components(parts: Sequence[Sequence[int]], target: int = BUNDLE_MENTI
 
 @dataclass
 class ReduceTask:
-    """One bundle: per component, its global positions, its mentions and their vectors."""
+    """One bundle: per component, its global positions, its mentions and their vectors; the
+    publication days of the bundle's articles and the entities its mentions name (what the
+    summaries' events read: ``date_hint``, titles, sites)."""
 
     parts: list[tuple[list[int], list[EventMention], np.ndarray | _Rows]]
     families: dict[str, str] | None = None
+    published: Mapping[str, str] = field(default_factory=dict)
+    entities: Mapping[str, Entity] = field(default_factory=dict)
 
 
-def reduce_bundle(task: ReduceTask) -> list[tuple[tuple, grouping._Cluster]]:
-    """Cluster each component of the bundle (reduce step); returns the live clusters with
-    ``members`` as global positions and without their summed vectors, names, types and sites
-    (nothing after clustering reads them, and they are the bulk of what would travel back), each with its
-    place in the one pass's creation order (its founding mention's ``_founding_order``, then
-    position), so that the driver needs no mention to put them back in order.
+def reduce_bundle(task: ReduceTask) -> list[grouping.ClusterSummary]:
+    """Cluster each component of the bundle (reduce step); returns the summary of each live
+    cluster with evidence (:func:`grouping.summarize_cluster`), each with its place in the one
+    pass's creation order (its founding mention's ``_founding_order``, then position) as
+    ``rank``, so that the driver needs no mention to put them back in order.
 
     Module-level so a Dask worker can import it by name.
     """
-    out: list[tuple[tuple, grouping._Cluster]] = []
+    out: list[grouping.ClusterSummary] = []
     for positions, mentions, vectors in task.parts:
         allowed: set[tuple] = set().union(*(mention_keys(m, task.families) for m in mentions))
         for cluster in grouping.cluster_mentions(mentions, vectors, task.families):
@@ -201,15 +213,11 @@ def reduce_bundle(task: ReduceTask) -> list[tuple[tuple, grouping._Cluster]]:
             if not _component_keys(cluster) <= allowed:
                 raise PartitionError(f"cluster keys {sorted(_component_keys(cluster) - allowed)!r} "
                                      "are not its mentions' keys")
+            if not grouping._has_evidence(cluster):
+                continue  # never an event (events_from_clusters drops it too)
             founder = cluster.members[0]  # a merge keeps the earlier cluster: members[0] founded it
             rank = (grouping._founding_order(mentions[founder]), positions[founder])
-            cluster.members = [positions[i] for i in cluster.members]
-            # Only what the global step reads (events_from_clusters) is kept: the summed vector,
-            # the names around the mentions, their types and sites served scoring alone, and
-            # are most of a cluster's memory in the driver (and of what travels back from Dask).
-            cluster.vector = None
-            cluster.names, cluster.types, cluster.sites = {}, Counter(), set()
-            out.append((rank, cluster))
+            out.append(grouping.summarize_cluster(cluster, mentions, task.published, task.entities, rank=rank))
     return out
 
 
@@ -244,11 +252,15 @@ def reduce_tasks(
     parts: Sequence[Sequence[int]],
     families: dict[str, str] | None = None,
     bundle_mentions: int = BUNDLE_MENTIONS,
+    *,
+    published: Published | None = None,
+    entities: Mapping[str, Entity] | None = None,
 ) -> Iterator[ReduceTask]:
     """The reduce tasks, made one at a time (a runner that sends them away holds only those in
     flight). A matrix of vectors is read in place until a task is pickled (:class:`_Rows`);
-    loaders (``usable`` / ``vectors`` callables) are asked once per bundle, so the heavy data of
-    a bundle lives only as long as its task."""
+    loaders (``usable`` / ``vectors`` / ``published`` callables) are asked once per bundle, so
+    the heavy data of a bundle lives only as long as its task. Each task carries the publication
+    days of its articles and the entities its mentions name, not the corpus's."""
     for bundle in bundle_components(parts, bundle_mentions):
         lists = [[int(i) for i in part] for part in bundle]
         flat = [i for part in lists for i in part]
@@ -259,24 +271,44 @@ def reduce_tasks(
             rows = _Rows(vectors, part) if block is None else block[at : at + len(part)]
             task.append((part, list(mentions[at : at + len(part)]), rows))
             at += len(part)
-        yield ReduceTask(task, families)
+        yield ReduceTask(task, families, _published_of(mentions, published), _entities_of(mentions, entities))
+
+
+def _published_of(mentions: Sequence[EventMention], published: Published | None) -> dict[str, str]:
+    ids = sorted({m.article_id for m in mentions})
+    if published is None:
+        return {}
+    if callable(published):
+        return dict(published(ids))
+    return {a: published[a] for a in ids if a in published}
+
+
+def _entities_of(mentions: Sequence[EventMention], entities: Mapping[str, Entity] | None) -> dict[str, Entity]:
+    """The entities an event of these mentions can show (its places and people: titles, sites)."""
+    if not entities:
+        return {}
+    named = {e for m in mentions for e in (*grouping._places(m), *m.participant_ids)}
+    return {e: entities[e] for e in sorted(named) if e in entities}
 
 
 def _in_process(fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
     return map(fn, tasks)
 
 
-def cluster_partitioned(
+def summaries_partitioned(
     usable: Mentions,
     vectors: Vectors,
+    published: Published,
+    entities: Mapping[str, Entity],
     families: dict[str, str] | None = None,
     *,
     run: TaskRunner | None = None,
     bundle_mentions: int = BUNDLE_MENTIONS,
     keys_from: Iterable[EventMention] | None = None,
-) -> list[grouping._Cluster]:
-    """The live clusters of :func:`grouping.cluster_mentions` over all of ``usable``, in its
-    creation order, computed component by component through ``run``.
+) -> list[grouping.ClusterSummary]:
+    """The summaries of the live clusters with evidence of :func:`grouping.cluster_mentions`
+    over all of ``usable``, in its creation order, computed component by component through
+    ``run``.
 
     ``usable`` and ``vectors`` may be loaders (positions -> rows); then ``keys_from`` gives the
     mentions once, in order, for the shuffle (e.g. a generator that loads them in chunks).
@@ -285,27 +317,38 @@ def cluster_partitioned(
         assert not callable(usable), "a mention loader needs keys_from"
         keys_from = usable
     parts = components(keys_from, families)
-    ranked = [c for result in (run or _in_process)(reduce_bundle, reduce_tasks(usable, vectors, parts, families,
-                                                                               bundle_mentions))
-              for c in result]
+    tasks = reduce_tasks(usable, vectors, parts, families, bundle_mentions, published=published, entities=entities)
+    summaries = [s for result in (run or _in_process)(reduce_bundle, tasks) for s in result]
+    for s in summaries:  # from Dask workers each summary has its own copies of the article ids
+        s.articles = tuple(sys.intern(a) for a in s.articles)
     # The one pass appends clusters as their founding mention comes up in the founding order;
     # the founder stays members[0] (a merge keeps the earlier cluster and appends the other).
-    ranked.sort(key=lambda rc: rc[0])
-    return [c for _, c in ranked]
+    summaries.sort(key=lambda s: s.rank)
+    return summaries
 
 
 def group_partitioned(
-    usable: Sequence[EventMention],
+    usable: Mentions,
     vectors: Vectors,
-    articles: dict[str, AnnotatedArticle],
-    entities: dict[str, Entity],
+    articles: Mapping[str, AnnotatedArticle] | None,
+    entities: Mapping[str, Entity],
     previous_events: Sequence[Event] | None = None,
     *,
     families: dict[str, str] | None = None,
     run: TaskRunner | None = None,
     bundle_mentions: int = BUNDLE_MENTIONS,
+    keys_from: Iterable[EventMention] | None = None,
+    published: Published | None = None,
 ) -> list[Event]:
     """Events of ``usable`` (from :func:`grouping.usable_mentions`, one vector per row), the same
-    as :func:`grouping.group_event_mentions` would give with these vectors."""
-    clusters = cluster_partitioned(usable, vectors, families, run=run, bundle_mentions=bundle_mentions)
-    return grouping.events_from_clusters(clusters, usable, articles, entities, previous_events)
+    as :func:`grouping.group_event_mentions` would give with these vectors.
+
+    The articles are read only for their publication days (``published`` instead: those days
+    or a loader of them); the mentions' weights in their articles are the ones
+    :func:`grouping.usable_mentions` stored on them (:attr:`EventMention.weight`).
+    """
+    if published is None:
+        published = grouping.published_dates(articles or {})
+    summaries = summaries_partitioned(usable, vectors, published, entities, families, run=run,
+                                      bundle_mentions=bundle_mentions, keys_from=keys_from)
+    return grouping.events_from_summaries(summaries, previous_events)
