@@ -26,6 +26,14 @@ def test_format_date(value, precision, shown):
     assert format_date(value, precision) == shown
 
 
+def test_an_undated_event_says_when_it_was_first_reported():
+    assert format_date(None, "unknown", "2023-10-12T08:00:00") == "date unknown (reported 12 Oct 2023)"
+    assert format_date(None, "unknown", "not a date") == "date unknown"
+    # a dated or year-less event shows its own date, never the report's
+    assert format_date("2020-09-14", "day", "2023-10-12") == "14 Sep 2020"
+    assert format_date("XXXX-09-21", "unknown-year", "2023-10-12") == "21 Sep (year unknown)"
+
+
 def ev(event_id: str, value: str | None, hint: str | None = None) -> Event:
     return Event(event_id, "meeting", event_id, value, date_precision(value), 1.0, None, [], [], [], [], [], date_hint=hint)
 

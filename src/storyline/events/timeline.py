@@ -24,26 +24,36 @@ STAGE_VERSION = "1"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def format_date(value: str | None, precision: str | None = None) -> str:
+def format_date(value: str | None, precision: str | None = None, reported: str | None = None) -> str:
     """"14 Sep 2020", "Sep 2020", "2020", "21 Sep (year unknown)", "Sep (year unknown)", "date unknown".
 
     ``precision`` may make the display coarser than the value ("month" shows "Sep 2020" for
-    2020-09-14), never finer.
+    2020-09-14), never finer. ``reported``: the first publication date of the event's reports
+    (``Event.date_hint``); an event no report dates says when it was first reported, "date
+    unknown (reported 12 Oct 2023)", which is what is known, not a guess at the event's date.
     """
     parts = parse_date_value(value)
     if parts is None or precision == "unknown":
-        return "date unknown"
+        return _unknown(reported)
     year, month, day = parts
     if precision == "month":
         day = None
     elif precision == "year":
         month = day = None
     if year is None and month is None:
-        return "date unknown"
+        return _unknown(reported)
     text = " ".join(str(x) for x in (day, _MONTHS[month - 1] if month else None) if x is not None)
     if year is None:
         return f"{text} (year unknown)"
     return f"{text} {year}" if text else str(year)
+
+
+def _unknown(reported: str | None) -> str:
+    try:
+        day = date.fromisoformat(reported[:10]) if reported else None
+    except ValueError:
+        day = None
+    return f"date unknown (reported {day.day} {_MONTHS[day.month - 1]} {day.year})" if day else "date unknown"
 
 
 def _hint(event: Event) -> date | None:

@@ -361,7 +361,7 @@ def _decode_event(row: sqlite3.Row, entities: dict[str, dict[str, Any]], arts: d
         "precision_label": PRECISION_LABELS.get(precision, precision),
         "date_confidence": d["date_confidence"],
         "date_hint": d["date_hint"],
-        "date_display": format_date(d["date_value"], precision),
+        "date_display": format_date(d["date_value"], precision, d["date_hint"]),
         "place": _entity_ref(entities, d["place_id"] or (place_ids[0] if place_ids else None)),
         "places": [_entity_ref(entities, p) for p in place_ids],
         "participants": [_entity_ref(entities, p) for p in participant_ids],
