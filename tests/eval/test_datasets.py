@@ -41,6 +41,7 @@ def _require(path: Path) -> Path:
         ('He said " no " .', 'He said "no".'),
         ("Last updated 13 : 26 14 / 09 / 2013", "Last updated 13:26 14/09/2013"),
         ("He said : 12 men , and / or more", "He said: 12 men, and/or more"),
+        ("Deaths in 1991 : 520 ; at 42 : 17 minutes", "Deaths in 1991: 520; at 42: 17 minutes"),
         ("", ""),
     ],
 )

@@ -79,9 +79,9 @@ def _join_tokens(tokens: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
         if token == "/":
             # A slash binds both sides as it was written: "14/09/2013", "and/or", URLs.
             glue = glue_next = True
-        elif (token == ":" and previous is not None and previous.isdigit() and k + 1 < len(tokens)
-              and tokens[k + 1].strip().isdigit()):
-            glue = glue_next = True  # a clock time, "13:26"
+        elif (token == ":" and previous is not None and re.fullmatch(r"[01]?\d|2[0-4]", previous)
+              and k + 1 < len(tokens) and re.fullmatch(r"[0-5]\d", tokens[k + 1].strip())):
+            glue = glue_next = True  # a clock time, "13:26" (not "1991: 520 dead")
         elif token in _NO_SPACE_BEFORE or token.lower() in _CLITICS:
             glue = True
         elif previous is not None and (previous.lower(), token.lower()) in _SPLIT_WORDS:
