@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from storyline.events import grouping, partition
-from storyline.events.model import EventMention, event_family
+from storyline.events.model import EventMention
 from storyline.pipeline import build
 from storyline.records import AnnotatedArticle, Entity, Sentence
 from storyline.store.sqlite import Store
@@ -454,43 +454,3 @@ def test_chunked_reading_of_the_event_stage_equals_reading_everything(tmp_path: 
         store.conn.rollback()
         stored = {r["event_id"] for r in store.conn.execute("SELECT event_id FROM events")}
     assert {e.event_id for e in expected} == stored
-
-
-def _components_by_dict(usable) -> list[list[int]]:
-    """The shuffle stated plainly (a dict from key to its first holder, union-find over
-    positions): the reference for partition.components' sorted key arrays."""
-    parent = list(range(len(usable)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
-    first: dict = {}
-    for i, mention in enumerate(usable):
-        for key in partition.mention_keys(mention):
-            j = first.setdefault(key, i)
-            a, b = find(i), find(j)
-            parent[max(a, b)] = min(a, b)
-        if mention.antecedent:
-            for j in range(i - 1, -1, -1):
-                other = usable[j]
-                if other.article_id != mention.article_id:
-                    break
-                if other.key == mention.antecedent and event_family(other.event_type) == event_family(mention.event_type):
-                    a, b = find(i), find(j)
-                    parent[max(a, b)] = min(a, b)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(usable)):
-        groups.setdefault(find(i), []).append(i)
-    return [groups[r] for r in sorted(groups)]
-
-
-@pytest.mark.parametrize("chunk", [1, 7, 1_000_000])
-def test_shuffle_in_chunks_gives_the_components_of_a_plain_dict(chunk: int) -> None:
-    articles, mentions, entities = synthetic_corpus(3)
-    usable = grouping.usable_mentions(mentions, entities, articles)
-    expected = _components_by_dict(usable)
-    assert len(expected) > 3 and max(map(len, expected)) > 1  # not vacuous
-    got = [list(map(int, part)) for part in partition.components(usable, chunk=chunk)]
-    assert got == expected

@@ -74,8 +74,6 @@ from storyline.records import AnnotatedArticle, Entity
 # component is a task of its own). Few tasks keep the scheduling overhead small; several keep
 # the workers busy.
 BUNDLE_MENTIONS = 20_000
-# The shuffle sorts the (key hash, position) pairs of this many key occurrences at a time.
-SHUFFLE_CHUNK = 1_000_000
 
 # (fn, tasks) -> results in task order; the local executor maps in process, Dask on workers.
 TaskRunner = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
@@ -133,30 +131,23 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def components(usable: Iterable[EventMention], families: dict[str, str] | None = None,
-               chunk: int = SHUFFLE_CHUNK) -> list[Sequence[int]]:
+def components(usable: Iterable[EventMention], families: dict[str, str] | None = None) -> list[Sequence[int]]:
     """Positions of ``usable`` grouped into key-connected components (shuffle step).
 
     Each component lists its positions in increasing order; components are ordered by their
     first position, so the result depends only on ``usable``. ``usable`` is read once, in order
     (it may be a generator): only each mention's keys are kept, as 64-bit hashes (two keys with
     one hash would join two components, which stays exact, only coarser).
-
-    Memory: 8 bytes a mention (union-find) and 16 bytes a distinct key, in numpy arrays: the
-    (key hash, position) pairs of up to ``chunk`` key occurrences are collected, sorted, and each
-    position is joined to the first position that had its key, looked up among the keys seen so
-    far (a sorted array) or in the chunk itself. Which earlier holder a position is joined to does
-    not change the components (all holders of a key end up together), nor their order.
     """
     uf = _UnionFind()
-    seen = _SeenKeys()
-    hashes, positions = array("q"), array("q")
+    first_with_key: dict[int, int] = {}
     article, in_article = None, {}  # mention key -> (position, family), for the current article
     for mention in usable:
         i = uf.add()
         for key in mention_keys(mention, families):
-            hashes.append(hash(key))
-            positions.append(i)
+            j = first_with_key.setdefault(hash(key), i)
+            if j != i:
+                uf.union(i, j)
         # A mention and its same-family antecedent (in its article, before it) share the article
         # key already; this keeps them together should the keys change.
         if mention.article_id != article:
@@ -166,11 +157,6 @@ def components(usable: Iterable[EventMention], families: dict[str, str] | None =
         if found is not None and found[1] == family:
             uf.union(i, found[0])
         in_article[mention.key] = (i, family)
-        if len(hashes) >= chunk:
-            seen.join(uf, hashes, positions)
-            hashes, positions = array("q"), array("q")
-    seen.join(uf, hashes, positions)
-    del seen
     n = len(uf.parent)
     if n == 0:
         return []
@@ -180,38 +166,6 @@ def components(usable: Iterable[EventMention], families: dict[str, str] | None =
     order = np.argsort(roots, kind="stable")
     cuts = np.flatnonzero(np.diff(roots[order])) + 1
     return np.split(order, cuts)  # arrays: 8 bytes a position
-
-
-class _SeenKeys:
-    """The key hashes seen so far, sorted, each with the first position that had it."""
-
-    def __init__(self) -> None:
-        self.hashes = np.empty(0, dtype=np.int64)
-        self.first = np.empty(0, dtype=np.int64)
-
-    def join(self, uf: _UnionFind, hashes: array, positions: array) -> None:
-        """Join each position to the first holder of its key; remember the chunk's new keys."""
-        if not hashes:
-            return
-        h = np.frombuffer(hashes, dtype=np.int64)
-        p = np.frombuffer(positions, dtype=np.int64)
-        order = np.lexsort((p, h))  # by hash, then position
-        h, p = h[order], p[order]
-        starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
-        keys, firsts = h[starts], p[starts]  # each distinct hash of the chunk, its first position here
-        at = np.searchsorted(self.hashes, keys)
-        known = at < len(self.hashes)
-        known[known] = self.hashes[at[known]] == keys[known]
-        firsts[known] = self.first[at[known]]  # a key seen in an earlier chunk: its first holder there
-        targets = np.repeat(firsts, np.diff(np.r_[starts, len(h)]))
-        for a, b in zip(p[p != targets].tolist(), targets[p != targets].tolist()):
-            uf.union(a, b)
-        fresh = ~known
-        if fresh.any():
-            merged_h = np.concatenate([self.hashes, keys[fresh]])
-            merged_p = np.concatenate([self.first, firsts[fresh]])
-            order = np.argsort(merged_h, kind="stable")
-            self.hashes, self.first = merged_h[order], merged_p[order]
 
 
 def bundle_components(parts: Sequence[Sequence[int]], target: int = BUNDLE_MENTIONS) -> list[list[Sequence[int]]]:
