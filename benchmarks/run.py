@@ -512,8 +512,13 @@ def run_once(args: argparse.Namespace) -> Result:
         if not hasattr(settings, "executor"):
             sys.exit("error: this storyline has no BuildSettings.executor")
         settings.executor = args.executor
-    if args.workers is None:  # as the command line: one process per core with the local executor
-        args.workers = 0 if getattr(settings, "executor", "local") == "local" else 1
+    if args.workers is None:  # as the command line (one process per core with the local executor)
+        try:
+            from storyline.executors import default_workers
+        except ImportError:  # a storyline from before the default
+            args.workers = 1
+        else:
+            args.workers = default_workers(getattr(settings, "executor", "local"))
     if args.workers != 1:
         if not hasattr(settings, "workers"):
             sys.exit("error: this storyline has no BuildSettings.workers")

@@ -106,7 +106,7 @@ def build(
     inputs changes nothing. Exit code 3 means the build finished but some inputs were rejected.
     """
     from storyline.config import BuildSettings, Limits
-    from storyline.executors import ExecutorError, dask_available
+    from storyline.executors import ExecutorError, dask_available, default_workers
     from storyline.ingest.discover import InputPathError
     from storyline.pipeline import build as run_build
     from storyline.store.sqlite import StoreError
@@ -117,9 +117,7 @@ def build(
         batch_size=batch_size,
         executor=executor.value,
         scheduler=scheduler,
-        # The command line uses every core by default; the library's default stays in process
-        # (spawned workers need a script's `if __name__ == "__main__":` guard).
-        workers=(0 if executor is ExecutorName.local else 1) if workers is None else workers,
+        workers=default_workers(executor.value) if workers is None else workers,
     )
     if scheduler is not None and executor is not ExecutorName.dask:
         fail("--scheduler needs --executor dask", 2)

@@ -342,6 +342,13 @@ def run_tasks(executor: object | None, fn: Callable[[Any], Any], tasks: Iterable
     return [fn(task) for task in tasks]
 
 
+def default_workers(executor: str) -> int:
+    """`storyline build`'s --workers when it is not given: one process per core (0) with the
+    local executor, 1 (none of its own) for a Dask cluster, which has its workers. The library's
+    `BuildSettings.workers` stays 1: spawned workers need a script's `__main__` guard."""
+    return 0 if executor == "local" else 1
+
+
 def make_executor(name: str = "local", scheduler: str | None = None,
                   workers: int = 1) -> LocalExecutor | LocalPoolExecutor | DaskExecutor:
     """The executor `name` names; for "local", `workers` processes (1: this process, 0: one per core)."""

@@ -1401,7 +1401,7 @@ def _is_name_number(doc: "Doc", start: int, end: int, people_and_places: set[str
     "Spring 2020"), and so do a few abbreviations ("FY 2020") and the names of people and places
     ("Sochi 2021: the talks").
     """
-    if end - start != 1 or start == 0 or not re.fullmatch(r"(?:1[5-9]|20)\d\d", doc[start].text):
+    if end - start != 1 or start == 0 or not re.fullmatch(_YEAR, doc[start].text):
         return False
     before = doc[start - 1]
     lower = before.lower_.rstrip(".")

@@ -59,8 +59,9 @@ def _join_tokens(tokens: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
 
     PTB escapes are turned back into characters; spacing follows simple rules
     (punctuation and clitics attach left, opening brackets/quotes attach
-    right, a slash and the colon of a clock time attach to both sides).  A straight ``"`` token alternates opening / closing.  Blank
-    tokens get an empty span at the current position.
+    right, a slash and the colon of a clock time attach to both sides).  A
+    straight ``"`` token alternates opening / closing.  Blank tokens get an
+    empty span at the current position.
     """
     pieces: list[str] = []
     spans: list[tuple[int, int]] = []

@@ -541,10 +541,13 @@ def published_dates(articles: Mapping[str, AnnotatedArticle]) -> dict[str, str]:
     return {aid: a.published[:10] for aid, a in articles.items() if a is not None and a.published}
 
 
-def stored_weight(mention: EventMention) -> float:
+def stored_weight(mention: EventMention, articles: Mapping[str, AnnotatedArticle] | None = None) -> float:
     """The mention's :func:`mention_weight`, as :func:`usable_mentions` computed it from its
-    article; without one (made without the articles), the weight of its sentence index alone."""
-    return mention.weight if mention.weight is not None else mention_weight(None, mention.sentence_index)
+    article; without one (made without the articles), computed from ``articles`` if given, else
+    from its sentence index alone."""
+    if mention.weight is not None:
+        return mention.weight
+    return mention_weight((articles or {}).get(mention.article_id), mention.sentence_index)
 
 
 def summarize_cluster(
@@ -602,13 +605,7 @@ def events_from_clusters(
     order, through the clusters' summaries (:func:`summarize_cluster`, :func:`events_from_summaries`)
     as the partitioned build does."""
     published = published_dates(by_id)
-
-    def weight_of(m: EventMention) -> float:
-        if m.weight is not None:
-            return m.weight
-        return mention_weight(by_id.get(m.article_id), m.sentence_index)
-
-    summaries = [summarize_cluster(c, usable, published, entities, weight_of=weight_of)
+    summaries = [summarize_cluster(c, usable, published, entities, weight_of=lambda m: stored_weight(m, by_id))
                  for c in clusters if c.alive and _has_evidence(c)]
     return events_from_summaries(summaries, previous_events)
 

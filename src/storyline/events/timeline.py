@@ -48,19 +48,21 @@ def format_date(value: str | None, precision: str | None = None, reported: str |
     return f"{text} {year}" if text else str(year)
 
 
-def _unknown(reported: str | None) -> str:
+def _iso_day(text: str | None) -> date | None:
+    """The day an ISO date or timestamp names ("2023-10-12T08:00"), None when it names none."""
     try:
-        day = date.fromisoformat(reported[:10]) if reported else None
+        return date.fromisoformat(text[:10]) if text else None
     except ValueError:
-        day = None
-    return f"date unknown (reported {day.day} {_MONTHS[day.month - 1]} {day.year})" if day else "date unknown"
+        return None
+
+
+def _unknown(reported: str | None) -> str:
+    day = _iso_day(reported)
+    return f"date unknown (reported {format_date(day.isoformat(), 'day')})" if day else "date unknown"
 
 
 def _hint(event: Event) -> date | None:
-    try:
-        return date.fromisoformat(event.date_hint[:10]) if event.date_hint else None
-    except ValueError:
-        return None
+    return _iso_day(event.date_hint)
 
 
 def _guess_year(parts: DateParts, hint: date | None) -> int | None:
