@@ -28,15 +28,17 @@ with USE (as the annotation stage does) and cached next to the base database.
 The replica is made on demand (:class:`Replica`), as a build reads its spill of mentions and its
 store: the benchmark keeps two int32 per mention (base row, copy); the map step reads every
 mention once, each reduce task makes its bundle's mentions, vectors and publication days and drops
-them, and returns one summary per event (``grouping.ClusterSummary``); the global step reads the
-summaries only. The CPU time spent making the replica is printed apart (``*_made_s``): it stands
+them, and returns one summary per event (``grouping.ClusterSummary``), written to a
+``SummarySpill`` file as the build does; the global step reads the summaries only and makes the
+events one at a time, which the benchmark keeps (as the build does: facts and stories read them).
+The CPU time spent making the replica is printed apart (``*_made_s``): it stands
 for reading the spill and the store, and is not grouping.
 
 Each size runs in a fresh process (``--one-size``) so its peak RSS is its own, and times the
-three steps of ``storyline.events.partition``: map + shuffle (keys, union-find), reduce
-(``grouping.cluster_mentions`` and ``grouping.summarize_cluster`` per component, in process as
-the local executor does), global step (``grouping.events_from_summaries``: ids, roles, order),
-and prints seconds per 10,000
+three steps of ``storyline.events.partition``: map + shuffle (keys to a file sorted by SQLite,
+union-find), reduce (``grouping.cluster_mentions`` and ``grouping.summarize_cluster`` per
+component, in process as the local executor does), global step (``grouping.iter_events``: ids,
+roles, order), and prints seconds per 10,000
 articles and memory (RSS once the input is built, the peak of each step sampled every 0.05 s,
 and the process's peak ``ru_maxrss``).
 """
@@ -400,6 +402,7 @@ class _PeakSampler:
 
 def one_size(base_db: Path, n: int, spread: str, map_only: bool = False) -> dict:
     from storyline.events import grouping, partition
+    from storyline.events.spill import SummarySpill
 
     t0 = time.perf_counter()
     base = load_base(base_db)
@@ -423,17 +426,18 @@ def one_size(base_db: Path, n: int, spread: str, map_only: bool = False) -> dict
                 "peak_map_mib": map_peak, "peak_rss_mib": maxrss_bytes() / 2**20, "loadavg": os.getloadavg(),
                 "map_only": True}
     cpu1, t1 = time.process_time(), time.perf_counter()
-    summaries = [s for task in partition.reduce_tasks(replica.mentions_at, replica.vectors_at, parts,
-                                                      published=replica.published_at, entities=replica.entities)
-                 for s in partition.reduce_bundle(task)]
+    spill = SummarySpill()  # as partition.summaries_partitioned does: each task's summaries to disk
+    for task in partition.reduce_tasks(replica.mentions_at, replica.vectors_at, parts,
+                                       published=replica.published_at, entities=replica.entities):
+        spill.add(partition.reduce_bundle(task))
     reduce_s, reduce_cpu = time.perf_counter() - t1, time.process_time() - cpu1
     reduce_made, replica.made_s = replica.made_s, 0.0
     reduce_peak = sampler.take()
     cpu2, t2 = time.process_time(), time.perf_counter()
-    summaries.sort(key=lambda s: s.rank)
-    n_summaries = len(summaries)
-    events = grouping.events_from_summaries(summaries, None)
-    del summaries
+    n_summaries = len(spill)
+    # The build keeps the events it writes (facts and stories read them): so does the benchmark.
+    events = list(grouping.iter_events(spill, None))
+    spill.close()
     global_s, global_cpu = time.perf_counter() - t2, time.process_time() - cpu2
     global_made = replica.made_s
     global_peak = sampler.take()

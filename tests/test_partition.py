@@ -454,3 +454,53 @@ def test_chunked_reading_of_the_event_stage_equals_reading_everything(tmp_path: 
         store.conn.rollback()
         stored = {r["event_id"] for r in store.conn.execute("SELECT event_id FROM events")}
     assert {e.event_id for e in expected} == stored
+
+
+def _dict_components(usable: list[EventMention]) -> list[list[int]]:
+    """The shuffle as it was before it went to disk: a dict from key to first position."""
+    parent = list(range(len(usable)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    first: dict[tuple, int] = {}
+    for i, mention in enumerate(usable):
+        for key in partition.mention_keys(mention):
+            j = first.setdefault(key, i)
+            a, b = find(i), find(j)
+            parent[max(a, b)] = min(a, b)
+    by_root: dict[int, list[int]] = {}
+    for i in range(len(usable)):
+        by_root.setdefault(find(i), []).append(i)
+    return [by_root[r] for r in sorted(by_root)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_shuffle_on_disk_gives_the_components_of_an_in_memory_dict(seed: int, monkeypatch, tmp_path: Path) -> None:
+    articles, mentions, entities = synthetic_corpus(seed)
+    usable = grouping.usable_mentions(mentions, entities, articles)
+    expected = _dict_components(usable)
+    for chunk in (1, 7, 10**6):  # pairs written one at a time, in several chunks, in one
+        monkeypatch.setattr(partition, "SHUFFLE_CHUNK", chunk)
+        got = partition.components(iter(usable), directory=tmp_path)
+        assert [list(p) for p in got] == expected
+    assert list(tmp_path.iterdir()) == []  # the scratch file has no name while in use
+
+
+def test_the_global_step_streams_events_from_a_summary_spill(tmp_path: Path) -> None:
+    """summaries_partitioned writes the summaries to a spill in the given directory (nothing left
+    there), and iter_events gives the events of the list version one at a time, in order."""
+    articles, mentions, entities = synthetic_corpus(2)
+    usable = grouping.usable_mentions(mentions, entities, articles)
+    vectors = grouping._vectors(grouping.mention_texts(usable, articles), hash_embed)
+    by_id = {a.article_id: a for a in articles}
+    expected = grouping.group_event_mentions(mentions, articles, entities, embed=hash_embed)
+    spill = partition.summaries_partitioned(usable, vectors, grouping.published_dates(by_id), entities,
+                                            directory=tmp_path)
+    assert len(spill) > len(expected) and list(tmp_path.iterdir()) == []
+    made = grouping.iter_events(spill)
+    assert next(made) == expected[0]  # a generator: one event at a time
+    assert [expected[0], *made] == expected
+    spill.close()

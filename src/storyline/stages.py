@@ -29,7 +29,7 @@ from storyline.annotate.doccache import doc_text
 from storyline.events import facts as facts_stage
 from storyline.events import grouping, mentions, partition
 from storyline.events import stories as stories_stage
-from storyline.events.model import Event, EventMention
+from storyline.events.model import Event, EventMention, Fact
 from storyline.events.spill import MentionSpill
 from storyline.store.events_io import load_events
 from storyline.records import AnnotatedArticle, Entity, EntityMention, Figure, Sentence, Timex, source_name
@@ -555,6 +555,47 @@ class _StoredVectors:
         return out if out is not None else np.zeros((len(positions), 1), dtype=np.float32)
 
 
+def _write_event(store: Store, e: Event) -> None:
+    """An event's row, its articles, and its mentions' event id."""
+    conn = store.conn
+    conn.execute(
+        "INSERT INTO events(event_id, event_type, title, date_value, date_precision, date_confidence, date_hint, "
+        "place_id, place_ids, participant_ids, status, main_articles, mentioning_articles, key_sentences, "
+        "merged_from, stage, stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (e.event_id, e.event_type, e.title, e.date_value, e.date_precision, e.date_confidence, e.date_hint,
+         e.place_id, json.dumps(e.place_ids), json.dumps(e.participant_ids), e.status,
+         json.dumps(e.main_articles), json.dumps(e.mentioning_articles),
+         json.dumps([list(k) for k in e.key_sentences]), json.dumps(e.merged_from), e.stage, e.stage_version),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO event_articles(event_id, article_id, role) VALUES (?,?,?)",
+        [(e.event_id, a, "main") for a in e.main_articles]
+        + [(e.event_id, a, "mentioning") for a in e.mentioning_articles if a not in e.main_articles],
+    )
+    conn.executemany("UPDATE event_mentions SET event_id = ? WHERE article_id = ? AND start = ? AND end = ?",
+                     [(e.event_id, aid, int(start), int(end))
+                      for aid, _sent, start, end in (key.rsplit(":", 3) for key in e.mention_keys)])
+
+
+def _grouped_mentions(store: Store, article_ids: Sequence[str]) -> list[tuple[str, int, int, str]]:
+    """(article id, sentence index, trigger start, event id) of the articles' mentions in an event."""
+    clause, params = _in_articles(article_ids)
+    return [(r["article_id"], r["sentence_index"], r["start"], r["event_id"]) for r in store.conn.execute(
+        f"SELECT article_id, sentence_index, start, event_id FROM event_mentions {clause} AND event_id IS NOT NULL",
+        params)]
+
+
+def _write_facts(store: Store, facts: Sequence[Fact]) -> None:
+    store.conn.executemany(
+        "INSERT OR IGNORE INTO facts(event_id, attribute, kind, value, value_max, unit, timex, qualifier, modality, "
+        "speaker, cue, article_id, outlet, sentence_index, start, end, text, quote, link, stage, stage_version) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(f.event_id, f.attribute, f.kind, f.value, f.value_max, f.unit, f.timex, f.qualifier, f.modality, f.speaker,
+          f.cue, f.article_id, f.outlet, f.sentence_index, f.start, f.end, f.text, f.quote, f.link, f.stage,
+          f.stage_version) for f in facts],
+    )
+
+
 def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
                  executor: Executor | None = None) -> list[Event]:
     """Group the stored event mentions into events (map → shuffle → reduce through ``executor``,
@@ -563,63 +604,46 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
 
     # Grouping reads the corpus's usable mentions from a spill file (in order for the shuffle's
     # keys, then a bundle of components at a time, with their vectors from the store), and its
-    # global step works from one summary per event: the driver holds neither the corpus's
-    # mentions nor its articles. Facts and stories read the full articles afterwards, a chunk at
-    # a time.
+    # global step works from one summary per event, kept in another spill file (grouping.
+    # iter_events): the driver holds neither the corpus's mentions nor its articles nor the
+    # summaries. Facts and stories read the full articles afterwards, a chunk at a time, and
+    # the events made (FactAttacher indexes their mentions).
+    conn = store.conn
+    events: list[Event] = []
     with MentionSpill(_spill_dir(store)) as spill:
         _prepare_mentions(store, ents, mapping, spill)
         previous = load_events(store)
-        events = partition.group_partitioned(spill, _StoredVectors(store, spill), None, ents, previous or None,
-                                             keys_from=spill, published=spill.published,
-                                             run=lambda fn, tasks: run_tasks(executor, fn, tasks))
-    conn = store.conn
-    conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations, story_events
-    conn.execute("DELETE FROM stories")
-    conn.execute("UPDATE event_mentions SET event_id = NULL")
-    for e in events:
-        conn.execute(
-            "INSERT INTO events(event_id, event_type, title, date_value, date_precision, date_confidence, date_hint, "
-            "place_id, place_ids, participant_ids, status, main_articles, mentioning_articles, key_sentences, "
-            "merged_from, stage, stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (e.event_id, e.event_type, e.title, e.date_value, e.date_precision, e.date_confidence, e.date_hint,
-             e.place_id, json.dumps(e.place_ids), json.dumps(e.participant_ids), e.status,
-             json.dumps(e.main_articles), json.dumps(e.mentioning_articles),
-             json.dumps([list(k) for k in e.key_sentences]), json.dumps(e.merged_from), e.stage, e.stage_version),
-        )
+        made = partition.iter_events_partitioned(spill, _StoredVectors(store, spill), None, ents, previous or None,
+                                                 keys_from=spill, published=spill.published,
+                                                 run=lambda fn, tasks: run_tasks(executor, fn, tasks),
+                                                 directory=_spill_dir(store))
+        conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations, story_events
+        conn.execute("DELETE FROM stories")
+        conn.execute("UPDATE event_mentions SET event_id = NULL")
+        for e in made:  # written as the global step makes them
+            events.append(e)
+            _write_event(store, e)
+    # Facts and stories read the full articles once, a chunk at a time: facts per article,
+    # written at once (the reconciler keeps those it compares in a scratch file), the stories
+    # keep only each article's name counts.
+    attacher = facts_stage.FactAttacher(events, mentions_of=lambda ids: _grouped_mentions(store, ids))
+    with facts_stage.FactReconciler(_spill_dir(store)) as reconciler:
+
+        def articles_once() -> Iterator[AnnotatedArticle]:
+            for _ids, chunk in _article_chunks(store):
+                facts = attacher.attach(chunk)
+                _write_facts(store, facts)
+                reconciler.add(facts)
+                yield from chunk
+
+        # Stories: the events of one real-world story together (storyline.events.stories).
+        stories = stories_stage.group_stories(events, articles_once(), ents)
         conn.executemany(
-            "INSERT OR IGNORE INTO event_articles(event_id, article_id, role) VALUES (?,?,?)",
-            [(e.event_id, a, "main") for a in e.main_articles]
-            + [(e.event_id, a, "mentioning") for a in e.mentioning_articles if a not in e.main_articles],
+            "INSERT OR REPLACE INTO reconciliations(event_id, attribute, status, explanation, sources, stage, "
+            "stage_version) VALUES (?,?,?,?,?,?,?)",
+            [(r.event_id, r.attribute, r.status, r.explanation, json.dumps(r.sources), r.stage, r.stage_version)
+             for r in reconciler.reconciliations()],
         )
-        conn.executemany("UPDATE event_mentions SET event_id = ? WHERE article_id = ? AND start = ? AND end = ?",
-                         [(e.event_id, aid, int(start), int(end))
-                          for aid, _sent, start, end in (key.rsplit(":", 3) for key in e.mention_keys)])
-    # Facts and stories read the full articles once, a chunk at a time: facts per article, the
-    # stories keep only each article's name counts.
-    attacher = facts_stage.FactAttacher(events)
-    facts: list = []
-
-    def articles_once() -> Iterator[AnnotatedArticle]:
-        for _ids, chunk in _article_chunks(store):
-            facts.extend(attacher.attach(chunk))
-            yield from chunk
-
-    # Stories: the events of one real-world story together (storyline.events.stories).
-    stories = stories_stage.group_stories(events, articles_once(), ents)
-    conn.executemany(
-        "INSERT OR IGNORE INTO facts(event_id, attribute, kind, value, value_max, unit, timex, qualifier, modality, "
-        "speaker, cue, article_id, outlet, sentence_index, start, end, text, quote, link, stage, stage_version) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        [(f.event_id, f.attribute, f.kind, f.value, f.value_max, f.unit, f.timex, f.qualifier, f.modality, f.speaker,
-          f.cue, f.article_id, f.outlet, f.sentence_index, f.start, f.end, f.text, f.quote, f.link, f.stage,
-          f.stage_version) for f in facts],
-    )
-    conn.executemany(
-        "INSERT OR REPLACE INTO reconciliations(event_id, attribute, status, explanation, sources, stage, stage_version) "
-        "VALUES (?,?,?,?,?,?,?)",
-        [(r.event_id, r.attribute, r.status, r.explanation, json.dumps(r.sources), r.stage, r.stage_version)
-         for r in facts_stage.reconcile_facts(facts)],
-    )
     conn.executemany(
         "INSERT INTO stories(story_id, title, date_from, date_to, event_ids, article_ids, stage, stage_version) "
         "VALUES (?,?,?,?,?,?,?,?)",

@@ -278,3 +278,26 @@ def test_things_signed_at_a_meeting_are_the_meetings():
     ]
     [f] = attach_facts(events, [article])
     assert (f.attribute, f.event_id) == ("programmes_signed", "ev_meet")
+
+
+def test_the_reconciler_fed_a_chunk_at_a_time_gives_reconcile_facts_results(tmp_path):
+    """Facts that come a chunk of articles at a time, kept in a scratch file: the same
+    reconciliations, in the same order (by first fact), as for the whole list; nothing left on disk."""
+    import random
+
+    from storyline.events.facts import FactReconciler
+
+    rng = random.Random(3)
+    facts = []
+    for k in range(300):
+        amount = rng.choice([1.5e9, 1.5e9, 3e9, 6e8])
+        facts.append(fact(f"a{rng.randrange(25)}", f"${amount / 1e9} billion", "money", amount, unit="USD",
+                          event_id=f"ev_{rng.randrange(80)}", modality=rng.choice(["asserted"] * 8 + ["denied", "expected"]),
+                          attribute=rng.choice(["loan_amount", "loan_amount", "amount", "crowd_size"]), start=k))
+    expected = reconcile_facts(facts)
+    assert {r.status for r in expected} == {"agree", "conflict", "single"}
+    with FactReconciler(tmp_path) as reconciler:
+        for first in range(0, len(facts), 37):
+            reconciler.add(facts[first : first + 37])
+        assert list(tmp_path.iterdir()) == []
+        assert reconciler.reconciliations() == expected

@@ -27,13 +27,17 @@ Generic attributes are not reconciled: two unrelated sums of money are not a dis
 
 from __future__ import annotations
 
+import itertools
 import math
+import pickle
 import re
 from collections import Counter, defaultdict
-from typing import Iterable, Sequence
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
 
 from storyline.events.grouping import mention_weight, type_weight
 from storyline.events.mentions import frame_of_verb
+from storyline.events.spill import ScratchFile, scratch_db
 from storyline.events.model import (
     Event,
     Fact,
@@ -143,27 +147,45 @@ def attach_facts(events: Sequence[Event], articles: Iterable[AnnotatedArticle]) 
     return FactAttacher(events).attach(articles)
 
 
+# Article ids -> (article id, sentence index, trigger start, event id) of their mentions that
+# are in an event: where a build reads them (the store), instead of indexing every event's keys.
+MentionSource = Callable[[Sequence[str]], Iterable[tuple[str, int, int, str]]]
+
+
 class FactAttacher:
     """Facts for a corpus whose articles come a chunk at a time: the events are indexed once, and
     each article needs only its own record (`attach` may be called per chunk; the facts are the
-    same as for all articles at once)."""
+    same as for all articles at once).
 
-    def __init__(self, events: Sequence[Event]) -> None:
-        self.at_sentence: dict[tuple[str, int], list[tuple[int, Event]]] = defaultdict(list)
-        self.of_article: dict[str, list[tuple[int, int, Event]]] = defaultdict(list)
-        for event in events:
-            for key in event.mention_keys:
-                article_id, sentence_index, start, _ = parse_mention_key(key)
-                self.at_sentence[(article_id, sentence_index)].append((start, event))
-                self.of_article[article_id].append((sentence_index, start, event))
+    The events' mentions are indexed by article and sentence from their keys, or, given
+    ``mentions_of``, a chunk at a time from it (a build reads them from the store: an index of
+    every mention of the corpus is ~12 KB an article)."""
+
+    def __init__(self, events: Sequence[Event], mentions_of: MentionSource | None = None) -> None:
         self.events_by_id = {e.event_id: e for e in events}
+        self.mentions_of = mentions_of
+        if mentions_of is None:
+            self._index((*parse_mention_key(key)[:3], event.event_id) for event in events for key in event.mention_keys)
         self.main_events: dict[str, list[str]] = defaultdict(list)
         for event in events:
             for article_id in event.main_articles:
                 self.main_events[article_id].append(event.event_id)
         self.headlines = _HeadlineIndex(events)
 
+    def _index(self, mentions: Iterable[tuple[str, int, int, str]]) -> None:
+        # Where the mentions are listed does not matter: every choice among them is by a key
+        # that ends with the event id, and their weights in an article add up exactly.
+        self.at_sentence: dict[tuple[str, int], list[tuple[int, Event]]] = defaultdict(list)
+        self.of_article: dict[str, list[tuple[int, int, Event]]] = defaultdict(list)
+        for article_id, sentence_index, start, event_id in mentions:
+            event = self.events_by_id[event_id]
+            self.at_sentence[(article_id, sentence_index)].append((start, event))
+            self.of_article[article_id].append((sentence_index, start, event))
+
     def attach(self, articles: Iterable[AnnotatedArticle]) -> list[Fact]:
+        articles = list(articles)
+        if self.mentions_of is not None:
+            self._index(self.mentions_of([a.article_id for a in articles]))
         facts: list[Fact] = []
         for article in articles:
             facts.extend(self._article_facts(article))
@@ -627,6 +649,41 @@ def reconcile_facts(facts: Sequence[Fact]) -> list[Reconciliation]:
             explanation = f"{len(sources)} sources agree: {display_value(consensus)} ({stances})"
         out.append(Reconciliation(event_id, attribute, status, explanation, sources, STAGE, STAGE_VERSION))
     return out
+
+
+class FactReconciler(ScratchFile):
+    """:func:`reconcile_facts` over facts that come a chunk of articles at a time: the facts that
+    take part (specific attributes) wait pickled in a private scratch SQLite file
+    (:func:`storyline.events.spill.scratch_db`) and are read back one (event, attribute) group
+    at a time, so a build need not hold the corpus's facts (a few hundred bytes each, with
+    their quotes). The reconciliations are the same, in the same order (by first fact)."""
+
+    what = "fact reconciler"
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self.conn, self.path = scratch_db("storyline-facts-", directory)
+        self.conn.execute("CREATE TABLE facts (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, "
+                          "attribute TEXT NOT NULL, data BLOB NOT NULL)")
+        self.conn.commit()
+        self.size = 0
+
+    def add(self, facts: Iterable[Fact]) -> None:
+        rows = [(fact.event_id, fact.attribute, pickle.dumps(fact, pickle.HIGHEST_PROTOCOL))
+                for fact in facts if fact.attribute not in GENERIC_ATTRIBUTES.values()]
+        db = self._db()
+        with db:
+            db.executemany("INSERT INTO facts VALUES (?,?,?,?)",
+                           ((self.size + k, *row) for k, row in enumerate(rows)))
+        self.size += len(rows)
+
+    def reconciliations(self) -> list[Reconciliation]:
+        found: list[tuple[int, Reconciliation]] = []  # (first fact, its group's reconciliation)
+        rows = self._db().execute("SELECT event_id, attribute, seq, data FROM facts ORDER BY event_id, attribute, seq")
+        for _group, members in itertools.groupby(rows, key=lambda row: (row[0], row[1])):
+            group = list(members)
+            found.extend((group[0][2], r) for r in reconcile_facts([pickle.loads(row[3]) for row in group]))
+        found.sort(key=lambda fr: fr[0])
+        return [r for _, r in found]
 
 
 def _narrowness(fact: Fact) -> tuple[float, int]:

@@ -77,7 +77,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -95,6 +95,7 @@ from storyline.events.model import (
     parts_relation,
     precision_rank,
 )
+from storyline.events.spill import SummarySpill
 from storyline.events.timeline import format_date
 from storyline.records import AnnotatedArticle, Entity
 
@@ -581,17 +582,50 @@ def summarize_cluster(
                           bool(cluster.places), bool(cluster.participants))
 
 
-def events_from_summaries(summaries: Sequence[ClusterSummary], previous_events: Sequence[Event] | None = None
-                          ) -> list[Event]:
-    """The global step, over the summaries of the live clusters with evidence in creation order:
-    ids against the previous build, roles, noise, order. The summaries' events are filled in
-    place and returned (those that are not passing mentions)."""
-    events = [s.event for s in summaries]
-    _assign_ids(events, previous_events or [])
-    _assign_roles(events, summaries)
-    events = [e for e, s in zip(events, summaries) if not _is_passing_mention(e, s)]
-    events.sort(key=lambda e: min(parse_mention_key(k)[:2] for k in e.mention_keys))
-    return events
+def events_from_summaries(summaries: Iterable[ClusterSummary] | SummarySpill,
+                          previous_events: Sequence[Event] | None = None) -> list[Event]:
+    """The global step, over the summaries of the live clusters with evidence (in creation
+    order, or with their ``rank``): ids against the previous build, roles, noise, order. A list
+    of :func:`iter_events`."""
+    return list(iter_events(summaries, previous_events))
+
+
+def iter_events(summaries: Iterable[ClusterSummary] | SummarySpill, previous_events: Sequence[Event] | None = None,
+                *, directory: str | None = None) -> Iterator[Event]:
+    """The events of the summaries (those that are not passing mentions), in their final order
+    (first mention's article and sentence, then creation order), made one at a time.
+
+    The summaries are read from a :class:`SummarySpill` (given, or made in ``directory`` from
+    an iterable): the global step holds a few numbers per event and per (article, event) pair,
+    the ids of the events, and, in an incremental build, the previous events and an index of
+    the new events' mention keys; never all the events at once."""
+    own = not isinstance(summaries, SummarySpill)
+    spill = SummarySpill(directory) if own else summaries
+    try:
+        if own:
+            spill.add(summaries)
+        order = spill.rank_order()
+        k_of = array("q", bytes(8 * len(order)))
+        for k, sid in enumerate(order):
+            k_of[sid] = k
+        ids, merged = _event_ids(spill.id_inputs(), spill.mention_keys, previous_events or [])
+        main_of = _main_articles(spill, k_of)
+        article_ids, pair_article, offsets, role_ints = spill.article_ids, spill.pair_article, spill.offsets, spill.role_ints
+        for sid, event in spill.events_in_final_order():
+            k = k_of[sid]
+            event.event_id, event.merged_from = ids[k], merged.get(k, [])
+            pairs = range(offsets[sid], offsets[sid + 1])
+            key_sentence = {article_ids[pair_article[p]]: spill.pair_ints[role_ints * p + 4] for p in pairs}
+            main = {article_ids[pair_article[p]] for p in pairs if main_of[pair_article[p]] == k}
+            ordered = sorted(key_sentence)
+            event.main_articles = [a for a in ordered if a in main]
+            event.mentioning_articles = [a for a in ordered if a not in main]
+            event.key_sentences = [(a, key_sentence[a]) for a in event.main_articles + event.mentioning_articles]
+            if not _is_passing_mention(event, spill.flags[sid]):
+                yield event
+    finally:
+        if own:
+            spill.close()
 
 
 def events_from_clusters(
@@ -658,23 +692,25 @@ def _names_around(
     return out
 
 
-def _is_passing_mention(event: Event, cluster: ClusterSummary) -> bool:
+def _is_passing_mention(event: Event, flags: int) -> bool:
     """A word in passing, not an event of the story: one mention, no article that is about it,
     and either no date stated for it (at most a publication-date bound: "the loan buys time for
     the president", "the deal matters more to Brennik") or only a month, season or year and no
     place and no one named ("sanctions last year", "the council, which met in January"). It is
-    left out of the events; its mention stays in ``event_mentions`` without an event."""
+    left out of the events; its mention stays in ``event_mentions`` without an event. ``flags``:
+    its cluster's (:attr:`SummarySpill.flags`: a stated date 1, places 2, people 4)."""
+    dated = flags & 1
     if event.main_articles:
         return False
-    if not (cluster.dated or cluster.places or cluster.participants):
+    if not flags:
         return True  # founded by a lead mention for its article, which turned out to be about another event
     if is_open_type(event.event_type):
         # An event only the open detector found ("returned", "walked") is reported when an
         # article is about it, or when two reports state a date for it.
-        return len({parse_mention_key(k)[0] for k in event.mention_keys}) < 2 or not cluster.dated
+        return len({parse_mention_key(k)[0] for k in event.mention_keys}) < 2 or not dated
     if len(event.mention_keys) != 1:
         return False
-    if not cluster.dated:
+    if not dated:
         return True
     return event.date_precision != "day" and not event.place_ids and not event.participant_ids
 
@@ -949,47 +985,76 @@ def _stable_id(family: str, article_id: str, sentence_index: int, salt: str = ""
 
 
 def _assign_ids(events: list[Event], previous: Sequence[Event]) -> None:
-    """Fresh ids from the founding mention; in an incremental build, inherit previous ids."""
-    taken: set[str] = set()
+    """Fresh ids from the founding mention; in an incremental build, inherit previous ids
+    (:func:`_event_ids` over events in memory)."""
+    def id_inputs() -> Iterator[tuple[str, str, int]]:
+        for event in events:
+            article_id, sentence_index, _, _ = min(parse_mention_key(key) for key in event.mention_keys)
+            yield event.event_type, article_id, sentence_index
+
+    ids, merged = _event_ids(id_inputs(), lambda: (e.mention_keys for e in events), previous)
+    for k, event in enumerate(events):
+        event.event_id, event.merged_from = ids[k], merged.get(k, [])
+
+
+def _event_ids(
+    id_inputs: Iterable[tuple[str, str, int]],
+    mention_keys: Callable[[], Iterable[list[str]]],
+    previous: Sequence[Event],
+) -> tuple[list[str], dict[int, list[str]]]:
+    """Ids of the new events (k = 0, 1, ... in creation order) and the non-empty ``merged_from``
+    lists by k. A new event inherits the id of the previous events it shares the most mentions
+    with (their ids and histories recorded as merged); else it gets a fresh id from its founding
+    mention (``id_inputs``: per event its type, first mention's article and sentence), with
+    "split:<id>" for each previous event it shares a mention with. ``mention_keys`` (per event,
+    in the same order) is read only when there are previous events."""
     owner: dict[str, tuple[int, int]] = {}  # previous event id -> (new event position, overlap)
     previous_by_id = {p.event_id: p for p in previous}
-    # Mention key -> the new events holding it, so each previous event is compared only with the
-    # events that share a mention with it (not with all of them: quadratic in an archive).
-    holders: dict[str, list[int]] = defaultdict(list)
-    for k, event in enumerate(events):
-        for key in set(event.mention_keys):
-            holders[key].append(k)
     sharing: dict[int, list[str]] = defaultdict(list)  # new event -> previous events sharing a mention, in order
-    for p in previous:
-        overlaps: Counter = Counter(k for key in set(p.mention_keys) for k in holders.get(key, ()))
-        if not overlaps:
-            continue
-        k, overlap = min(overlaps.items(), key=lambda ko: (-ko[1], ko[0]))  # most shared, then the first
-        owner[p.event_id] = (k, overlap)
-        for shared in sorted(overlaps):
-            sharing[shared].append(p.event_id)
+    if previous:
+        # Mention key -> the new events holding it, so each previous event is compared only with
+        # the events that share a mention with it (not with all of them: quadratic in an archive).
+        holders: dict[str, list[int]] = defaultdict(list)
+        for k, keys in enumerate(mention_keys()):
+            for key in set(keys):
+                holders[key].append(k)
+        for p in previous:
+            overlaps: Counter = Counter(k for key in set(p.mention_keys) for k in holders.get(key, ()))
+            if not overlaps:
+                continue
+            k, overlap = min(overlaps.items(), key=lambda ko: (-ko[1], ko[0]))  # most shared, then the first
+            owner[p.event_id] = (k, overlap)
+            for shared in sorted(overlaps):
+                sharing[shared].append(p.event_id)
+        del holders
 
     inherited: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for old_id, (k, overlap) in owner.items():
         inherited[k].append((overlap, old_id))
-    for k, event in enumerate(events):
+    taken: set[str] = set()
+    ids: list[str] = []
+    merged: dict[int, list[str]] = {}
+    for k, (event_type, article_id, sentence_index) in enumerate(id_inputs):
         heirs = sorted(inherited.get(k, []), key=lambda oi: (-oi[0], oi[1]))
         if heirs:
-            event.event_id = heirs[0][1]
+            event_id = heirs[0][1]
             history = list(previous_by_id[heirs[0][1]].merged_from)
             for _, old_id in heirs[1:]:
                 history += [old_id, *previous_by_id[old_id].merged_from]
-            event.merged_from = list(dict.fromkeys(history))
+            merged_from = list(dict.fromkeys(history))
         else:
-            article_id, sentence_index, _, _ = min(parse_mention_key(key) for key in event.mention_keys)
-            family = event_family(event.event_type)
-            event.event_id = _stable_id(family, article_id, sentence_index)
+            family = event_family(event_type)
+            event_id = _stable_id(family, article_id, sentence_index)
             salt = 0
-            while event.event_id in taken or event.event_id in previous_by_id:
+            while event_id in taken or event_id in previous_by_id:
                 salt += 1
-                event.event_id = _stable_id(family, article_id, sentence_index, str(salt))
-            event.merged_from = [f"split:{old_id}" for old_id in sharing.get(k, [])]
-        taken.add(event.event_id)
+                event_id = _stable_id(family, article_id, sentence_index, str(salt))
+            merged_from = [f"split:{old_id}" for old_id in sharing.get(k, [])]
+        taken.add(event_id)
+        ids.append(event_id)
+        if merged_from:
+            merged[k] = merged_from
+    return ids, merged
 
 
 def _plain(text: str) -> str:
@@ -1036,58 +1101,60 @@ def mention_weight(article: AnnotatedArticle | None, sentence_index: int) -> flo
     return 2.0 if sentence_index in lead_sentences(article) else 1.0
 
 
-def _assign_roles(events: list[Event], summaries: Sequence[ClusterSummary]) -> None:
-    """Main articles (this event is what the article is most about), mentioning ones, key sentences.
+def _main_articles(spill: SummarySpill, k_of: array) -> array:
+    """Each article's main event (this event is what the article is most about), as its k
+    (creation order; -1: none), per article index of ``spill.article_ids``. The other events an
+    article names are its mentioning events.
 
     A preview of an event that happened (the article says it is scheduled or expected, never
     that it happened) is a mentioning article, not a main one.
     """
-    # Article -> its events as (event position k, the article's place j in summaries[k]),
-    # flat, k increasing: 16 bytes per (article, event) pair, read in place from the summaries.
-    events_of: dict[str, array] = {}
-    previews: set[tuple[str, int]] = set()
-    for k, summary in enumerate(summaries):
-        for j, article_id in enumerate(summary.articles):
-            pairs = events_of.get(article_id)
-            if pairs is None:
-                events_of[article_id] = pairs = array("q")
-            pairs.extend((k, j))
-            if summary.preview(j):
-                previews.add((article_id, k))
+    role_ints, weights, ints, offsets = spill.role_ints, spill.pair_weight, spill.pair_ints, spill.offsets
+    n_pairs = len(spill.pair_article)
+    pair_k = array("q", bytes(8 * n_pairs))
+    sizes = array("q", bytes(8 * len(k_of)))  # k -> its number of articles
+    for sid, k in enumerate(k_of):
+        sizes[k] = offsets[sid + 1] - offsets[sid]
+        for p in range(offsets[sid], offsets[sid + 1]):
+            pair_k[p] = k
+    # Each article's pairs together, in creation order of their events (ties go to the first).
+    order = np.lexsort((np.frombuffer(pair_k, dtype=np.int64), np.frombuffer(spill.pair_article, dtype=np.int64)))
+    by_article = array("q", order.astype(np.int64).tobytes())
+    del order
+    pair_article = spill.pair_article
+    starts = [q for q in range(n_pairs) if q == 0 or pair_article[by_article[q]] != pair_article[by_article[q - 1]]]
+    starts.append(n_pairs)
     # An event that other reports are about too weighs more (it is what the news is about):
     # weight x (1 + CENTRALITY x ln(1 + other articles about it)). "About" starts as "mentions
     # it" and becomes "has it as main event" over a few rounds, so reports settle on a shared
     # main event. Ties go to the event with more articles, then to the one named first (the
     # earliest event wins a full tie, as min() keeps the first least key).
-    others = {k: len(summary.articles) - 1 for k, summary in enumerate(summaries)}
-    main_of: dict[str, int] = {}
+    others = array("q", (size - 1 for size in sizes))
+    main_of = array("q", [-1]) * len(spill.article_ids)
     for _ in range(CONSENSUS_ROUNDS):
-        chosen: dict[str, int] = {}
-        for article_id, pairs in events_of.items():
-            current = main_of.get(article_id)
+        chosen = array("q", main_of)
+        for g in range(len(starts) - 1):
+            article = pair_article[by_article[starts[g]]]
+            current = main_of[article]
             best_key: tuple | None = None
-            for p in range(0, len(pairs), 2):
-                k, j = pairs[p], pairs[p + 1]
-                summary = summaries[k]
+            for q in range(starts[g], starts[g + 1]):
+                p = by_article[q]
+                k = pair_k[p]
                 key = (
-                    -summary.weights[j] * (1 + CENTRALITY * math.log1p(others[k] - (current == k))),
-                    -len(summary.articles),
-                    summary.first(j),
+                    -weights[p] * (1 + CENTRALITY * math.log1p(others[k] - (current == k))),
+                    -sizes[k],
+                    (ints[role_ints * p], ints[role_ints * p + 1]),
                 )
                 if best_key is None or key < best_key:
-                    best_key, chosen[article_id] = key, k
+                    best_key, chosen[article] = key, k
         if chosen == main_of:
             break
         main_of = chosen
-        about = Counter(main_of.values())
-        others = {k: about.get(k, 0) for k in range(len(summaries))}
-    main_of = {a: k for a, k in main_of.items() if (a, k) not in previews}
-
-    for k, event in enumerate(events):
-        summary = summaries[k]
-        article_ids = sorted(summary.articles)
-        event.main_articles = [a for a in article_ids if main_of.get(a) == k]
-        event.mentioning_articles = [a for a in article_ids if main_of.get(a) != k]
-        place = {a: j for j, a in enumerate(summary.articles)}
-        event.key_sentences = [(a, summary.key_sentence(place[a]))
-                               for a in event.main_articles + event.mentioning_articles]
+        others = array("q", bytes(8 * len(k_of)))
+        for k in main_of:
+            if k >= 0:
+                others[k] += 1
+    for p in range(n_pairs):
+        if ints[role_ints * p + 2] and main_of[pair_article[p]] == pair_k[p]:
+            main_of[pair_article[p]] = -1  # a preview
+    return main_of

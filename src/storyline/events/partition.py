@@ -9,9 +9,11 @@ chain of mentions, can never meet. The corpus therefore splits exactly into key-
 * **map**: the blocking keys of each mention (:func:`mention_keys`, the keys of a one-mention
   cluster, computed by grouping's own ``_Cluster.keys``), less the month-of-year keys (see
   below);
-* **shuffle**: union-find over keys → connected components (:func:`components`); a mention and
-  its in-article antecedent of the same family are joined too (they share the article key
-  anyway, this keeps it true if the keys change);
+* **shuffle**: union-find over keys → connected components (:func:`components`; the (key hash,
+  position) pairs go to a scratch file that SQLite sorts on disk, so the driver keeps 8 bytes a
+  mention, not a dictionary of the corpus's keys); a mention and its in-article antecedent of
+  the same family are joined too (they share the article key anyway, this keeps it true if the
+  keys change);
 * **reduce**: :func:`grouping.cluster_mentions` on each component (:func:`reduce_bundle`; small
   components are bundled into one task, see :func:`bundle_components`). Inside a component the
   greedy pass sees the mentions in the same relative order as the one pass, ties go to the
@@ -21,13 +23,14 @@ chain of mentions, can never meet. The corpus therefore splits exactly into key-
   and first mention that decide main articles, the flags of the passing-mention filter), with
   the publication dates of the bundle's articles and the entities its mentions name, which
   travel with the task; clusters and mentions stay in the task;
-* **global step** (in the driver, deterministic): the summaries of all components are put back
-  in the order the one pass creates the clusters (by their founding mention's place in the
-  founding order), then :func:`grouping.events_from_summaries` assigns ids against the previous
-  build's events, main/mentioning articles (an article's mentions can lie in several
-  components), drops passing mentions and sorts, exactly as the one pass does (which goes
-  through the same summaries: :func:`grouping.events_from_clusters`). It reads no mention and
-  no article.
+* **global step** (in the driver, deterministic): the summaries of all components are written
+  to a :class:`~storyline.events.spill.SummarySpill` as the tasks come back and read back in the
+  order the one pass creates the clusters (by their founding mention's place in the founding
+  order); :func:`grouping.iter_events` assigns ids against the previous build's events,
+  main/mentioning articles (an article's mentions can lie in several components), drops passing
+  mentions and gives the events in their final order one at a time, exactly as the one pass
+  does (which goes through the same code: :func:`grouping.events_from_clusters`). It reads no
+  mention and no article, and holds a few numbers per event and per (article, event) pair.
 
 The reduce runs wherever the executor runs tasks: in this process for the local executor, on
 the workers for Dask (:func:`storyline.executors.run_tasks`); both go through this module, so a
@@ -58,16 +61,17 @@ an executor only the tasks in flight; what comes back is one summary per event.
 
 from __future__ import annotations
 
-import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Union
 
 import numpy as np
 
 from storyline.events import grouping
 from storyline.events.model import Event, EventMention, event_family
+from storyline.events.spill import SummarySpill, scratch_db
 from storyline.records import AnnotatedArticle, Entity
 
 # A bundle is one reduce task: components together holding about this many mentions (a larger
@@ -131,32 +135,53 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def components(usable: Iterable[EventMention], families: dict[str, str] | None = None) -> list[Sequence[int]]:
+SHUFFLE_CHUNK = 100_000  # (key hash, position) pairs written to the shuffle's file at a time
+
+
+def components(usable: Iterable[EventMention], families: dict[str, str] | None = None,
+               directory: str | Path | None = None) -> list[Sequence[int]]:
     """Positions of ``usable`` grouped into key-connected components (shuffle step).
 
     Each component lists its positions in increasing order; components are ordered by their
     first position, so the result depends only on ``usable``. ``usable`` is read once, in order
     (it may be a generator): only each mention's keys are kept, as 64-bit hashes (two keys with
-    one hash would join two components, which stays exact, only coarser).
+    one hash would join two components, which stays exact, only coarser), written as (key hash,
+    position) pairs to a private SQLite file in ``directory`` (:func:`spill.scratch_db`) and read
+    back sorted by key: what stays in memory is the union-find's 8 bytes a mention, not a
+    dictionary of the corpus's keys (~100 bytes a key).
     """
     uf = _UnionFind()
-    first_with_key: dict[int, int] = {}
-    article, in_article = None, {}  # mention key -> (position, family), for the current article
-    for mention in usable:
-        i = uf.add()
-        for key in mention_keys(mention, families):
-            j = first_with_key.setdefault(hash(key), i)
-            if j != i:
-                uf.union(i, j)
-        # A mention and its same-family antecedent (in its article, before it) share the article
-        # key already; this keeps them together should the keys change.
-        if mention.article_id != article:
-            article, in_article = mention.article_id, {}
-        family = event_family(mention.event_type, families)
-        found = in_article.get(mention.antecedent) if mention.antecedent else None
-        if found is not None and found[1] == family:
-            uf.union(i, found[0])
-        in_article[mention.key] = (i, family)
+    db, _ = scratch_db("storyline-shuffle-", directory)
+    try:
+        db.execute("CREATE TABLE pairs (key INTEGER NOT NULL, position INTEGER NOT NULL)")
+        pending: list[tuple[int, int]] = []
+        article, in_article = None, {}  # mention key -> (position, family), for the current article
+        for mention in usable:
+            i = uf.add()
+            pending.extend((hash(key), i) for key in mention_keys(mention, families))
+            if len(pending) >= SHUFFLE_CHUNK:
+                db.executemany("INSERT INTO pairs VALUES (?, ?)", pending)
+                pending.clear()
+            # A mention and its same-family antecedent (in its article, before it) share the
+            # article key already; this keeps them together should the keys change.
+            if mention.article_id != article:
+                article, in_article = mention.article_id, {}
+            family = event_family(mention.event_type, families)
+            found = in_article.get(mention.antecedent) if mention.antecedent else None
+            if found is not None and found[1] == family:
+                uf.union(i, found[0])
+            in_article[mention.key] = (i, family)
+        db.executemany("INSERT INTO pairs VALUES (?, ?)", pending)
+        del pending
+        # Every position joins the first position that has the same key (SQLite sorts on disk).
+        key, first = None, -1
+        for k, i in db.execute("SELECT key, position FROM pairs ORDER BY key, position"):
+            if k != key:
+                key, first = k, i
+            else:
+                uf.union(i, first)
+    finally:
+        db.close()
     n = len(uf.parent)
     if n == 0:
         return []
@@ -305,10 +330,12 @@ def summaries_partitioned(
     run: TaskRunner | None = None,
     bundle_mentions: int = BUNDLE_MENTIONS,
     keys_from: Iterable[EventMention] | None = None,
-) -> list[grouping.ClusterSummary]:
+    directory: str | Path | None = None,
+) -> SummarySpill:
     """The summaries of the live clusters with evidence of :func:`grouping.cluster_mentions`
-    over all of ``usable``, in its creation order, computed component by component through
-    ``run``.
+    over all of ``usable``, computed component by component through ``run`` and written to a
+    :class:`SummarySpill` (in ``directory``) as each task's come back; each has its ``rank``, its
+    place in the one pass's creation order (the caller closes the spill).
 
     ``usable`` and ``vectors`` may be loaders (positions -> rows); then ``keys_from`` gives the
     mentions once, in order, for the shuffle (e.g. a generator that loads them in chunks).
@@ -316,18 +343,19 @@ def summaries_partitioned(
     if keys_from is None:
         assert not callable(usable), "a mention loader needs keys_from"
         keys_from = usable
-    parts = components(keys_from, families)
+    parts = components(keys_from, families, directory)
     tasks = reduce_tasks(usable, vectors, parts, families, bundle_mentions, published=published, entities=entities)
-    summaries = [s for result in (run or _in_process)(reduce_bundle, tasks) for s in result]
-    for s in summaries:  # from Dask workers each summary has its own copies of the article ids
-        s.articles = tuple(sys.intern(a) for a in s.articles)
-    # The one pass appends clusters as their founding mention comes up in the founding order;
-    # the founder stays members[0] (a merge keeps the earlier cluster and appends the other).
-    summaries.sort(key=lambda s: s.rank)
-    return summaries
+    spill = SummarySpill(directory)
+    try:
+        for result in (run or _in_process)(reduce_bundle, tasks):
+            spill.add(result)
+    except BaseException:
+        spill.close()
+        raise
+    return spill
 
 
-def group_partitioned(
+def iter_events_partitioned(
     usable: Mentions,
     vectors: Vectors,
     articles: Mapping[str, AnnotatedArticle] | None,
@@ -339,9 +367,11 @@ def group_partitioned(
     bundle_mentions: int = BUNDLE_MENTIONS,
     keys_from: Iterable[EventMention] | None = None,
     published: Published | None = None,
-) -> list[Event]:
-    """Events of ``usable`` (from :func:`grouping.usable_mentions`, one vector per row), the same
-    as :func:`grouping.group_event_mentions` would give with these vectors.
+    directory: str | Path | None = None,
+) -> Iterator[Event]:
+    """Events of ``usable`` (from :func:`grouping.usable_mentions`, one vector per row) in their
+    final order, one at a time: the same as :func:`grouping.group_event_mentions` would give
+    with these vectors. The summaries wait in a :class:`SummarySpill` in ``directory``.
 
     The articles are read only for their publication days (``published`` instead: those days
     or a loader of them); the mentions' weights in their articles are the ones
@@ -349,6 +379,18 @@ def group_partitioned(
     """
     if published is None:
         published = grouping.published_dates(articles or {})
-    summaries = summaries_partitioned(usable, vectors, published, entities, families, run=run,
-                                      bundle_mentions=bundle_mentions, keys_from=keys_from)
-    return grouping.events_from_summaries(summaries, previous_events)
+    with summaries_partitioned(usable, vectors, published, entities, families, run=run,
+                               bundle_mentions=bundle_mentions, keys_from=keys_from, directory=directory) as spill:
+        yield from grouping.iter_events(spill, previous_events)
+
+
+def group_partitioned(
+    usable: Mentions,
+    vectors: Vectors,
+    articles: Mapping[str, AnnotatedArticle] | None,
+    entities: Mapping[str, Entity],
+    previous_events: Sequence[Event] | None = None,
+    **options: Any,
+) -> list[Event]:
+    """The events of :func:`iter_events_partitioned` (same arguments), as a list."""
+    return list(iter_events_partitioned(usable, vectors, articles, entities, previous_events, **options))

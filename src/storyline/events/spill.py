@@ -6,6 +6,10 @@ Python objects that is about 1 KiB a mention, GiBs at 100,000 articles; spilled,
 holds one chunk or one bundle at a time. The spill is a private SQLite file (pickled mentions
 by position, ~230 bytes each), whatever the store's backend is, unlinked as soon as it is open:
 its space is freed when it is closed, or when the process ends however it ends.
+
+The global step of grouping reads one summary per cluster (``grouping.ClusterSummary``), a few
+KiB each with its event's mention keys: :class:`SummarySpill` keeps their events on disk the
+same way and only the small per-article role figures in memory.
 """
 
 from __future__ import annotations
@@ -14,12 +18,18 @@ import dataclasses
 import os
 import pickle
 import sqlite3
+import sys
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Self
 
-from storyline.events.model import EventMention
+from storyline.events.model import Event, EventMention, parse_mention_key
+
+if TYPE_CHECKING:
+    from storyline.events.grouping import ClusterSummary
 
 READ_CHUNK = 5_000  # mentions unpickled at a time when iterating
 _IN_LIST = 500  # positions / article ids per IN (...) query
@@ -38,7 +48,60 @@ def _load(data: bytes) -> EventMention:
     return mention
 
 
-class MentionSpill:
+_EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
+
+
+def _dump_event(event: Event) -> bytes:
+    return pickle.dumps(tuple(getattr(event, name) for name in _EVENT_FIELDS), pickle.HIGHEST_PROTOCOL)
+
+
+def _load_event(data: bytes) -> Event:
+    event = object.__new__(Event)
+    event.__dict__.update(zip(_EVENT_FIELDS, pickle.loads(data)))
+    return event
+
+
+def scratch_db(prefix: str, directory: str | Path | None) -> tuple[sqlite3.Connection, Path]:
+    """A private SQLite file in ``directory`` (or the system's temp dir) whose name is gone at
+    once: the open connection keeps the file, so a build that crashes or is killed leaves
+    nothing behind (with no journal SQLite never opens it by name again)."""
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".sqlite", dir=str(directory) if directory is not None else None)
+    os.close(fd)
+    conn = sqlite3.connect(name)
+    # A scratch file: no journal, no fsync (a crash loses nothing the store does not have).
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.commit()
+    Path(name).unlink(missing_ok=True)
+    return conn, Path(name)
+
+
+class ScratchFile:
+    """A scratch file's connection, closed by ``close`` or on leaving a ``with`` block."""
+
+    conn: sqlite3.Connection | None
+    what = "spill"
+
+    def _db(self) -> sqlite3.Connection:
+        if self.conn is None:
+            raise ValueError(f"the {self.what} is closed")
+        return self.conn
+
+    def close(self) -> None:
+        """Close the file, which frees its space (idempotent)."""
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class MentionSpill(ScratchFile):
     """Usable mentions by position (0, 1, ... in the order added), pickled to a temporary SQLite file.
 
     * ``add`` appends mentions (and the publication days of their articles);
@@ -49,28 +112,15 @@ class MentionSpill:
       (what the stored-vector loader needs); ``published`` the publication days of some articles.
     """
 
+    what = "mention spill"
+
     def __init__(self, directory: str | Path | None = None) -> None:
-        fd, name = tempfile.mkstemp(prefix="storyline-mentions-", suffix=".sqlite",
-                                    dir=str(directory) if directory is not None else None)
-        os.close(fd)
-        self.path = Path(name)
-        self.conn: sqlite3.Connection | None = sqlite3.connect(name)
-        # A scratch file: no journal, no fsync (a crash loses nothing the store does not have).
-        self.conn.execute("PRAGMA journal_mode = OFF")
-        self.conn.execute("PRAGMA synchronous = OFF")
+        self.conn, self.path = scratch_db("storyline-mentions-", directory)
         self.conn.execute("CREATE TABLE mentions (position INTEGER PRIMARY KEY, article_id TEXT NOT NULL, "
                           "start INTEGER NOT NULL, end INTEGER NOT NULL, data BLOB NOT NULL)")
         self.conn.execute("CREATE TABLE published (article_id TEXT PRIMARY KEY, day TEXT NOT NULL)")
         self.conn.commit()
-        # The open connection keeps the file; its name goes at once, so a build that crashes or
-        # is killed leaves nothing behind (with no journal SQLite never opens it by name again).
-        self.path.unlink(missing_ok=True)
         self.size = 0
-
-    def _db(self) -> sqlite3.Connection:
-        if self.conn is None:
-            raise ValueError("the mention spill is closed")
-        return self.conn
 
     def add(self, mentions: Sequence[EventMention], published: Mapping[str, str | None] | None = None) -> None:
         """Append ``mentions`` (positions ``len(self)`` on); ``published``: article id ->
@@ -129,16 +179,91 @@ class MentionSpill:
                                   f"({','.join('?' * len(part))})", part).fetchall())
         return out
 
-    def close(self) -> None:
-        """Close and remove the file (idempotent)."""
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-        self.path.unlink(missing_ok=True)
 
-    def __enter__(self) -> MentionSpill:
-        return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
+_RANK_COLUMNS = ("r0", "r1", "r2", "r3", "r4", "r5")
+_RANK_ORDER = ", ".join((*_RANK_COLUMNS, "sid"))
+
+
+class SummarySpill(ScratchFile):
+    """Cluster summaries (``grouping.ClusterSummary``) for grouping's global step, which reads
+    them in three passes (ids, roles, events in their final order) and needs all of them for
+    the roles: what is kept in memory is a few flat numbers a summary and a few per (article,
+    event) pair, the events themselves (with their mention keys) are pickled to a private
+    SQLite file like :class:`MentionSpill`'s. Summaries are numbered ``sid`` 0, 1, ... as added.
+
+    * ``rank_order()``: the sids in the order the one pass creates the clusters (by ``rank``;
+      summaries added without one keep the order they came in);
+    * ``id_inputs()``: (event type, first mention's article and sentence) in that order, what a
+      fresh event id is made from; ``mention_keys()``: each summary's event's keys, in that order;
+    * ``events_in_final_order()``: (sid, event) by first mention (article, sentence), then rank;
+    * the role figures: ``pair_article`` (an index into ``article_ids``), ``pair_weight``,
+      ``pair_ints`` (``ROLE_INTS`` a pair), the pairs of sid ``s`` at ``offsets[s]`` to
+      ``offsets[s + 1]``, in the summary's article order; ``flags`` (dated, places,
+      participants as bits 1, 2, 4).
+    """
+
+    what = "summary spill"
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        from storyline.events.grouping import ROLE_INTS
+
+        self.role_ints = ROLE_INTS
+        self.conn, self.path = scratch_db("storyline-summaries-", directory)
+        self.conn.execute("CREATE TABLE summaries (sid INTEGER PRIMARY KEY, r0 INTEGER, r1 INTEGER, r2 TEXT, "
+                          "r3 INTEGER, r4 INTEGER, r5 INTEGER, event_type TEXT NOT NULL, first_article TEXT NOT NULL, "
+                          "first_sentence INTEGER NOT NULL, event BLOB NOT NULL)")
+        self.conn.commit()
+        self.offsets = array("q", [0])
+        self.flags = array("b")
+        self.pair_article = array("q")
+        self.pair_weight = array("d")
+        self.pair_ints = array("q")
+        self.article_ids: list[str] = []
+        self._article_index: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.flags)
+
+    def add(self, summaries: Iterable[ClusterSummary]) -> None:
+        db = self._db()
+        rows = []
+        for summary in summaries:
+            rank = (*summary.rank[0], summary.rank[1]) if summary.rank else (None,) * len(_RANK_COLUMNS)
+            if len(rank) != len(_RANK_COLUMNS):
+                raise ValueError(f"a summary's rank has {len(rank)} values, not {len(_RANK_COLUMNS)}: {summary.rank!r}")
+            article_id, sentence_index, _, _ = min(parse_mention_key(k) for k in summary.event.mention_keys)
+            rows.append((len(self.flags), *rank, summary.event.event_type, article_id, sentence_index,
+                         _dump_event(summary.event)))
+            self.flags.append(summary.dated | summary.places << 1 | summary.participants << 2)
+            for article in summary.articles:
+                index = self._article_index.get(article)
+                if index is None:
+                    index = self._article_index[article] = len(self.article_ids)
+                    self.article_ids.append(sys.intern(article))
+                self.pair_article.append(index)
+            self.pair_weight.extend(summary.weights)
+            self.pair_ints.extend(summary.ints)
+            self.offsets.append(len(self.pair_article))
+            if len(self.pair_ints) != self.role_ints * len(self.pair_article):
+                raise ValueError("a summary's role figures do not match its articles")
+        with db:
+            db.executemany(f"INSERT INTO summaries VALUES ({','.join('?' * 11)})", rows)
+
+    def rank_order(self) -> array:
+        """The sids in rank order (k = 0, 1, ...)."""
+        return array("q", (sid for (sid,) in self._db().execute(f"SELECT sid FROM summaries ORDER BY {_RANK_ORDER}")))
+
+    def id_inputs(self) -> Iterator[tuple[str, str, int]]:
+        return iter(self._db().execute(
+            f"SELECT event_type, first_article, first_sentence FROM summaries ORDER BY {_RANK_ORDER}"))
+
+    def mention_keys(self) -> Iterator[list[str]]:
+        for (data,) in self._db().execute(f"SELECT event FROM summaries ORDER BY {_RANK_ORDER}"):
+            yield _load_event(data).mention_keys
+
+    def events_in_final_order(self) -> Iterator[tuple[int, Event]]:
+        for sid, data in self._db().execute(
+                f"SELECT sid, event FROM summaries ORDER BY first_article, first_sentence, {_RANK_ORDER}"):
+            yield sid, _load_event(data)
+
