@@ -504,3 +504,27 @@ def test_the_global_step_streams_events_from_a_summary_spill(tmp_path: Path) -> 
     assert next(made) == expected[0]  # a generator: one event at a time
     assert [expected[0], *made] == expected
     spill.close()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_previous_events_as_ids_and_tagged_mentions_give_the_ids_of_the_events(seed: int) -> None:
+    """A build reads of the previous events only their ids and histories, and each mention says
+    which previous event it was in: the ids, merges and splits are those that the previous
+    events themselves give (in the order a build loads them, by id)."""
+    from dataclasses import replace
+
+    articles, mentions, entities = synthetic_corpus(seed)
+    # A first build over some of the articles, with a regrouping so that merges and splits happen.
+    half = {a.article_id for a in articles[::3]}
+    first = grouping.group_event_mentions([m for m in mentions if m.article_id in half],
+                                          [a for a in articles if a.article_id in half], entities, embed=hash_embed)
+    first = sorted(first, key=lambda e: e.event_id)
+    first[0].merged_from = ["ev_older"]
+    expected = _partitioned(mentions, articles, entities, first)
+    was_in = {key: e.event_id for e in first for key in e.mention_keys}
+    tagged = [replace(m, previous_event=was_in.get(m.key)) for m in mentions]
+    rows = [(e.event_id, e.merged_from) for e in first]
+    got = _partitioned(tagged, articles, entities, grouping.PreviousEvents.from_rows(rows))
+    assert got == expected
+    assert [(e.event_id, e.merged_from) for e in got] == [(e.event_id, e.merged_from) for e in expected]
+    assert any(e.merged_from for e in expected)  # histories or splits: not only fresh ids

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,6 @@ from storyline.events import grouping, mentions, partition
 from storyline.events import stories as stories_stage
 from storyline.events.model import Event, EventMention, Fact
 from storyline.events.spill import MentionSpill
-from storyline.store.events_io import load_events
 from storyline.records import AnnotatedArticle, Entity, EntityMention, Figure, Sentence, Timex, source_name
 
 if TYPE_CHECKING:
@@ -499,14 +498,21 @@ def _article_chunks(store: Store) -> Iterator[tuple[list[str], list[AnnotatedArt
 def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap, spill: MentionSpill
                       ) -> MentionSpill:
     """The usable mentions of the corpus (grouping.usable_mentions, in its order, each with its
-    weight in its article, :attr:`EventMention.weight`) added to ``spill`` with their articles'
-    publication days, reading ``ARTICLE_CHUNK`` articles at a time: grouping then needs neither
+    weight in its article, :attr:`EventMention.weight`, and the previous build's event it was
+    in, :attr:`EventMention.previous_event`) added to ``spill`` with their articles' publication days, reading ``ARTICLE_CHUNK`` articles at a time: grouping then needs neither
     the articles nor the corpus's mentions in memory. Mentions without a stored vector are
     embedded (and stored) on the way."""
     name_counts = _name_counts(store, ents)
     for chunk, articles in _article_chunks(store):
         got = grouping.usable_mentions(_load_event_mentions(store, mapping, chunk), ents, articles,
                                        name_counts=name_counts)
+        # The previous build's event of each mention: what an event inherits its id through.
+        clause, params = _in_articles(chunk)
+        was_in = {(r["article_id"], r["start"], r["end"]): r["event_id"] for r in store.conn.execute(
+            f"SELECT article_id, start, end, event_id FROM event_mentions {clause} AND event_id IS NOT NULL", params)}
+        if was_in:
+            got = [replace(m, previous_event=was_in[(m.article_id, m.start, m.end)])
+                   if (m.article_id, m.start, m.end) in was_in else m for m in got]
         _embed_missing_vectors(store, got, {a.article_id: a for a in articles}, chunk)
         spill.add(got, {a.article_id: a.published for a in articles})
     return spill
@@ -612,8 +618,12 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
     events: list[Event] = []
     with MentionSpill(_spill_dir(store)) as spill:
         _prepare_mentions(store, ents, mapping, spill)
-        previous = load_events(store)
-        made = partition.iter_events_partitioned(spill, _StoredVectors(store, spill), None, ents, previous or None,
+        # Of the previous build's events, grouping needs only their ids (in load_events' order)
+        # and merge histories: the mentions carry which event they were in.
+        previous = grouping.PreviousEvents.from_rows(
+            (r["event_id"], json.loads(r["merged_from"]))
+            for r in conn.execute("SELECT event_id, merged_from FROM events ORDER BY event_id"))
+        made = partition.iter_events_partitioned(spill, _StoredVectors(store, spill), None, ents, previous,
                                                  keys_from=spill, published=spill.published,
                                                  run=lambda fn, tasks: run_tasks(executor, fn, tasks),
                                                  directory=_spill_dir(store))

@@ -71,7 +71,7 @@ def test_a_killed_build_leaves_no_spill_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def _summary(article_ids: list[str], rank: tuple, keys: list[str], event_type: str = "meeting"):
+def _summary(article_ids: list[str], rank: tuple, keys: list[str], event_type: str = "meeting", previous=()):
     from array import array
 
     from storyline.events import grouping
@@ -82,20 +82,20 @@ def _summary(article_ids: list[str], rank: tuple, keys: list[str], event_type: s
                   key_sentences=[], mention_keys=keys)
     ints = array("q", [v for j in range(len(article_ids)) for v in (j, 10 * j, 0, 1, j)])
     return grouping.ClusterSummary(rank, event, tuple(article_ids), array("d", [1.5] * len(article_ids)), ints,
-                                   dated=True, places=False, participants=True)
+                                   dated=True, places=False, participants=True, previous=previous)
 
 
 def test_summary_spill_orders_by_rank_and_by_first_mention(tmp_path: Path) -> None:
     from storyline.events.spill import SummarySpill
 
     with SummarySpill(tmp_path) as spill:
-        spill.add([_summary(["b", "a"], ((1, 0, "b", 2, 5), 9), ["b:2:5:9", "a:7:1:4"]),
+        spill.add([_summary(["b", "a"], ((1, 0, "b", 2, 5), 9), ["b:2:5:9", "a:7:1:4"], previous=(("ev_1", 2),)),
                    _summary(["a"], ((0, -5, "a", 3, 0), 4), ["a:3:0:3"], "loan")])
         spill.add([_summary(["c"], ((1, 0, "b", 2, 5), 2), ["c:0:0:2"])])
         assert len(spill) == 3 and list(tmp_path.iterdir()) == []
         assert list(spill.rank_order()) == [1, 2, 0]  # by rank, the position breaking the tie
         assert list(spill.id_inputs()) == [("loan", "a", 3), ("meeting", "c", 0), ("meeting", "a", 7)]
-        assert [keys for keys in spill.mention_keys()] == [["a:3:0:3"], ["c:0:0:2"], ["b:2:5:9", "a:7:1:4"]]
+        assert list(spill.previous_overlaps()) == [(), (), (("ev_1", 2),)]
         assert [(sid, e.mention_keys[0]) for sid, e in spill.events_in_final_order()] == \
                [(1, "a:3:0:3"), (0, "b:2:5:9"), (2, "c:0:0:2")]
         # role figures: one row per (summary, article), articles numbered as first seen

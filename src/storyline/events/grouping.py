@@ -522,6 +522,8 @@ class ClusterSummary:
     dated: bool  # a mention states a date for it (not a publication-date bound)
     places: bool
     participants: bool
+    # (previous event id, how many of its mentions were there), by id: what inheriting an id reads
+    previous: tuple[tuple[str, int], ...] = ()
 
     def first(self, j: int) -> tuple[int, int]:
         return self.ints[ROLE_INTS * j], self.ints[ROLE_INTS * j + 1]
@@ -578,27 +580,71 @@ def summarize_cluster(
                    and bool(statuses & {"scheduled", "expected"}))
         ints.extend((*min((m.sentence_index, m.start) for m in members), int(preview),
                      *min((0 if m.date_source == "explicit" else 1, m.sentence_index) for m in members)))
+    previous = Counter(mentions[i].previous_event for i in cluster.members if mentions[i].previous_event)
     return ClusterSummary(rank, event, tuple(sys.intern(a) for a in by_article), weights, ints, bool(cluster.dated),
-                          bool(cluster.places), bool(cluster.participants))
+                          bool(cluster.places), bool(cluster.participants), tuple(sorted(previous.items())))
+
+
+@dataclass
+class PreviousEvents:
+    """What grouping reads of the previous build's events: their ids in order (an event's
+    "split:" records follow it) and their merge histories (the non-empty ones). A build reads
+    just that from the store (:meth:`from_rows`) and each mention carries the event it was in
+    (:attr:`EventMention.previous_event`); events in memory give it by mention key too
+    (:meth:`of`, :func:`with_previous`)."""
+
+    ids: list[str]
+    merged_from: dict[str, list[str]]
+    by_key: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, events: Sequence[Event]) -> PreviousEvents:
+        return cls([e.event_id for e in events], {e.event_id: list(e.merged_from) for e in events if e.merged_from},
+                   {key: e.event_id for e in events for key in e.mention_keys})
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, list[str]]]) -> PreviousEvents:
+        """From (event id, merged_from) rows in the order the events are to be read."""
+        ids: list[str] = []
+        merged: dict[str, list[str]] = {}
+        for event_id, merged_from in rows:
+            ids.append(event_id)
+            if merged_from:
+                merged[event_id] = list(merged_from)
+        return cls(ids, merged)
+
+
+def as_previous(previous: Sequence[Event] | PreviousEvents | None) -> PreviousEvents:
+    if isinstance(previous, PreviousEvents):
+        return previous
+    return PreviousEvents.of(previous or [])
+
+
+def with_previous(mentions: Sequence[EventMention], previous: PreviousEvents) -> list[EventMention]:
+    """The mentions, those in a previous event (by key) as copies that say which."""
+    if not previous.by_key:
+        return list(mentions)
+    return [replace(m, previous_event=previous.by_key[m.key]) if m.key in previous.by_key else m for m in mentions]
 
 
 def events_from_summaries(summaries: Iterable[ClusterSummary] | SummarySpill,
-                          previous_events: Sequence[Event] | None = None) -> list[Event]:
+                          previous_events: PreviousEvents | None = None) -> list[Event]:
     """The global step, over the summaries of the live clusters with evidence (in creation
     order, or with their ``rank``): ids against the previous build, roles, noise, order. A list
     of :func:`iter_events`."""
     return list(iter_events(summaries, previous_events))
 
 
-def iter_events(summaries: Iterable[ClusterSummary] | SummarySpill, previous_events: Sequence[Event] | None = None,
+def iter_events(summaries: Iterable[ClusterSummary] | SummarySpill, previous_events: PreviousEvents | None = None,
                 *, directory: str | None = None) -> Iterator[Event]:
     """The events of the summaries (those that are not passing mentions), in their final order
     (first mention's article and sentence, then creation order), made one at a time.
 
     The summaries are read from a :class:`SummarySpill` (given, or made in ``directory`` from
     an iterable): the global step holds a few numbers per event and per (article, event) pair,
-    the ids of the events, and, in an incremental build, the previous events and an index of
-    the new events' mention keys; never all the events at once."""
+    the ids of the events, and, in an incremental build, the previous events' ids and histories;
+    never all the events at once. The summaries' mentions carried their previous events
+    (:func:`with_previous`)."""
     own = not isinstance(summaries, SummarySpill)
     spill = SummarySpill(directory) if own else summaries
     try:
@@ -608,7 +654,7 @@ def iter_events(summaries: Iterable[ClusterSummary] | SummarySpill, previous_eve
         k_of = array("q", bytes(8 * len(order)))
         for k, sid in enumerate(order):
             k_of[sid] = k
-        ids, merged = _event_ids(spill.id_inputs(), spill.mention_keys, previous_events or [])
+        ids, merged = _event_ids(spill.id_inputs(), spill.previous_overlaps, previous_events or PreviousEvents([], {}))
         main_of = _main_articles(spill, k_of)
         article_ids, pair_article, offsets, role_ints = spill.article_ids, spill.pair_article, spill.offsets, spill.role_ints
         for sid, event in spill.events_in_final_order():
@@ -639,9 +685,11 @@ def events_from_clusters(
     order, through the clusters' summaries (:func:`summarize_cluster`, :func:`events_from_summaries`)
     as the partitioned build does."""
     published = published_dates(by_id)
+    previous = as_previous(previous_events)
+    usable = with_previous(usable, previous)
     summaries = [summarize_cluster(c, usable, published, entities, weight_of=lambda m: stored_weight(m, by_id))
                  for c in clusters if c.alive and _has_evidence(c)]
-    return events_from_summaries(summaries, previous_events)
+    return events_from_summaries(summaries, previous)
 
 
 # Labels of names that say which event a sentence is about; nationalities ("American") do not.
@@ -987,46 +1035,48 @@ def _stable_id(family: str, article_id: str, sentence_index: int, salt: str = ""
 def _assign_ids(events: list[Event], previous: Sequence[Event]) -> None:
     """Fresh ids from the founding mention; in an incremental build, inherit previous ids
     (:func:`_event_ids` over events in memory)."""
+    known = PreviousEvents.of(previous)
+
     def id_inputs() -> Iterator[tuple[str, str, int]]:
         for event in events:
             article_id, sentence_index, _, _ = min(parse_mention_key(key) for key in event.mention_keys)
             yield event.event_type, article_id, sentence_index
 
-    ids, merged = _event_ids(id_inputs(), lambda: (e.mention_keys for e in events), previous)
+    def overlaps() -> Iterator[tuple[tuple[str, int], ...]]:
+        for event in events:
+            shared = Counter(known.by_key[key] for key in set(event.mention_keys) if key in known.by_key)
+            yield tuple(sorted(shared.items()))
+
+    ids, merged = _event_ids(id_inputs(), overlaps, known)
     for k, event in enumerate(events):
         event.event_id, event.merged_from = ids[k], merged.get(k, [])
 
 
 def _event_ids(
     id_inputs: Iterable[tuple[str, str, int]],
-    mention_keys: Callable[[], Iterable[list[str]]],
-    previous: Sequence[Event],
+    overlaps: Callable[[], Iterable[Sequence[tuple[str, int]]]],
+    previous: PreviousEvents,
 ) -> tuple[list[str], dict[int, list[str]]]:
     """Ids of the new events (k = 0, 1, ... in creation order) and the non-empty ``merged_from``
-    lists by k. A new event inherits the id of the previous events it shares the most mentions
-    with (their ids and histories recorded as merged); else it gets a fresh id from its founding
+    lists by k. A new event inherits the id of the previous events that share the most of their
+    mentions with it rather than with another new event (ties: the first new event); their ids
+    and histories are recorded as merged. Any other event gets a fresh id from its founding
     mention (``id_inputs``: per event its type, first mention's article and sentence), with
-    "split:<id>" for each previous event it shares a mention with. ``mention_keys`` (per event,
-    in the same order) is read only when there are previous events."""
+    "split:<id>" for each previous event it shares a mention with, in the previous events'
+    order. ``overlaps`` (per new event, in the same order: (previous event id, mentions
+    shared)) is read only when there are previous events."""
+    position = {event_id: n for n, event_id in enumerate(previous.ids)}
     owner: dict[str, tuple[int, int]] = {}  # previous event id -> (new event position, overlap)
-    previous_by_id = {p.event_id: p for p in previous}
-    sharing: dict[int, list[str]] = defaultdict(list)  # new event -> previous events sharing a mention, in order
-    if previous:
-        # Mention key -> the new events holding it, so each previous event is compared only with
-        # the events that share a mention with it (not with all of them: quadratic in an archive).
-        holders: dict[str, list[int]] = defaultdict(list)
-        for k, keys in enumerate(mention_keys()):
-            for key in set(keys):
-                holders[key].append(k)
-        for p in previous:
-            overlaps: Counter = Counter(k for key in set(p.mention_keys) for k in holders.get(key, ()))
-            if not overlaps:
-                continue
-            k, overlap = min(overlaps.items(), key=lambda ko: (-ko[1], ko[0]))  # most shared, then the first
-            owner[p.event_id] = (k, overlap)
-            for shared in sorted(overlaps):
-                sharing[shared].append(p.event_id)
-        del holders
+    sharing: dict[int, list[str]] = {}  # new event -> previous events sharing a mention, in their order
+    if position:
+        for k, shared in enumerate(overlaps()):
+            known = [(old_id, n) for old_id, n in shared if old_id in position]
+            for old_id, n in known:
+                best = owner.get(old_id)
+                if best is None or n > best[1]:  # most shared, then the first new event
+                    owner[old_id] = (k, n)
+            if known:
+                sharing[k] = sorted((old_id for old_id, _ in known), key=position.__getitem__)
 
     inherited: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for old_id, (k, overlap) in owner.items():
@@ -1038,15 +1088,15 @@ def _event_ids(
         heirs = sorted(inherited.get(k, []), key=lambda oi: (-oi[0], oi[1]))
         if heirs:
             event_id = heirs[0][1]
-            history = list(previous_by_id[heirs[0][1]].merged_from)
+            history = list(previous.merged_from.get(event_id, []))
             for _, old_id in heirs[1:]:
-                history += [old_id, *previous_by_id[old_id].merged_from]
+                history += [old_id, *previous.merged_from.get(old_id, [])]
             merged_from = list(dict.fromkeys(history))
         else:
             family = event_family(event_type)
             event_id = _stable_id(family, article_id, sentence_index)
             salt = 0
-            while event_id in taken or event_id in previous_by_id:
+            while event_id in taken or event_id in position:
                 salt += 1
                 event_id = _stable_id(family, article_id, sentence_index, str(salt))
             merged_from = [f"split:{old_id}" for old_id in sharing.get(k, [])]

@@ -135,6 +135,9 @@ class EventMention:
     # lead 2, body 1), computed once where the article is at hand (grouping.usable_mentions), so
     # that deciding an article's main event needs no article.
     weight: float | None = field(default=None, compare=False, repr=False)
+    # Grouping only, not stored here: the event the previous build put the mention in
+    # (``event_mentions.event_id``), which an event's id is inherited through.
+    previous_event: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:

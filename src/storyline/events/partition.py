@@ -360,7 +360,7 @@ def iter_events_partitioned(
     vectors: Vectors,
     articles: Mapping[str, AnnotatedArticle] | None,
     entities: Mapping[str, Entity],
-    previous_events: Sequence[Event] | None = None,
+    previous_events: Sequence[Event] | grouping.PreviousEvents | None = None,
     *,
     families: dict[str, str] | None = None,
     run: TaskRunner | None = None,
@@ -376,12 +376,25 @@ def iter_events_partitioned(
     The articles are read only for their publication days (``published`` instead: those days
     or a loader of them); the mentions' weights in their articles are the ones
     :func:`grouping.usable_mentions` stored on them (:attr:`EventMention.weight`).
+    ``previous_events``: the previous build's events, or their :class:`grouping.PreviousEvents`
+    when the mentions carry their previous events (:attr:`EventMention.previous_event`).
     """
     if published is None:
         published = grouping.published_dates(articles or {})
+    previous = grouping.as_previous(previous_events)
+    if previous.by_key:  # events in memory: the mentions learn their previous events by key
+        if callable(usable):
+            load = usable
+
+            def tagged(positions: list[int]) -> list[EventMention]:
+                return grouping.with_previous(load(positions), previous)
+
+            usable = tagged
+        else:
+            usable = grouping.with_previous(usable, previous)
     with summaries_partitioned(usable, vectors, published, entities, families, run=run,
                                bundle_mentions=bundle_mentions, keys_from=keys_from, directory=directory) as spill:
-        yield from grouping.iter_events(spill, previous_events)
+        yield from grouping.iter_events(spill, previous)
 
 
 def group_partitioned(
@@ -389,7 +402,7 @@ def group_partitioned(
     vectors: Vectors,
     articles: Mapping[str, AnnotatedArticle] | None,
     entities: Mapping[str, Entity],
-    previous_events: Sequence[Event] | None = None,
+    previous_events: Sequence[Event] | grouping.PreviousEvents | None = None,
     **options: Any,
 ) -> list[Event]:
     """The events of :func:`iter_events_partitioned` (same arguments), as a list."""

@@ -15,6 +15,7 @@ same way and only the small per-article role figures in memory.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import pickle
 import sqlite3
@@ -195,7 +196,8 @@ class SummarySpill(ScratchFile):
     * ``rank_order()``: the sids in the order the one pass creates the clusters (by ``rank``;
       summaries added without one keep the order they came in);
     * ``id_inputs()``: (event type, first mention's article and sentence) in that order, what a
-      fresh event id is made from; ``mention_keys()``: each summary's event's keys, in that order;
+      fresh event id is made from; ``previous_overlaps()``: the previous events each shares
+      mentions with, in that order;
     * ``events_in_final_order()``: (sid, event) by first mention (article, sentence), then rank;
     * the role figures: ``pair_article`` (an index into ``article_ids``), ``pair_weight``,
       ``pair_ints`` (``ROLE_INTS`` a pair), the pairs of sid ``s`` at ``offsets[s]`` to
@@ -212,7 +214,7 @@ class SummarySpill(ScratchFile):
         self.conn, self.path = scratch_db("storyline-summaries-", directory)
         self.conn.execute("CREATE TABLE summaries (sid INTEGER PRIMARY KEY, r0 INTEGER, r1 INTEGER, r2 TEXT, "
                           "r3 INTEGER, r4 INTEGER, r5 INTEGER, event_type TEXT NOT NULL, first_article TEXT NOT NULL, "
-                          "first_sentence INTEGER NOT NULL, event BLOB NOT NULL)")
+                          "first_sentence INTEGER NOT NULL, event BLOB NOT NULL, previous TEXT NOT NULL)")
         self.conn.commit()
         self.offsets = array("q", [0])
         self.flags = array("b")
@@ -234,7 +236,7 @@ class SummarySpill(ScratchFile):
                 raise ValueError(f"a summary's rank has {len(rank)} values, not {len(_RANK_COLUMNS)}: {summary.rank!r}")
             article_id, sentence_index, _, _ = min(parse_mention_key(k) for k in summary.event.mention_keys)
             rows.append((len(self.flags), *rank, summary.event.event_type, article_id, sentence_index,
-                         _dump_event(summary.event)))
+                         _dump_event(summary.event), json.dumps(summary.previous)))
             self.flags.append(summary.dated | summary.places << 1 | summary.participants << 2)
             for article in summary.articles:
                 index = self._article_index.get(article)
@@ -248,7 +250,7 @@ class SummarySpill(ScratchFile):
             if len(self.pair_ints) != self.role_ints * len(self.pair_article):
                 raise ValueError("a summary's role figures do not match its articles")
         with db:
-            db.executemany(f"INSERT INTO summaries VALUES ({','.join('?' * 11)})", rows)
+            db.executemany(f"INSERT INTO summaries VALUES ({','.join('?' * 12)})", rows)
 
     def rank_order(self) -> array:
         """The sids in rank order (k = 0, 1, ...)."""
@@ -258,9 +260,10 @@ class SummarySpill(ScratchFile):
         return iter(self._db().execute(
             f"SELECT event_type, first_article, first_sentence FROM summaries ORDER BY {_RANK_ORDER}"))
 
-    def mention_keys(self) -> Iterator[list[str]]:
-        for (data,) in self._db().execute(f"SELECT event FROM summaries ORDER BY {_RANK_ORDER}"):
-            yield _load_event(data).mention_keys
+    def previous_overlaps(self) -> Iterator[tuple[tuple[str, int], ...]]:
+        """Per summary, in rank order, its ``previous``: (previous event id, mentions shared)."""
+        for (data,) in self._db().execute(f"SELECT previous FROM summaries ORDER BY {_RANK_ORDER}"):
+            yield tuple((old_id, n) for old_id, n in json.loads(data))
 
     def events_in_final_order(self) -> Iterator[tuple[int, Event]]:
         for sid, data in self._db().execute(
