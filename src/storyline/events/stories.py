@@ -46,6 +46,8 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
+import sys
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -187,6 +189,9 @@ def _protagonists_clash(a: _Unit, b: _Unit) -> bool:
     return not (hull_a and hull_b and _gap(hull_a, hull_b) <= SAME_INCIDENT_DAYS)
 
 
+_NO_NAMES: tuple[tuple[str, ...], array] = ((), array("d"))
+
+
 def _article_names(article: AnnotatedArticle, entities: dict[str, Entity], lead: set[int]) -> Counter:
     counts: Counter = Counter()
     for m in article.entities:
@@ -226,14 +231,18 @@ def group_stories(
     """
     from storyline.events.grouping import lead_sentences  # the lead as grouping reads it
 
-    names: dict[str, Counter] = {}
+    # Per article, its names (interned: one string per entity however many articles name it) and
+    # their counts in a flat array, a fifth of a Counter's bytes: a build keeps them for the
+    # whole corpus.
+    names: dict[str, tuple[tuple[str, ...], array]] = {}
     df: Counter = Counter()
     for article in articles:
         lead = lead_sentences(article)
         if article.title:
             lead |= {s.index for s in article.sentences if s.text.strip() and s.text.strip() in article.title}
-        names[article.article_id] = _article_names(article, entities, lead)
-        df.update(names[article.article_id].keys())
+        counts = _article_names(article, entities, lead)
+        names[article.article_id] = (tuple(sys.intern(e) for e in counts), array("d", counts.values()))
+        df.update(counts.keys())
     n = max(len(names), 1)
 
     def weight(entity_id: str) -> float:
@@ -245,7 +254,8 @@ def group_stories(
     def profile_of(article_ids: set[str]) -> dict[str, float]:
         out: dict[str, float] = defaultdict(float)
         for aid in article_ids:
-            for entity_id, count in names.get(aid, Counter()).items():
+            ids, counts = names.get(aid, _NO_NAMES)
+            for entity_id, count in zip(ids, counts):
                 w = weight(entity_id)
                 if w > 0:
                     out[entity_id] += math.log1p(count) * w
@@ -272,8 +282,8 @@ def group_stories(
             units[-1].people = {family: set(event.participant_ids)}
         for a in members:
             unit_of_article[a] = len(units) - 1
-    for article_id, counts in names.items():  # in the order the articles came
-        if article_id not in unit_of_article and counts:
+    for article_id, (ids, _) in names.items():  # in the order the articles came
+        if article_id not in unit_of_article and ids:
             units.append(unit({article_id}, set(), [], []))
             unit_of_article[article_id] = len(units) - 1
 
