@@ -282,6 +282,11 @@ def test_numeric_dates_in_bylines(nlp) -> None:  # type: ignore[no-untyped-def]
     assert ("11/27/2031", "2031-11-27") in values("Posted 11/27/2031 7:21 AM")
     # and found when the model tags nothing
     assert ("14/09/2031", "2031-09-14") in values("Last updated 13:26 14/09/2031")
+    # a month's abbreviation that the model tags as a name, or tags in part
+    assert ("Apr 12, 2031", "2031-04-12") in values("The shooting happened on Apr 12, 2031 in the office.")
+    assert ("Sun, 15 Sep 2031", "2031-09-15") in values("Sun, 15 Sep 2031")
+    assert ("Sep 14 2031", "2031-09-14") in values("He was arrested on Sep 14 2031.")
+    assert values("They may 5 2031 be wrong.") == []  # the modal verb, not the month
     # versions, addresses, fractions and paths are not dates
     assert values("Version 1.2.12 of the app, at 192.168.1.10, costs 3/4 of it.") == []
     assert values("See example.org/2031/09/14/story for more.") == []

@@ -1217,6 +1217,13 @@ _LEXICON_PATTERN = re.compile(
 # pair that no calendar has is not).
 _NUMERIC_DATE = r"\d{1,2}[./]\d{1,2}[./](?:1[5-9]|20)\d\d|\d{1,2}/\d{1,2}/\d\d|(?:1[5-9]|20)\d\d-\d\d-\d\d"
 _NUMERIC_DATE_PATTERN = re.compile(rf"(?<![\w./-])(?:{_NUMERIC_DATE})(?![\w/-]|\.\d)")
+# Full dates with a month's name or its abbreviation, which the model often tags as a person or a
+# law, or only in part ("Apr 12, 2007" as "12, 2007"; "Sep 14 2013"; "Sun, 15 Sep 2013").
+_CALENDAR_DATE_PATTERN = re.compile(
+    rf"(?<!\w)(?:{_WEEKDAY_NAMES},? )?(?:(?=(?-i:[A-Z])){_MONTH_NAMES} \d{{1,2}}(?:st|nd|rd|th)?,? {_YEAR}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)? (?=(?-i:[A-Z])){_MONTH_NAMES},? {_YEAR})(?!\w)",  # a capital: not "may"
+    re.IGNORECASE,
+)
 
 # Words that are time expressions only as adverbs ("now" yes, "daily newspaper" no).
 _NEEDS_ADVERB = {"now", "lately", "currently", "recently", "presently", "nowadays"}
@@ -1297,7 +1304,9 @@ def _candidate_spans(doc: "Doc") -> list[tuple[int, int]]:
         ):
             end = following.end
         spans.add((start, end))
-    for match in (*_LEXICON_PATTERN.finditer(doc_text(doc)), *_NUMERIC_DATE_PATTERN.finditer(doc_text(doc))):
+    text = doc_text(doc)
+    for match in (*_LEXICON_PATTERN.finditer(text), *_NUMERIC_DATE_PATTERN.finditer(text),
+                  *_CALENDAR_DATE_PATTERN.finditer(text)):
         span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
         if span is None:
             continue
