@@ -258,3 +258,35 @@ def test_what_since_introduces_is_past_whatever_the_main_verb(nlp) -> None:  # t
     doc = nlp("The meeting will be the first since their talks in Lindhaven in September.")
     [timex] = extract_timexes(doc, dt.date(2031, 2, 16))
     assert timex.value == "2030-09"
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("4/9/2031", "2031-04-09"),  # slashes: month first, as in an American byline
+        ("14/09/2031", "2031-09-14"),  # ... unless that reading is impossible
+        ("22.02.2031", "2031-02-22"),  # dots: day first
+        ("09.04.2031", "2031-04-09"),
+        ("11/28/05", "2005-11-28"),  # a two-digit year after slashes
+    ],
+)
+def test_numeric_dates(text: str, value: str) -> None:
+    assert normalize_timex(text, None) == ("DATE", value, None)
+
+
+def test_numeric_dates_in_bylines(nlp) -> None:  # type: ignore[no-untyped-def]
+    def values(text: str) -> list[tuple[str, str | None]]:
+        return [(t.text, t.value) for t in extract_timexes(nlp(text), None)]
+
+    # a numeric date before a clock time is read, not only the clock time
+    assert ("11/27/2031", "2031-11-27") in values("Posted 11/27/2031 7:21 AM")
+    # and found when the model tags nothing
+    assert ("14/09/2031", "2031-09-14") in values("Last updated 13:26 14/09/2031")
+    # a month's abbreviation that the model tags as a name, or tags in part
+    assert ("Apr 12, 2031", "2031-04-12") in values("The shooting happened on Apr 12, 2031 in the office.")
+    assert ("Sun, 15 Sep 2031", "2031-09-15") in values("Sun, 15 Sep 2031")
+    assert ("Sep 14 2031", "2031-09-14") in values("He was arrested on Sep 14 2031.")
+    assert values("They may 5 2031 be wrong.") == []  # the modal verb, not the month
+    # versions, addresses, fractions and paths are not dates
+    assert values("Version 1.2.12 of the app, at 192.168.1.10, costs 3/4 of it.") == []
+    assert values("See example.org/2031/09/14/story for more.") == []

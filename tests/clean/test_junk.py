@@ -95,3 +95,17 @@ def test_seeds_lose_junk_and_keep_every_body_sentence(seeds_dir: Path) -> None:
     text_003 = clean_text((seeds_dir / "003_36f4d99851d2c529.txt").read_text(encoding="utf-8")).text
     assert text_003.count("meeting with opaque results") == 1
     assert "non-transparent results" not in text_003
+
+
+def test_a_short_sentence_with_a_date_is_not_a_dateline() -> None:
+    # The second line of an excerpt, a sentence of the body, names a birth date: it stays in the
+    # text and does not become the article's date.
+    text = ("Arlo Vennick, the painter of harbour scenes, died on Sunday in Brennik.\n"
+            "Vennick was born on May 3, 1931, in Osk.\n"
+            "He had lived in the town for sixty years and painted it every summer.")
+    result = clean_text(text)
+    assert result.dateline_date is None
+    assert "born on May 3, 1931" in result.text
+    # A dateline stays one, with or without a closing full stop.
+    assert clean_text("Thursday, December 11, 2031.\n" + text).dateline_date == "2031-12-11"
+    assert clean_text("Last updated on: Nov. 11, 2031 19:04\n" + text).dateline_date == "2031-11-11"

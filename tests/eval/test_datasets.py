@@ -42,6 +42,8 @@ def _require(path: Path) -> Path:
         ("Last updated 13 : 26 14 / 09 / 2013", "Last updated 13:26 14/09/2013"),
         ("He said : 12 men , and / or more", "He said: 12 men, and/or more"),
         ("Deaths in 1991 : 520 ; at 42 : 17 minutes", "Deaths in 1991: 520; at 42: 17 minutes"),
+        ("published 2012 - 04 - 04 ; won 20 - 13 ; won 3 - 1", "published 2012-04-04; won 20-13; won 3 - 1"),
+        ("On Tue , 16 / 08 / 2011 - 13 : 42", "On Tue, 16/08/2011 - 13:42"),
         ("", ""),
     ],
 )

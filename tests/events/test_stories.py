@@ -10,6 +10,7 @@ ENTITIES = {
     "p_kallen": Entity("p_kallen", "PERSON", "Arvo Kallen"),
     "p_restin": Entity("p_restin", "PERSON", "Bodo Restin"),
     "p_vell": Entity("p_vell", "PERSON", "Tomas Vell"),
+    "p_kallen_bare": Entity("p_kallen_bare", "PERSON", "Kallen"),  # a report that never gives his given name
     "g_lindhaven": Entity("g_lindhaven", "GPE", "Lindhaven"),
     "o_police": Entity("o_police", "ORG", "Lindhaven Police"),
 }
@@ -154,3 +155,22 @@ def test_arrests_of_two_people_are_two_stories_unless_on_the_same_days() -> None
     together = arrests("2021-03-02", "2021-03-03")
     stories = group_stories(together, articles, ENTITIES)
     assert _story_of(stories, "ev_k") == _story_of(stories, "ev_v")
+
+
+def test_a_bare_surname_may_be_the_same_arrested_man() -> None:
+    # One report names only "Kallen", the others "Arvo Kallen": entity resolution may leave them
+    # two entities, but they may be one man, so the two units do not clash (their names decide).
+    articles = [_article(a, [player, "p_restin", "o_police"])
+                for a, player in (("a1", "p_kallen"), ("a2", "p_kallen"), ("a3", "p_kallen_bare"), ("a4", "p_kallen_bare"))]
+    articles += _corpus()
+    full, bare = _event("ev_k", "arrest", "2021-03-02", ["a1", "a2"]), _event("ev_b", "arrest", None, ["a3", "a4"])
+    full.participant_ids, bare.participant_ids = ["p_kallen"], ["p_kallen_bare"]
+    stories = group_stories([full, bare], articles, ENTITIES)
+    assert _story_of(stories, "ev_k") == _story_of(stories, "ev_b")
+    # Two full names with one surname are two people.
+    other = Entity("p_kallen_other", "PERSON", "Maja Kallen")
+    bare.participant_ids = ["p_kallen_other"]
+    articles = [_article(a, [p, "p_restin", "o_police"]) for a, p in (("a1", "p_kallen"), ("a2", "p_kallen"))]
+    articles += [_article(a, ["p_restin", "o_police"]) for a in ("a3", "a4")] + _corpus()
+    stories = group_stories([full, bare], articles, {**ENTITIES, other.entity_id: other})
+    assert _story_of(stories, "ev_k") != _story_of(stories, "ev_b")

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "timex"
-STAGE_VERSION = "4"
+STAGE_VERSION = "5"
 
 PAST, PRESENT, FUTURE = "past", "present", "future"
 
@@ -744,11 +744,19 @@ def _own_grammar(text: str, ref: dt.date | None, tense: str | None) -> Normalize
         if match.group(4):
             return NormalizedTimex("TIME", f"{year:04d}-{month:02d}-{day:02d}T{int(match.group(4)):02d}:{match.group(5)}")
         return NormalizedTimex("DATE", f"{year:04d}-{month:02d}-{day:02d}")
-    match = re.fullmatch(r"(\d{1,2})[./](\d{1,2})[./](\d{4})", text)
+    # A two-digit year only with slashes ("11/28/05" in a web page's byline); dots and two
+    # digits are as often a version number ("1.2.12").
+    match = re.fullmatch(r"(\d{1,2})[./](\d{1,2})[./](\d{4})", text) or re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2})", text)
     if match:
         first, second, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
-        # Month first only when the day-first reading is impossible (US style 2/22/2021).
-        day, month = (first, second) if second <= 12 else (second, first)
+        if len(match.group(3)) == 2:
+            year += 2000 if year < 50 else 1900
+        # Dots are day first (22.02.2021); slashes month first (2/22/2021, "Updated 4/9/2007" in
+        # an American byline), unless that reading is impossible (14/09/2013).
+        if "/" in text:
+            month, day = (first, second) if first <= 12 else (second, first)
+        else:
+            day, month = (first, second) if second <= 12 else (second, first)
         if _safe_date(year, month, day) is None:
             return None
         return NormalizedTimex("DATE", f"{year:04d}-{month:02d}-{day:02d}")
@@ -1203,6 +1211,20 @@ _LEXICON_PATTERN = re.compile(
     re.IGNORECASE,
 )
 
+# Numeric dates, which the model often leaves untagged in a byline ("Last updated 13:26
+# 14/09/2013"): day and month with a four-digit year (dots or slashes), or with a two-digit year
+# after slashes ("11/28/05"), or ISO. Whether one is a date is left to the grammar (a day-month
+# pair that no calendar has is not).
+_NUMERIC_DATE = r"\d{1,2}[./]\d{1,2}[./](?:1[5-9]|20)\d\d|\d{1,2}/\d{1,2}/\d\d|(?:1[5-9]|20)\d\d-\d\d-\d\d"
+_NUMERIC_DATE_PATTERN = re.compile(rf"(?<![\w./-])(?:{_NUMERIC_DATE})(?![\w/-]|\.\d)")
+# Full dates with a month's name or its abbreviation, which the model often tags as a person or a
+# law, or only in part ("Apr 12, 2007" as "12, 2007"; "Sep 14 2013"; "Sun, 15 Sep 2013").
+_CALENDAR_DATE_PATTERN = re.compile(
+    rf"(?<!\w)(?:{_WEEKDAY_NAMES},? )?(?:(?=(?-i:[A-Z])){_MONTH_NAMES} \d{{1,2}}(?:st|nd|rd|th)?,? {_YEAR}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)? (?=(?-i:[A-Z])){_MONTH_NAMES},? {_YEAR})(?!\w)",  # a capital: not "may"
+    re.IGNORECASE,
+)
+
 # Words that are time expressions only as adverbs ("now" yes, "daily newspaper" no).
 _NEEDS_ADVERB = {"now", "lately", "currently", "recently", "presently", "nowadays"}
 # ... and these only as nouns ("the past" yes, "the past decade" is found whole by the model).
@@ -1282,7 +1304,9 @@ def _candidate_spans(doc: "Doc") -> list[tuple[int, int]]:
         ):
             end = following.end
         spans.add((start, end))
-    for match in _LEXICON_PATTERN.finditer(doc_text(doc)):
+    text = doc_text(doc)
+    for match in (*_LEXICON_PATTERN.finditer(text), *_NUMERIC_DATE_PATTERN.finditer(text),
+                  *_CALENDAR_DATE_PATTERN.finditer(text)):
         span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
         if span is None:
             continue
@@ -1354,8 +1378,9 @@ def _normalize_span(doc: "Doc", start: int, end: int, ref_date: dt.date | None) 
 
 
 def _can_stand_alone(piece: "Span") -> bool:
-    """A part of a longer span is only taken when it is specific: "Oct. 31" yes, "day" of "that day" no."""
-    return len(piece) > 1 or bool(re.fullmatch(rf"{_MONTH_NAMES}|{_WEEKDAY_NAMES}|today|yesterday|tomorrow|tonight|(?:1[5-9]|20)\d\d", piece.text.lower()))
+    """A part of a longer span is only taken when it is specific: "Oct. 31" yes, "day" of "that day"
+    no; a numeric date is one token ("11/27/2005" of "Posted 11/27/2005 7:21 AM")."""
+    return len(piece) > 1 or bool(re.fullmatch(rf"{_MONTH_NAMES}|{_WEEKDAY_NAMES}|today|yesterday|tomorrow|tonight|(?:1[5-9]|20)\d\d|{_NUMERIC_DATE}", piece.text.lower()))
 
 
 _CLOCK_NUMBER = re.compile(r"([01]\d|2[0-3])[0-5]\d(?: (?:hours|hrs))?")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from storyline.records import OffsetSegment, RemovedSpan
 
 STAGE = "clean"
-STAGE_VERSION = "2"
+STAGE_VERSION = "3"
 
 _MONTHS = {
     m: i
@@ -52,6 +52,9 @@ _BYLINE = re.compile(
 # on purpose: anything else of that shape is checked against the title instead.
 _KICKER = re.compile(r"^(news wrap|breaking(?: news)?|update[d]?|live|watch|video|photos?|exclusive|read also|see also)\s*[:|-]\s", re.I)
 _BULLET_CHARS = set("•·▪►◦‣∙●○■□-–—*>")
+# Words (not numbers) besides the date in a line that ends with a full stop, from which on it is a
+# sentence.
+SENTENCE_WORDS = 3
 _TERMINAL = ('.', '!', '?', '"', '”', '…', ':', ';', ')')
 _WORD = re.compile(r"\w+")
 
@@ -113,6 +116,19 @@ def parse_date_string(text: str) -> str | None:
         except ValueError:  # "31 February 2020", "2021-13-45": not a date
             continue
     return None
+
+
+def _reads_as_sentence(line: str) -> bool:
+    """A short line that ends like a sentence and says more than the date ("Smith was born on
+    April 22, 1923, in Leeds."): text, not a dateline. A dateline holds a date, perhaps a time, a
+    section or a verb of publishing ("Posted on", "Last updated"), and no full stop after words."""
+    stripped = line.strip()
+    if not stripped.endswith((".", "!", "?")):
+        return False
+    rest = stripped
+    for rx in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _ISO, _DOTTED):
+        rest = rx.sub(" ", rest)
+    return sum(1 for word in _WORD.findall(rest) if not word.isdigit()) >= SENTENCE_WORDS
 
 
 def _words(line: str) -> list[str]:
@@ -225,7 +241,7 @@ def clean_text(raw: str, title: str | None = None) -> CleanResult:
         # A dateline among the first lines: "SECURITY 18 September, 2020 10:00 am".
         if len(kept) < 3:
             date = parse_date_string(text)
-            if date and len(_words(text)) <= 10:
+            if date and len(_words(text)) <= 10 and not _reads_as_sentence(text):
                 if dateline_date is None:
                     dateline_date, dateline_text = date, text
                 drop(line, "dateline")

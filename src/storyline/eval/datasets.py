@@ -80,6 +80,13 @@ def _join_tokens(tokens: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
         if token == "/":
             # A slash binds both sides as it was written: "14/09/2013", "and/or", URLs.
             glue = glue_next = True
+        elif (token == "-" and previous is not None and re.fullmatch(r"(?:1[5-9]|20)\d\d|\d\d", previous)
+              and k + 1 < len(tokens) and re.fullmatch(r"\d\d", tokens[k + 1].strip())
+              and (k + 2 >= len(tokens) or tokens[k + 2].strip() != ":")):
+            # A hyphen between a year or two digits and two digits binds both sides as written:
+            # an ISO date split by the tokenizer, "2013 - 09 - 26"; a score, "20 - 13"; not a
+            # date and its clock time, "16/08/2011 - 13:42"
+            glue = glue_next = True
         elif (token == ":" and previous is not None and re.fullmatch(r"[01]?\d|2[0-4]", previous)
               and k + 1 < len(tokens) and re.fullmatch(r"[0-5]\d", tokens[k + 1].strip())):
             glue = glue_next = True  # a clock time, "13:26" (not "1991: 520 dead")

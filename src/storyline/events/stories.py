@@ -28,7 +28,8 @@ Method (agglomerative, over articles; no all-pairs comparison over the corpus):
    the arrests (or charges) of different people (:func:`_protagonists_clash`: two players of
    one club arrested a month apart share the club, the town and the coach in their reports,
    but are two stories; people arrested within :data:`SAME_INCIDENT_DAYS` of each other may be
-   one raid). Only the arrest family: the people of a death event mix victim and killer, and a
+   one raid; a bare surname may be anyone of that surname, :func:`_may_be_one_person`). Only
+   the arrest family: the people of a death event mix victim and killer, and a
    first name alone is not always resolved, so the same rule for all families cost more
    than it saved on the dev sets. Candidates come from an inverted index over the
    units' heaviest names, so only units that share such a name are compared.
@@ -57,7 +58,7 @@ from storyline.events.model import Event, event_family, parse_date_value, parse_
 from storyline.records import AnnotatedArticle, Entity
 
 STAGE = "stories"
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 # Labels of names that say what a story is about; nationalities ("American") and numbers do not.
 STORY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
@@ -102,7 +103,7 @@ class _Unit:
     yearless: list[tuple[int, int | None]] = field(default_factory=list)  # (month, day) of year-less dates
     alive: bool = True
     full: dict[str, float] = field(default_factory=dict)  # every name's weight (profiles add up on a merge)
-    people: dict[str, set[str]] = field(default_factory=dict)  # family (PROTAGONIST_FAMILIES) -> its events' people
+    people: dict[str, set[str]] = field(default_factory=dict)  # family (PROTAGONIST_FAMILIES) -> its events' people (names)
 
 
 def _event_span(event: Event) -> tuple[date, date] | None:
@@ -183,13 +184,28 @@ def _protagonists_clash(a: _Unit, b: _Unit) -> bool:
     the other's people. Two stories, unless both are dated within SAME_INCIDENT_DAYS."""
     if not a.people.keys() & b.people.keys():
         return False
-    if set().union(*a.people.values()) & set().union(*b.people.values()):
+    people_a, people_b = set().union(*a.people.values()), set().union(*b.people.values())
+    if people_a & people_b or any(_may_be_one_person(x, y) for x in people_a for y in people_b):
         return False
     hull_a, hull_b = _hull(a), _hull(b)
     return not (hull_a and hull_b and _gap(hull_a, hull_b) <= SAME_INCIDENT_DAYS)
 
 
 _NO_NAMES: tuple[tuple[str, ...], array] = ((), array("d"))
+
+
+def _person_name(entity_id: str, entities: dict[str, Entity]) -> str:
+    entity = entities.get(entity_id)
+    return entity.canonical.lower() if entity is not None else entity_id
+
+
+def _may_be_one_person(a: str, b: str) -> bool:
+    """Two people's names (canonical, lower case) that may name one man: the same surname, and
+    one of them without a given name ("jackson" of a report that never gives it, "vincent
+    jackson"). Entity resolution joins a bare surname only to the one full name it can match in
+    the corpus; a clash between two stories needs people who cannot be the same."""
+    ta, tb = a.split(), b.split()
+    return bool(ta and tb) and ta[-1] == tb[-1] and (len(ta) == 1 or len(tb) == 1)
 
 
 def _article_names(article: AnnotatedArticle, entities: dict[str, Entity], lead: set[int]) -> Counter:
@@ -279,7 +295,7 @@ def group_stories(
         units.append(unit(members, {k}, [span] if span else [], [yearless] if yearless else []))
         family = event_family(event.event_type)
         if event.participant_ids and family in PROTAGONIST_FAMILIES:
-            units[-1].people = {family: set(event.participant_ids)}
+            units[-1].people = {family: {_person_name(p, entities) for p in event.participant_ids}}
         for a in members:
             unit_of_article[a] = len(units) - 1
     for article_id, (ids, _) in names.items():  # in the order the articles came
