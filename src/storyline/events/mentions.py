@@ -71,6 +71,7 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from storyline.annotate.entities import PLACE_NOUNS
@@ -318,6 +319,9 @@ class Frame:
     open: bool = False  # a frame made up for a trigger of the open detector (type = its lemma)
 
 
+_MATCH_SLOTS = ("verbs", "nouns", "plural_nouns", "adjectives")
+
+
 @dataclass(frozen=True)
 class Lexicon:
     frames: tuple[Frame, ...]
@@ -338,16 +342,35 @@ class Lexicon:
         else:
             return None
         forms = lemma_candidates(token)
-        plural = token.tag_ in ("NNS", "NNPS") or "Plur" in token.morph.get("Number")
-        for frame in self.frames:
-            for slot in slots:
-                if slot == "plural_nouns" and not plural:
-                    continue
-                if any(form in getattr(frame, slot) for form in forms):
-                    if frame.context and not _has_context(token, frame.context):
-                        break  # try the next frame: "transfer" without a vaccine is no delivery
-                    return _refine(token, frame, self, persons)
+        # The frames (by position) that have one of the forms in one of the slots; the first of
+        # them whose context is there wins, as if every frame's slots were tried in turn.
+        index = self._slot_index
+        hits: set[int] = set()
+        for slot in slots:
+            if slot == "plural_nouns" and not (token.tag_ in ("NNS", "NNPS") or "Plur" in token.morph.get("Number")):
+                continue
+            table = index[slot]
+            for form in forms:
+                found = table.get(form)
+                if found:
+                    hits.update(found)
+        for position in sorted(hits):
+            frame = self.frames[position]
+            if frame.context and not _has_context(token, frame.context):
+                continue  # try the next frame: "transfer" without a vaccine is no delivery
+            return _refine(token, frame, self, persons)
         return None
+
+    @cached_property
+    def _slot_index(self) -> dict[str, dict[str, tuple[int, ...]]]:
+        """slot -> lemma -> positions of the frames that list it there (match's lookup, built once:
+        a scan of every frame's sets for every token was most of the mention rules' time)."""
+        index: dict[str, dict[str, list[int]]] = {slot: {} for slot in _MATCH_SLOTS}
+        for position, frame in enumerate(self.frames):
+            for slot in _MATCH_SLOTS:
+                for lemma in getattr(frame, slot):
+                    index[slot].setdefault(lemma, []).append(position)
+        return {slot: {lemma: tuple(found) for lemma, found in table.items()} for slot, table in index.items()}
 
     def match_any(self, token: Token, persons: frozenset[int] = frozenset()) -> Frame | None:
         """A frame of the lexicon, else (with the open detector on) an open frame, else None."""
