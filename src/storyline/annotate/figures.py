@@ -239,6 +239,12 @@ _ARTICLE_DURATION_RE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# Every match of _FIGURE_RE has a number expression (n1 or n1b, both _NUMEXPR or within it) and
+# every match of _ARTICLE_DURATION_RE a duration unit: a text where these simpler patterns find
+# nothing has no match of the long ones, whose position-by-position scan is most of the
+# figures' time (half the sentences have no number, most have no "an hour"-like duration).
+_HAS_NUMBER = re.compile(_NUMEXPR, re.IGNORECASE | re.VERBOSE)
+_HAS_DUR_UNIT = re.compile(rf"{_DUR_UNIT}\b", re.IGNORECASE | re.VERBOSE)
 _RELATIVE_AFTER = re.compile(
     r"^\s+(?:ago|earlier|later|before|after|prior|hence|back|from\s+now|old)\b", re.IGNORECASE
 )
@@ -512,11 +518,11 @@ def _is_relative_time(figure: Figure, text: str, last_is_verb: Callable[[int], b
 def _scan(text: str, last_is_verb: Callable[[int], bool] | None = None) -> list[_Candidate]:
     """All figures in a piece of text, without context decisions, offsets relative to text."""
     found: list[_Candidate] = []
-    for match in _FIGURE_RE.finditer(text):
+    for match in _FIGURE_RE.finditer(text) if _HAS_NUMBER.search(text) else ():
         if not match.group(0).strip() or not (match.group("n1") or match.group("n1b")):
             continue
         found.extend(_from_figure_match(match, text))
-    for match in _ARTICLE_DURATION_RE.finditer(text):
+    for match in _ARTICLE_DURATION_RE.finditer(text) if _HAS_DUR_UNIT.search(text) else ():
         candidate = _from_article_duration(match, text)
         if candidate is not None:
             found.append(candidate)
