@@ -1379,6 +1379,8 @@ def _candidate_pairs(block: list[tuple[str, str]]) -> Iterable[tuple[tuple[str, 
     joined = block[0][0] == "PLACE"
     for part in parts:
         yield from combinations(by_part[part], 2)
+    if len(parts) < 2:
+        return  # no pair of distinct parts (most blocks): spare the distance matrix's set-up
     for i, j in _near_pairs(parts, parts, joined=joined):
         if i < j and _names_match(parts[i], parts[j], person=person, joined=joined):
             yield from product(by_part[parts[i]], by_part[parts[j]])
