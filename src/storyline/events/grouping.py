@@ -77,6 +77,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -636,7 +637,7 @@ def events_from_summaries(summaries: Iterable[ClusterSummary] | SummarySpill,
 
 
 def iter_events(summaries: Iterable[ClusterSummary] | SummarySpill, previous_events: PreviousEvents | None = None,
-                *, directory: str | None = None) -> Iterator[Event]:
+                *, directory: str | Path | None = None) -> Iterator[Event]:
     """The events of the summaries (those that are not passing mentions), in their final order
     (first mention's article and sentence, then creation order), made one at a time.
 
