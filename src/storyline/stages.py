@@ -605,7 +605,8 @@ def _write_facts(store: Store, facts: Sequence[Fact]) -> None:
 def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
                  executor: Executor | None = None) -> list[Event]:
     """Group the stored event mentions into events (map → shuffle → reduce through ``executor``,
-    see storyline.events.partition), then facts and their reconciliation."""
+    see storyline.events.partition), then facts and their reconciliation, and stories. The
+    events returned carry no mention keys (``event_mentions.event_id`` holds them)."""
     from storyline.executors import run_tasks
 
     # Grouping reads the corpus's usable mentions from a spill file (in order for the shuffle's
@@ -616,6 +617,7 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
     # the events made (FactAttacher indexes their mentions).
     conn = store.conn
     events: list[Event] = []
+    counts: dict[str, int] = {}
     with MentionSpill(_spill_dir(store)) as spill:
         _prepare_mentions(store, ents, mapping, spill)
         # Of the previous build's events, grouping needs only their ids (in load_events' order)
@@ -631,12 +633,16 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
         conn.execute("DELETE FROM stories")
         conn.execute("UPDATE event_mentions SET event_id = NULL")
         for e in made:  # written as the global step makes them
-            events.append(e)
             _write_event(store, e)
+            # Kept for facts and stories without its mention keys (stored now, and a third of
+            # its bytes): facts read them from the store, stories need only their number.
+            counts[e.event_id] = len(e.mention_keys)
+            events.append(replace(e, mention_keys=[]))
     # Facts and stories read the full articles once, a chunk at a time: facts per article,
     # written at once (the reconciler keeps those it compares in a scratch file), the stories
     # keep only each article's name counts.
-    attacher = facts_stage.FactAttacher(events, mentions_of=lambda ids: _grouped_mentions(store, ids))
+    attacher = facts_stage.FactAttacher(events, mentions_of=lambda ids: _grouped_mentions(store, ids),
+                                        mention_counts=counts)
     with facts_stage.FactReconciler(_spill_dir(store)) as reconciler:
 
         def articles_once() -> Iterator[AnnotatedArticle]:
@@ -647,7 +653,7 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
                 yield from chunk
 
         # Stories: the events of one real-world story together (storyline.events.stories).
-        stories = stories_stage.group_stories(events, articles_once(), ents)
+        stories = stories_stage.group_stories(events, articles_once(), ents, counts)
         conn.executemany(
             "INSERT OR REPLACE INTO reconciliations(event_id, attribute, status, explanation, sources, stage, "
             "stage_version) VALUES (?,?,?,?,?,?,?)",

@@ -174,3 +174,18 @@ def test_a_bare_surname_may_be_the_same_arrested_man() -> None:
     articles += [_article(a, ["p_restin", "o_police"]) for a in ("a3", "a4")] + _corpus()
     stories = group_stories([full, bare], articles, {**ENTITIES, other.entity_id: other})
     assert _story_of(stories, "ev_k") != _story_of(stories, "ev_b")
+
+
+def test_events_without_their_mention_keys_and_their_counts_give_the_same_stories() -> None:
+    """A build keeps its events without mention keys (stored already) and their numbers: the
+    story's title is still that of the most mentioned of the events its articles are about."""
+    from dataclasses import replace
+
+    articles = [_article("a1", ["p_kallen"]), _article("a2", ["p_kallen"]), *_corpus()]
+    events = [_event("ev_a", "arrest", "2021-03-02", ["a1"]), _event("ev_b", "charge", "2021-03-03", ["a2"])]
+    events[1].mention_keys.append(mention_key("a2", 1, 20, 26))  # ev_b is mentioned more: its title leads
+    full = group_stories(events, articles, ENTITIES)
+    slim = [replace(e, mention_keys=[]) for e in events]
+    assert group_stories(slim, articles, ENTITIES, {e.event_id: len(e.mention_keys) for e in events}) == full
+    assert len(full) == 1 and full[0].title == "charge ev_b"
+    assert group_stories(slim, articles, ENTITIES)[0].title == "arrest ev_a"  # without the counts: a tie, the first

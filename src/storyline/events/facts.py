@@ -33,7 +33,7 @@ import pickle
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from storyline.events.grouping import mention_weight, type_weight
 from storyline.events.mentions import frame_of_verb
@@ -159,9 +159,11 @@ class FactAttacher:
 
     The events' mentions are indexed by article and sentence from their keys, or, given
     ``mentions_of``, a chunk at a time from it (a build reads them from the store: an index of
-    every mention of the corpus is ~12 KB an article)."""
+    every mention of the corpus is ~12 KB an article); then the events need not carry their
+    mention keys, given ``mention_counts`` (event id -> its number of mentions)."""
 
-    def __init__(self, events: Sequence[Event], mentions_of: MentionSource | None = None) -> None:
+    def __init__(self, events: Sequence[Event], mentions_of: MentionSource | None = None,
+                 mention_counts: Mapping[str, int] | None = None) -> None:
         self.events_by_id = {e.event_id: e for e in events}
         self.mentions_of = mentions_of
         if mentions_of is None:
@@ -170,7 +172,7 @@ class FactAttacher:
         for event in events:
             for article_id in event.main_articles:
                 self.main_events[article_id].append(event.event_id)
-        self.headlines = _HeadlineIndex(events)
+        self.headlines = _HeadlineIndex(events, mention_counts)
 
     def _index(self, mentions: Iterable[tuple[str, int, int, str]]) -> None:
         # Where the mentions are listed does not matter: every choice among them is by a key
@@ -261,7 +263,8 @@ class _HeadlineIndex:
     """Events by (family, date) and by (family, article): the only candidates `_headline_of` needs,
     so a figure is not compared with every event of the corpus."""
 
-    def __init__(self, events: Sequence[Event]) -> None:
+    def __init__(self, events: Sequence[Event], mention_counts: Mapping[str, int] | None = None) -> None:
+        self.mention_counts = mention_counts
         self.by_date: dict[tuple[str, str | None], list[Event]] = defaultdict(list)
         self.by_article: dict[tuple[str, str], list[Event]] = defaultdict(list)
         for e in events:
@@ -269,6 +272,9 @@ class _HeadlineIndex:
             self.by_date[(family, e.date_value)].append(e)
             for article_id in dict.fromkeys(e.main_articles + e.mentioning_articles):
                 self.by_article[(family, article_id)].append(e)
+
+    def mentions(self, event: Event) -> int:
+        return self.mention_counts[event.event_id] if self.mention_counts is not None else len(event.mention_keys)
 
 
 def _headline_of(event: Event, attribute: str, index: _HeadlineIndex, article_id: str) -> Event | None:
@@ -299,7 +305,7 @@ def _headline_of(event: Event, attribute: str, index: _HeadlineIndex, article_id
 
     pool = index.by_date[(preferred[0], event.date_value)] if dated else index.by_article[(preferred[0], article_id)]
     found = [other for other in pool if fits(other)]
-    return max(found, key=lambda e: (article_id in e.main_articles, len(e.mention_keys), e.event_id)) if found else None
+    return max(found, key=lambda e: (article_id in e.main_articles, index.mentions(e), e.event_id)) if found else None
 
 
 # A generic figure tied to an event of this family states this attribute: people counted at a

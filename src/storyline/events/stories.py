@@ -52,9 +52,9 @@ from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
-from storyline.events.model import Event, event_family, parse_date_value, parse_mention_key
+from storyline.events.model import Event, event_family, parse_date_value
 from storyline.records import AnnotatedArticle, Entity
 
 STAGE = "stories"
@@ -239,12 +239,18 @@ def group_stories(
     events: Sequence[Event],
     articles: Iterable[AnnotatedArticle],
     entities: dict[str, Entity],
+    mention_counts: Mapping[str, int] | None = None,
 ) -> list[Story]:
     """The stories of ``events`` (each event in exactly one story); see the module docstring.
 
     ``articles`` is read once, one article at a time (a build passes them a chunk at a time):
-    only each article's name counts are kept.
+    only each article's name counts are kept. ``mention_counts`` (event id -> its number of
+    mentions) for events that do not carry their mention keys (a build's, once written).
     """
+
+    def mentions(event: Event) -> int:
+        return mention_counts[event.event_id] if mention_counts is not None else len(event.mention_keys)
+
     from storyline.events.grouping import lead_sentences  # the lead as grouping reads it
 
     # Per article, its names (interned: one string per entity however many articles name it) and
@@ -373,7 +379,7 @@ def group_stories(
     for k, event in enumerate(events):
         if k in event_unit:
             continue
-        article_ids = sorted({parse_mention_key(key)[0] for key in event.mention_keys})
+        article_ids = sorted({*event.main_articles, *event.mentioning_articles})  # those of its mentions
         votes = Counter(live(unit_of_article[a]) for a in article_ids if a in unit_of_article)
         if votes:
             event_unit[k] = min(votes, key=lambda u: (-votes[u], u))
@@ -388,14 +394,15 @@ def group_stories(
     for u, story_unit in enumerate(units):
         if not story_unit.alive or not members.get(u):
             continue  # articles about no event that joined no story: no story of their own
-        stories.append(_make_story(story_unit, [events[k] for k in members[u]]))
+        stories.append(_make_story(story_unit, [events[k] for k in members[u]], mentions))
     stories.sort(key=lambda s: (s.date_from or "9999", s.story_id))
     return stories
 
 
-def _make_story(unit: _Unit, events: Sequence[Event]) -> Story:
+def _make_story(unit: _Unit, events: Sequence[Event], mentions: Callable[[Event], int]) -> Story:
     about = Counter({e.event_id: len(e.main_articles) for e in events})
-    lead = max(events, key=lambda e: (about[e.event_id], len(e.mention_keys), -events.index(e))) if events else None
+    # most articles about it, then most mentions, then the first
+    lead = max(enumerate(events), key=lambda ke: (about[ke[1].event_id], mentions(ke[1]), -ke[0]))[1] if events else None
     spans = unit.spans  # of the events its articles are about; those mentioned in passing may be older
     seed = min((e.event_id for e in events), default=min(unit.articles, default=""))
     story_id = "st_" + hashlib.sha1(seed.encode()).hexdigest()[:12]
