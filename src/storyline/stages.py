@@ -499,17 +499,16 @@ def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntit
                       ) -> MentionSpill:
     """The usable mentions of the corpus (grouping.usable_mentions, in its order, each with its
     weight in its article, :attr:`EventMention.weight`, and the previous build's event it was
-    in, :attr:`EventMention.previous_event`) added to ``spill`` with their articles' publication days, reading ``ARTICLE_CHUNK`` articles at a time: grouping then needs neither
-    the articles nor the corpus's mentions in memory. Mentions without a stored vector are
-    embedded (and stored) on the way."""
+    in, :attr:`EventMention.previous_event`) added to ``spill`` with their articles' publication
+    days, reading ``ARTICLE_CHUNK`` articles at a time: grouping then needs neither the articles
+    nor the corpus's mentions in memory. Mentions without a stored vector are embedded (and
+    stored) on the way."""
     name_counts = _name_counts(store, ents)
     for chunk, articles in _article_chunks(store):
         got = grouping.usable_mentions(_load_event_mentions(store, mapping, chunk), ents, articles,
                                        name_counts=name_counts)
         # The previous build's event of each mention: what an event inherits its id through.
-        clause, params = _in_articles(chunk)
-        was_in = {(r["article_id"], r["start"], r["end"]): r["event_id"] for r in store.conn.execute(
-            f"SELECT article_id, start, end, event_id FROM event_mentions {clause} AND event_id IS NOT NULL", params)}
+        was_in = {(aid, start, end): event_id for aid, _sent, start, end, event_id in _grouped_mentions(store, chunk)}
         if was_in:
             got = [replace(m, previous_event=was_in[(m.article_id, m.start, m.end)])
                    if (m.article_id, m.start, m.end) in was_in else m for m in got]
@@ -583,12 +582,12 @@ def _write_event(store: Store, e: Event) -> None:
                       for aid, _sent, start, end in (key.rsplit(":", 3) for key in e.mention_keys)])
 
 
-def _grouped_mentions(store: Store, article_ids: Sequence[str]) -> list[tuple[str, int, int, str]]:
-    """(article id, sentence index, trigger start, event id) of the articles' mentions in an event."""
+def _grouped_mentions(store: Store, article_ids: Sequence[str]) -> list[tuple[str, int, int, int, str]]:
+    """(article id, sentence index, trigger start, end, event id) of the articles' mentions in an event."""
     clause, params = _in_articles(article_ids)
-    return [(r["article_id"], r["sentence_index"], r["start"], r["event_id"]) for r in store.conn.execute(
-        f"SELECT article_id, sentence_index, start, event_id FROM event_mentions {clause} AND event_id IS NOT NULL",
-        params)]
+    return [(r["article_id"], r["sentence_index"], r["start"], r["end"], r["event_id"]) for r in store.conn.execute(
+        f"SELECT article_id, sentence_index, start, end, event_id FROM event_mentions {clause} "
+        "AND event_id IS NOT NULL", params)]
 
 
 def _write_facts(store: Store, facts: Sequence[Fact]) -> None:
@@ -614,11 +613,12 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
     # global step works from one summary per event, kept in another spill file (grouping.
     # iter_events): the driver holds neither the corpus's mentions nor its articles nor the
     # summaries. Facts and stories read the full articles afterwards, a chunk at a time, and
-    # the events made (FactAttacher indexes their mentions).
+    # the events made (their mentions' events from the store).
     conn = store.conn
+    scratch = _spill_dir(store)
     events: list[Event] = []
     counts: dict[str, int] = {}
-    with MentionSpill(_spill_dir(store)) as spill:
+    with MentionSpill(scratch) as spill:
         _prepare_mentions(store, ents, mapping, spill)
         # Of the previous build's events, grouping needs only their ids (in load_events' order)
         # and merge histories: the mentions carry which event they were in.
@@ -628,7 +628,7 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
         made = partition.iter_events_partitioned(spill, _StoredVectors(store, spill), None, ents, previous,
                                                  keys_from=spill, published=spill.published,
                                                  run=lambda fn, tasks: run_tasks(executor, fn, tasks),
-                                                 directory=_spill_dir(store))
+                                                 directory=scratch)
         conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations, story_events
         conn.execute("DELETE FROM stories")
         conn.execute("UPDATE event_mentions SET event_id = NULL")
@@ -641,9 +641,10 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
     # Facts and stories read the full articles once, a chunk at a time: facts per article,
     # written at once (the reconciler keeps those it compares in a scratch file), the stories
     # keep only each article's name counts.
-    attacher = facts_stage.FactAttacher(events, mentions_of=lambda ids: _grouped_mentions(store, ids),
-                                        mention_counts=counts)
-    with facts_stage.FactReconciler(_spill_dir(store)) as reconciler:
+    attacher = facts_stage.FactAttacher(
+        events, mentions_of=lambda ids: [(a, s, start, e) for a, s, start, _end, e in _grouped_mentions(store, ids)],
+        mention_counts=counts)
+    with facts_stage.FactReconciler(scratch) as reconciler:
 
         def articles_once() -> Iterator[AnnotatedArticle]:
             for _ids, chunk in _article_chunks(store):

@@ -56,7 +56,7 @@ Main articles. An article's main event is the one its title and lead weigh most 
 3, lead 2, body 1 per mention; a mention of the open detector half), times 1 + CENTRALITY x
 ln(1 + the other articles about it): the news is what several reports tell. "About" starts as
 "mentions it" and becomes "has it as main event" over a few rounds, so that reports settle on a
-shared main event (:func:`_assign_roles`).
+shared main event (:func:`_main_articles`).
 
 Event ids are stable: the hash of the family and the earliest (article_id, sentence_index) of
 the event's mentions. In an incremental build (``previous_events``), an event that takes over
@@ -88,6 +88,7 @@ from storyline.events.model import (
     Event,
     EventMention,
     event_family,
+    first_mention,
     format_parts,
     is_open_type,
     parse_date_value,
@@ -507,7 +508,7 @@ class ClusterSummary:
     no article and no cluster, only this much per event.
 
     Per article of the cluster (``articles[j]``, interned: one string per article however many
-    events it has), what deciding its main event reads (:func:`_assign_roles`), in flat arrays
+    events it has), what deciding its main event reads (:func:`_main_articles`), in flat arrays
     (a few dozen bytes an article, not a few hundred as Python objects): ``weights[j]``, the sum
     over the cluster's mentions there of mention_weight x type_weight; ``ints[ROLE_INTS * j :]``,
     its first mention (sentence_index, start), 1 when the article only previews an event that
@@ -526,17 +527,9 @@ class ClusterSummary:
     # (previous event id, how many of its mentions were there), by id: what inheriting an id reads
     previous: tuple[tuple[str, int], ...] = ()
 
-    def first(self, j: int) -> tuple[int, int]:
-        return self.ints[ROLE_INTS * j], self.ints[ROLE_INTS * j + 1]
-
-    def preview(self, j: int) -> bool:
-        return bool(self.ints[ROLE_INTS * j + 2])
-
-    def key_sentence(self, j: int) -> int:
-        return self.ints[ROLE_INTS * j + 4]
-
 
 ROLE_INTS = 5  # first (sentence, start), preview, key sentence (rank, sentence_index)
+_FIRST, _PREVIEW, _KEY_SENTENCE = 0, 2, 4  # offsets in an article's ROLE_INTS
 
 
 def published_dates(articles: Mapping[str, AnnotatedArticle]) -> dict[str, str]:
@@ -662,7 +655,7 @@ def iter_events(summaries: Iterable[ClusterSummary] | SummarySpill, previous_eve
             k = k_of[sid]
             event.event_id, event.merged_from = ids[k], merged.get(k, [])
             pairs = range(offsets[sid], offsets[sid + 1])
-            key_sentence = {article_ids[pair_article[p]]: spill.pair_ints[role_ints * p + 4] for p in pairs}
+            key_sentence = {article_ids[pair_article[p]]: spill.pair_ints[role_ints * p + _KEY_SENTENCE] for p in pairs}
             main = {article_ids[pair_article[p]] for p in pairs if main_of[pair_article[p]] == k}
             ordered = sorted(key_sentence)
             event.main_articles = [a for a in ordered if a in main]
@@ -1040,8 +1033,7 @@ def _assign_ids(events: list[Event], previous: Sequence[Event]) -> None:
 
     def id_inputs() -> Iterator[tuple[str, str, int]]:
         for event in events:
-            article_id, sentence_index, _, _ = min(parse_mention_key(key) for key in event.mention_keys)
-            yield event.event_type, article_id, sentence_index
+            yield event.event_type, *first_mention(event.mention_keys)
 
     def overlaps() -> Iterator[tuple[tuple[str, int], ...]]:
         for event in events:
@@ -1194,7 +1186,7 @@ def _main_articles(spill: SummarySpill, k_of: array) -> array:
                 key = (
                     -weights[p] * (1 + CENTRALITY * math.log1p(others[k] - (current == k))),
                     -sizes[k],
-                    (ints[role_ints * p], ints[role_ints * p + 1]),
+                    (ints[role_ints * p + _FIRST], ints[role_ints * p + _FIRST + 1]),
                 )
                 if best_key is None or key < best_key:
                     best_key, chosen[article] = key, k
@@ -1206,6 +1198,6 @@ def _main_articles(spill: SummarySpill, k_of: array) -> array:
             if k >= 0:
                 others[k] += 1
     for p in range(n_pairs):
-        if ints[role_ints * p + 2] and main_of[pair_article[p]] == pair_k[p]:
+        if ints[role_ints * p + _PREVIEW] and main_of[pair_article[p]] == pair_k[p]:
             main_of[pair_article[p]] = -1  # a preview
     return main_of

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Iterable, Literal, NamedTuple
 
 STAGE = "events"
 STAGE_VERSION = "1"
@@ -153,6 +153,13 @@ def parse_mention_key(key: str) -> tuple[str, int, int, int]:
     """(article_id, sentence_index, start, end); article ids may themselves contain colons."""
     article_id, sentence_index, start, end = key.rsplit(":", 3)
     return article_id, int(sentence_index), int(start), int(end)
+
+
+def first_mention(keys: Iterable[str]) -> tuple[str, int]:
+    """(article_id, sentence_index) of the first of these mention keys: what an event's fresh id
+    is made from and events are ordered by."""
+    article_id, sentence_index, _, _ = min(parse_mention_key(key) for key in keys)
+    return article_id, sentence_index
 
 
 @dataclass

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-from storyline.events.model import Event, EventMention, parse_mention_key
+from storyline.events.model import Event, EventMention, first_mention
 
 if TYPE_CHECKING:
     from storyline.events.grouping import ClusterSummary
@@ -234,8 +234,7 @@ class SummarySpill(ScratchFile):
             rank = (*summary.rank[0], summary.rank[1]) if summary.rank else (None,) * len(_RANK_COLUMNS)
             if len(rank) != len(_RANK_COLUMNS):
                 raise ValueError(f"a summary's rank has {len(rank)} values, not {len(_RANK_COLUMNS)}: {summary.rank!r}")
-            article_id, sentence_index, _, _ = min(parse_mention_key(k) for k in summary.event.mention_keys)
-            rows.append((len(self.flags), *rank, summary.event.event_type, article_id, sentence_index,
+            rows.append((len(self.flags), *rank, summary.event.event_type, *first_mention(summary.event.mention_keys),
                          _dump_event(summary.event), json.dumps(summary.previous)))
             self.flags.append(summary.dated | summary.places << 1 | summary.participants << 2)
             for article in summary.articles:
