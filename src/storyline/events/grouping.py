@@ -171,6 +171,10 @@ class _Cluster:
     vector: np.ndarray | None = None  # sum of member vectors
     best: DateParts | None = None
     alive: bool = True
+    # The vector's norm, computed once per value of ``vector`` (None: not yet): _score compares a
+    # cluster with many others, and np.linalg.norm was a third of the cosine's cost.
+    _norm: np.floating | None = field(default=None, repr=False, compare=False)
+    _core: set[str] | None = field(default=None, repr=False, compare=False)  # core_participants, until they change
 
     def add(self, index: int, mention: EventMention, vector: np.ndarray) -> None:
         self.members.append(index)
@@ -179,7 +183,8 @@ class _Cluster:
         self.sites |= mention.site_ids
         self.named_lead = self.named_lead or bool(mention.lead and mention.names)
         parts = parse_date_value(mention.date_value)
-        if parts and mention.date_source in SOURCE_WEIGHTS:
+        dated = bool(parts and mention.date_source in SOURCE_WEIGHTS)
+        if dated:
             self.dated.append((parts, SOURCE_WEIGHTS[mention.date_source], mention.article_id))
         elif parts and mention.date_source == "publication" and parts.day is not None and parts.year:
             self._add_bound(_publication_window(parts, mention.status))
@@ -188,9 +193,12 @@ class _Cluster:
         if mention.participant_ids:
             self.with_participants += 1
             self.participants.update(mention.participant_ids)
+            self._core = None
         self.articles.add(mention.article_id)
         self.vector = vector.copy() if self.vector is None else self.vector + vector
-        self.best = _best_date(self.dated)[0]
+        self._norm = None
+        if dated:  # the best date depends only on `dated` (and costs a pass over it per candidate)
+            self.best = _best_date(self.dated)[0]
 
     def absorb(self, other: _Cluster) -> None:
         self.members += other.members
@@ -200,6 +208,7 @@ class _Cluster:
         self.places.update(other.places)
         self.participants.update(other.participants)
         self.with_participants += other.with_participants
+        self._core = None
         self.articles |= other.articles
         self.names.update(other.names)
         self.types.update(other.types)
@@ -207,8 +216,16 @@ class _Cluster:
         self.named_lead = self.named_lead or other.named_lead
         if other.vector is not None:
             self.vector = other.vector.copy() if self.vector is None else self.vector + other.vector
-        self.best = _best_date(self.dated)[0]
+            self._norm = None
+        if other.dated:
+            self.best = _best_date(self.dated)[0]
         other.alive = False
+
+    def norm(self) -> np.floating:
+        """``np.linalg.norm(self.vector)``, kept until the vector changes (same value, bit for bit)."""
+        if self._norm is None:
+            self._norm = np.linalg.norm(self.vector)
+        return self._norm
 
     def _add_bound(self, window: tuple[date, date]) -> None:
         if self.bound is None:
@@ -219,11 +236,16 @@ class _Cluster:
 
     @property
     def core_participants(self) -> set[str]:
-        """The people most of its mentions name; one-off names drop out once someone is named twice."""
-        threshold = max(1, math.ceil(CORE_SHARE * self.with_participants))
-        if any(count >= 2 for count in self.participants.values()):
-            threshold = max(threshold, 2)
-        return {p for p, count in self.participants.items() if count >= threshold}
+        """The people most of its mentions name; one-off names drop out once someone is named twice.
+
+        Kept until the participants change (`_score` asks for it on every comparison); callers
+        must not modify the set."""
+        if self._core is None:
+            threshold = max(1, math.ceil(CORE_SHARE * self.with_participants))
+            if any(count >= 2 for count in self.participants.values()):
+                threshold = max(threshold, 2)
+            self._core = {p for p, count in self.participants.items() if count >= threshold}
+        return self._core
 
     def keys(self) -> set[tuple]:
         keys = {("a", self.family, a) for a in self.articles}
@@ -303,11 +325,12 @@ def _places_clash(a: _Cluster, b: _Cluster) -> bool:
     return not towns_a and not towns_b
 
 
-def _cosine(a: np.ndarray | None, b: np.ndarray | None) -> float:
-    if a is None or b is None:
+def _cosine(a: _Cluster, b: _Cluster) -> float:
+    """The cosine of two clusters' summed vectors (their norms cached on the clusters)."""
+    if a.vector is None or b.vector is None:
         return SIMILARITY_BASELINE
-    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
-    return float(a @ b) / norm if norm else SIMILARITY_BASELINE
+    norm = float(a.norm() * b.norm())
+    return float(a.vector @ b.vector) / norm if norm else SIMILARITY_BASELINE
 
 
 def _score(a: _Cluster, b: _Cluster, linked: bool = False) -> float | None:
@@ -347,7 +370,7 @@ def _score(a: _Cluster, b: _Cluster, linked: bool = False) -> float | None:
             score += PARTICIPANT_WEIGHT * len(matched) / len(core_a | core_b)
         elif not all_a & all_b:
             score += PARTICIPANT_DISJOINT
-    cosine = _cosine(a.vector, b.vector)
+    cosine = _cosine(a, b)
     names = sum(min(a.names[n], b.names[n]) for n in a.names.keys() & b.names.keys())
     if relation == "none" and not (shared_article or places_shared or len(matched) >= 2 or linked):
         # Across articles, with no date at all, a shared name is enough only for reports that
@@ -436,7 +459,19 @@ def usable_mentions(
     if articles is not None:
         pool = list(articles.values()) if isinstance(articles, dict) else list(articles)
         by_id = {a.article_id: a for a in pool}
-        weights = [mention_weight(by_id.get(m.article_id), m.sentence_index) for m in usable]
+        # A weight depends only on (article, sentence): computed once per sentence, not per
+        # mention (the lead's regexes ran again for each of an article's ~50 mentions).
+        weight_of: dict[tuple[str, int], float] = {}
+        lead_of: dict[str, set[int]] = {}
+        weights = []
+        for m in usable:
+            where = (m.article_id, m.sentence_index)
+            if where not in weight_of:
+                article = by_id.get(m.article_id)
+                if article is not None and m.article_id not in lead_of:
+                    lead_of[m.article_id] = lead_sentences(article)
+                weight_of[where] = mention_weight(article, m.sentence_index, lead_of.get(m.article_id))
+            weights.append(weight_of[where])
         usable = [
             replace(m, names=names, lead=weight >= 2.0, weight=weight)
             for m, names, weight in zip(usable, _names_around(usable, pool, entities, name_counts), weights)
@@ -1130,8 +1165,10 @@ def lead_sentences(article: AnnotatedArticle) -> set[int]:
     return lead
 
 
-def mention_weight(article: AnnotatedArticle | None, sentence_index: int) -> float:
-    """Title 3, lead (first three sentences of prose) 2, body 1: where an article puts its main event."""
+def mention_weight(article: AnnotatedArticle | None, sentence_index: int, lead: set[int] | None = None) -> float:
+    """Title 3, lead (first three sentences of prose) 2, body 1: where an article puts its main event.
+
+    ``lead``: the article's :func:`lead_sentences`, when the caller has them already."""
     if article is None:
         return 2.0 if sentence_index < LEAD_SENTENCES else 1.0
     if article.title:
@@ -1141,7 +1178,7 @@ def mention_weight(article: AnnotatedArticle | None, sentence_index: int) -> flo
                 return 3.0
     if not article.sentences:
         return 2.0 if sentence_index < LEAD_SENTENCES else 1.0
-    return 2.0 if sentence_index in lead_sentences(article) else 1.0
+    return 2.0 if sentence_index in (lead if lead is not None else lead_sentences(article)) else 1.0
 
 
 def _main_articles(spill: SummarySpill, k_of: array) -> array:
