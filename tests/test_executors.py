@@ -127,19 +127,57 @@ def test_command_line_uses_one_worker_per_core_by_default(tmp_path: Path, monkey
 
 
 def test_worker_processes_build_equals_local_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`--workers 2` (two spawned processes, each parsing chunks of each batch) writes exactly the
-    database of an in-process build."""
+    """`--workers 2` (two spawned processes, each parsing chunks of each batch, started while
+    ingest runs, and running event grouping's reduce tasks too) writes exactly the database of an
+    in-process build."""
     submitted: list[int] = []
     submit = executors.LocalPoolExecutor._submit
+    events: list[str] = []
+    start, run_tasks = executors.LocalPoolExecutor.start, executors.LocalPoolExecutor.run_tasks
 
     def counting_submit(self, batch):  # the driver side: count what went to the pool
         futures = submit(self, batch)
         submitted.append(len(futures))
+        events.append("batch")
         return futures
 
+    def recording_start(self):
+        events.append("start")
+        start(self)
+
+    def recording_run_tasks(self, fn, tasks):
+        events.append(f"{fn.__name__} on {'workers' if self.started else 'this process'}")
+        return run_tasks(self, fn, tasks)
+
     monkeypatch.setattr(executors.LocalPoolExecutor, "_submit", counting_submit)
+    monkeypatch.setattr(executors.LocalPoolExecutor, "start", recording_start)
+    monkeypatch.setattr(executors.LocalPoolExecutor, "run_tasks", recording_run_tasks)
     _assert_same_as_local_build(tmp_path, "--workers", "2")
     assert sum(submitted) >= 2  # several batches really went to the worker processes
+    assert events[0] == "start" and events.count("start") == 1  # started before the first batch (during ingest)
+    assert events[-1] == "reduce_bundle on workers"  # grouping's reduce step ran on them too
+
+
+def _pid_of(task: int) -> tuple[int, int]:
+    import os
+
+    return task, os.getpid()
+
+
+def test_worker_pool_runs_tasks_on_started_workers_in_order() -> None:
+    import os
+
+    pool = executors.LocalPoolExecutor(2)
+    with pool:
+        # Not started: in this process, and nothing is started for it.
+        assert list(pool.run_tasks(_pid_of, range(3))) == [(k, os.getpid()) for k in range(3)]
+        assert not pool.started
+        pool.start()
+        assert pool.started
+        results = list(pool.run_tasks(_pid_of, range(7)))
+    assert [k for k, _ in results] == list(range(7))  # task order, though up to three are in flight
+    assert os.getpid() not in {pid for _, pid in results}
+    assert list(executors.run_tasks(None, _pid_of, [5])) == [(5, os.getpid())]
 
 
 def test_worker_pool_runs_a_single_batch_in_process() -> None:

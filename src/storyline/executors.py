@@ -8,8 +8,9 @@ transaction per batch, so the stored result does not depend on where the parsing
 
 The corpus-wide event grouping runs its reduce tasks (one per bundle of key-connected
 components, storyline.events.partition) through `run_tasks`: on the Dask workers for the Dask
-executor, in this process otherwise. Entity resolution, the global step of grouping (ids,
-roles, order) and facts run in the driver.
+executor, on the worker processes of `--workers N` when they were started for the annotation, in
+this process otherwise. Entity resolution, the global step of grouping (ids, roles, order) and
+facts run in the driver.
 """
 
 from __future__ import annotations
@@ -151,10 +152,22 @@ def _worker_environment() -> Iterator[None]:
 
 
 def _init_worker() -> None:
-    """Pool worker start-up: load the spaCy pipeline once, before the first batch arrives."""
+    """Pool worker start-up: load the spaCy pipeline and the sentence encoder once, before the
+    first batch arrives (both are needed by every batch; loaded here, they load while the build
+    process is still ingesting when the pool is started early, `LocalPoolExecutor.start`)."""
     from storyline.annotate.nlp import load_nlp
+    from storyline.events import grouping
 
     load_nlp()
+    try:
+        grouping.use_embed(["Officials met on Monday."])  # the encoder loads its weights lazily
+    except Exception:  # noqa: BLE001 - optional here: the first real embedding reports the error
+        pass
+
+
+def _ready() -> bool:
+    """A no-op task: submitted once per worker to make the pool start its processes now."""
+    return True
 
 
 class LocalPoolExecutor:
@@ -186,6 +199,20 @@ class LocalPoolExecutor:
                                              initializer=_init_worker)
         return self._pool
 
+    def start(self) -> None:
+        """Start the worker processes now (they load the models, `_init_worker`), e.g. while the
+        build process ingests: the pool otherwise starts on the first batch and the model loading
+        is then on the build's critical path. Returns at once; the annotation is the same."""
+        pool = self._executor()
+        with _worker_environment():
+            # A process pool spawns its processes as tasks are submitted: one no-op per worker.
+            for _ in range(self.workers):
+                pool.submit(_ready)
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
     def _submit(self, batch: list[AnnotateTask]) -> list[Any]:
         pool = self._executor()
         with _worker_environment():  # submit starts the worker processes as they are needed
@@ -200,11 +227,11 @@ class LocalPoolExecutor:
         if first is None:
             return
         second = next(source, None)
-        if second is None:
+        if second is None and self._pool is None:
             yield annotate_batch(first)
             return
         pending: deque[list[Any]] = deque()  # per batch in flight: its chunks' futures, in order
-        stream = chain([first, second], source)
+        stream = chain([first] if second is None else [first, second], source)
         try:
             exhausted = False
             while True:
@@ -225,6 +252,36 @@ class LocalPoolExecutor:
             for futures in pending:
                 for future in futures:
                     future.cancel()
+
+    def run_tasks(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        """``fn`` over ``tasks`` (module-level, picklable: event grouping's reduce bundles) on the
+        worker processes when they are running, else in this process; results in task order,
+        each yielded as soon as it and those before it are done.
+
+        The workers would otherwise sit idle through the corpus-wide stages while the build
+        process runs them alone. At most ``workers + 1`` tasks are in flight (a task carries its
+        input; one more than the workers so that a long task at the head does not leave the
+        other workers idle). A pool that was never started (a build of one batch, or nothing to
+        annotate) is not started for this: processes that load the models cost more than they save.
+        """
+        if self._pool is None:
+            yield from map(fn, tasks)
+            return
+        from concurrent.futures.process import BrokenProcessPool
+
+        pending: deque[Any] = deque()
+        try:
+            for task in tasks:
+                if len(pending) > self.workers:
+                    yield pending.popleft().result()
+                pending.append(self._pool.submit(fn, task))
+            while pending:
+                yield pending.popleft().result()
+        except BrokenProcessPool as exc:
+            raise ExecutorError(f"a worker process died: {exc}") from exc
+        finally:
+            for future in pending:
+                future.cancel()
 
     def close(self) -> None:
         if self._pool is not None:
@@ -334,10 +391,11 @@ class DaskExecutor:
         self.close()
 
 
-def run_tasks(executor: object | None, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> list[Any]:
+def run_tasks(executor: object | None, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterable[Any]:
     """Run a corpus stage's tasks where ``executor`` runs work: on Dask workers for a
-    `DaskExecutor`, in this process for any other executor (or None). Results in task order."""
-    if isinstance(executor, DaskExecutor):
+    `DaskExecutor`, on the running worker processes of a `LocalPoolExecutor`, in this process
+    otherwise (or for None). Results in task order."""
+    if isinstance(executor, (DaskExecutor, LocalPoolExecutor)):
         return executor.run_tasks(fn, tasks)
     return [fn(task) for task in tasks]
 

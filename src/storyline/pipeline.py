@@ -189,6 +189,11 @@ def build(specs: list[str], db_path: str | Path, settings: BuildSettings | None 
     found = _without_own_files(discover_inputs(specs), db_path)
     report = BuildReport()
     store = Store(db_path)
+    executors = None
+    if annotate:
+        from storyline.stages import _LazyExecutor
+
+        executors = _LazyExecutor(settings)  # shared by annotation and the corpus-wide stages
     try:
         started = datetime.now(timezone.utc).isoformat(timespec="seconds")
         cur = store.conn.execute(
@@ -204,6 +209,11 @@ def build(specs: list[str], db_path: str | Path, settings: BuildSettings | None 
                 for f in found[i : i + batch]:
                     for doc in _read_found(f, settings):
                         ingestor.process(doc)
+                        if executors is not None and report.ingested == batch + 1:
+                            # More than one batch to annotate: start the worker processes now (if
+                            # the settings ask for several) so that they load their models while
+                            # ingest goes on (a file may hold thousands of JSONL lines or entries).
+                            executors.warm()
             if progress:
                 progress("ingest", min(i + batch, len(found)), len(found))
         del ingestor  # nothing of ingest is needed past this point (its index lives in the store)
@@ -213,12 +223,14 @@ def build(specs: list[str], db_path: str | Path, settings: BuildSettings | None 
             # One build at a time past this point (PostgreSQL lets several builds ingest at once;
             # annotation and the corpus-wide stages rewrite shared rows).
             with store.exclusive("stages"):
-                run_corpus_stages(store, settings, report, progress)
+                run_corpus_stages(store, settings, report, progress, executors)
         with store.transaction():
             store.conn.execute(
                 "UPDATE runs SET finished_at = ?, counts = ? WHERE run_id = ?",
                 (datetime.now(timezone.utc).isoformat(timespec="seconds"), json.dumps(report.as_dict()), run_id),
             )
     finally:
+        if executors is not None:
+            executors.close()
         store.close()
     return report

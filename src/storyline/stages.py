@@ -680,6 +680,17 @@ class _LazyExecutor:
         self.settings = settings
         self.executor: Executor | None = None
 
+    def warm(self) -> None:
+        """Start the local worker processes now, if the settings ask for several (see
+        `LocalPoolExecutor.start`): called while ingest still runs, so that the workers load
+        their models beside it. Dask and the in-process executor start as before, when needed."""
+        from storyline.executors import LocalPoolExecutor
+
+        if self.settings.executor == "local":
+            executor = self.get()
+            if isinstance(executor, LocalPoolExecutor) and not executor.started:
+                executor.start()
+
     def get(self) -> Executor:
         if self.executor is None:
             from storyline.executors import make_executor
@@ -693,8 +704,11 @@ class _LazyExecutor:
 
 
 def run_corpus_stages(store: Store, settings: BuildSettings, report: BuildReport,
-                      progress: ProgressCallback | None = None) -> None:
-    executors = _LazyExecutor(settings)
+                      progress: ProgressCallback | None = None, executors: _LazyExecutor | None = None) -> None:
+    """Annotation, then the corpus-wide stages when the corpus changed. ``executors``: the
+    build's (its owner closes it; perhaps started during ingest), else one of this call's own."""
+    own = executors is None
+    executors = executors if executors is not None else _LazyExecutor(settings)
     try:
         annotated = annotate_articles(store, settings, progress, executors.get()) if _pending_articles(store) else 0
         # Corpus-wide results depend on the set of articles: redo them when it changed.
@@ -712,4 +726,5 @@ def run_corpus_stages(store: Store, settings: BuildSettings, report: BuildReport
             if progress:
                 progress("events", 1, 1)
     finally:
-        executors.close()
+        if own:
+            executors.close()
