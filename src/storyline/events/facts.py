@@ -35,7 +35,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
-from storyline.events.grouping import mention_weight, type_weight
+from storyline.events.grouping import lead_sentences, mention_weight, type_weight
 from storyline.events.mentions import frame_of_verb
 from storyline.events.spill import ScratchFile, scratch_db
 from storyline.events.model import (
@@ -196,8 +196,9 @@ class FactAttacher:
     def _article_facts(self, article: AnnotatedArticle) -> list[Fact]:
         at_sentence, events_by_id, headlines = self.at_sentence, self.events_by_id, self.headlines
         weights: Counter = Counter()
+        lead = lead_sentences(article)  # once per article, not per mention (its regexes were half of facts' CPU)
         for sentence_index, _start, event in self.of_article.get(article.article_id, ()):
-            weights[event.event_id] += mention_weight(article, sentence_index) * type_weight(event.event_type)
+            weights[event.event_id] += mention_weight(article, sentence_index, lead) * type_weight(event.event_type)
         background = _background_mentions(article, self.of_article.get(article.article_id, ()))
         facts: list[Fact] = []
         sentences = {s.index: s for s in article.sentences}
