@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from storyline import __version__
 from storyline.clean import dedup, junk
@@ -23,6 +24,9 @@ from storyline.ingest.metadata import choose_outlet, identify_language, outlet_f
 from storyline.records import LedgerEntry, RawDocument
 from storyline.store.backend import is_postgres_url
 from storyline.store.sqlite import Store
+
+if TYPE_CHECKING:
+    from storyline.stages import _LazyExecutor
 
 INGEST_STAGE = f"{readers.STAGE}+{junk.STAGE}+{dedup.STAGE}"
 INGEST_VERSION = f"{readers.STAGE_VERSION}.{junk.STAGE_VERSION}.{dedup.STAGE_VERSION}"
@@ -178,6 +182,12 @@ def _without_own_files(found: list[FoundFile], db_path: str | Path) -> list[Foun
     return [f for f in found if f.path not in own]
 
 
+def _executors(settings: BuildSettings) -> _LazyExecutor:
+    from storyline.stages import _LazyExecutor  # imports spaCy: only when annotating
+
+    return _LazyExecutor(settings)
+
+
 def build(specs: list[str], db_path: str | Path, settings: BuildSettings | None = None,
           progress: ProgressCallback | None = None, *, annotate: bool = True) -> BuildReport:
     """Build (or update) the database at `db_path` (a SQLite file or a postgresql:// URL) from the
@@ -189,11 +199,7 @@ def build(specs: list[str], db_path: str | Path, settings: BuildSettings | None 
     found = _without_own_files(discover_inputs(specs), db_path)
     report = BuildReport()
     store = Store(db_path)
-    executors = None
-    if annotate:
-        from storyline.stages import _LazyExecutor
-
-        executors = _LazyExecutor(settings)  # shared by annotation and the corpus-wide stages
+    executors: _LazyExecutor | None = None  # the build's executor, shared by annotation and the corpus stages
     try:
         started = datetime.now(timezone.utc).isoformat(timespec="seconds")
         cur = store.conn.execute(
@@ -209,10 +215,12 @@ def build(specs: list[str], db_path: str | Path, settings: BuildSettings | None 
                 for f in found[i : i + batch]:
                     for doc in _read_found(f, settings):
                         ingestor.process(doc)
-                        if executors is not None and report.ingested == batch + 1:
+                        if annotate and executors is None and report.ingested > batch:
                             # More than one batch to annotate: start the worker processes now (if
                             # the settings ask for several) so that they load their models while
                             # ingest goes on (a file may hold thousands of JSONL lines or entries).
+                            # A smaller build imports the stages after ingest, as it always did.
+                            executors = _executors(settings)
                             executors.warm()
             if progress:
                 progress("ingest", min(i + batch, len(found)), len(found))
@@ -220,6 +228,7 @@ def build(specs: list[str], db_path: str | Path, settings: BuildSettings | None 
         if annotate:
             from storyline.stages import run_corpus_stages
 
+            executors = executors or _executors(settings)
             # One build at a time past this point (PostgreSQL lets several builds ingest at once;
             # annotation and the corpus-wide stages rewrite shared rows).
             with store.exclusive("stages"):
