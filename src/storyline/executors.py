@@ -174,15 +174,16 @@ class LocalPoolExecutor:
     """Per-article annotation on `workers` processes of this machine (`storyline build --workers N`).
 
     The processes are started with "spawn" (a fresh interpreter each: nothing inherited from the
-    threads of this one) on the first batch, and each loads the models once. Every batch is cut
-    into chunks of `NLP_BATCH_SIZE` articles at the same boundaries at which the in-process
-    `nlp.pipe` cuts its minibatches, so each worker parses exactly the minibatches the local
-    executor would: the annotations, and the database written from them, are the same. The chunks
-    are spread over the workers; results are put back together per batch and yielded in order, so
-    the driver writes batch after batch as with the local executor. At most `window` batches (by
-    default two, or one per worker) are in flight, which bounds what the driver holds. A build
-    with a single batch runs it in this process: starting processes and loading a model in each
-    would cost more than it saves.
+    threads of this one) on the first batch, or earlier by `start` (the build starts them during
+    ingest), and each loads the models once. Every batch is cut into chunks of `NLP_BATCH_SIZE`
+    articles at the same boundaries at which the in-process `nlp.pipe` cuts its minibatches, so each
+    worker parses exactly the minibatches the local executor would: the annotations, and the
+    database written from them, are the same. The chunks are spread over the workers; results are
+    put back together per batch and yielded in order, so the driver writes batch after batch as with
+    the local executor. At most `window` batches (by default two, or one per worker) are in flight,
+    which bounds what the driver holds. A build with a single batch runs it in this process, unless
+    the pool is already started: starting processes and loading a model in each would cost more than
+    it saves. Once started, the processes also run the corpus stages' tasks (`run_tasks`).
     """
 
     def __init__(self, workers: int, *, window: int | None = None) -> None:
