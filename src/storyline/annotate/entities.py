@@ -52,7 +52,7 @@ from storyline.annotate.doccache import doc_ents, doc_sents, doc_text
 from storyline.records import Entity, EntityMention
 
 STAGE = "entities"
-STAGE_VERSION = "2"
+STAGE_VERSION = "3"
 
 # The spaCy labels we keep. PRODUCT and MISC only ever come from our own relabelling rules.
 NAME_LABELS = frozenset({"PERSON", "GPE", "LOC", "ORG", "NORP", "FAC", "EVENT"})
@@ -68,9 +68,14 @@ TITLE_WORDS = frozenset(
     spokesman spokeswoman spokesperson secretary chairman chairwoman director general mr mrs ms
     miss dr sir dame lord lady king queen prince princess senator sen rep representative
     ambassador mayor chancellor premier chief colonel col gen lieutenant lt captain capt major
-    sergeant sgt commander patriarch pope archbishop bishop judge justice speaker
+    sergeant sgt commander patriarch pope archbishop bishop judge justice speaker officer
+    detective trooper constable inspector corporal coach
     """.split()
 )
+
+# A bare surname whose article names no compatible full name joins the corpus's full name with
+# at least this share of the mentions of all compatible full names (else it stays apart).
+DOMINANT_SHARE = 0.8
 
 # Role nouns an article uses to describe a person ("the Belarusian leader", "political
 # scientist Nikolay Petrov"). Used for alias evidence only.
@@ -96,9 +101,12 @@ PRODUCT_NOUNS = frozenset(
     disease diseases pandemic epidemic outbreak infection missile missiles rocket rockets jet jets
     aircraft plane planes fighter fighters helicopter helicopters drone drones tank tanks rifle
     rifles satellite satellites system systems app apps platform software pipeline pipelines
-    reactor reactors vehicle vehicles car cars brand
+    reactor reactors vehicle vehicles car cars brand browser browsers update updates patch patches
+    version versions vulnerability vulnerabilities flaw flaws bug bugs users
     """.split()
 )
+# Possessives that own things, not people: "its Internet Explorer", "its Nimbus app".
+THING_OWNERS = frozenset({"its"})
 
 # Prepositions after which a GPE is used as a location rather than as an actor.
 LOCATIVE_PREPS = frozenset({"in", "near", "from", "into", "across", "around", "outside", "inside", "throughout"})
@@ -577,8 +585,31 @@ def _merge_places(doc: Doc, spans: list[_Span]) -> list[_Span]:
     return merged
 
 
+def _product_context(doc: Doc, s: _Span) -> tuple[bool, bool]:
+    """(product, version): what around one occurrence of a name says it is a product.
+
+    A product noun after it, possibly behind a version or one lowercase modifier of that noun
+    ("Zarnitsa V vaccine", "the Nimbus Navigator web browser"), or "its" before it ("its Nimbus
+    Navigator"): people are none of these. ``version``: a version token follows the name.
+    """
+    i = s.end
+    version = i < len(doc) and bool(_VERSION_TOKEN.match(doc[i].text))
+    if version:
+        i += 1
+    product = i < len(doc) and doc[i].is_lower and doc[i].lower_ in PRODUCT_NOUNS
+    if not product and not version and i + 1 < len(doc) and doc[i].is_lower and doc[i].is_alpha:
+        # one lowercase modifier of the noun between (not a verb: "X fixes bugs")
+        product = (
+            doc[i + 1].is_lower and doc[i + 1].lower_ in PRODUCT_NOUNS
+            and doc[i].dep_ in ("compound", "amod") and doc[i].head.i == i + 1
+        )
+    # (A bare number after a name is no sign: a boxer's record, "Klitschko 49 - 3".)
+    owned = s.start > 0 and doc[s.start - 1].lower_ in THING_OWNERS
+    return product or owned, version and product
+
+
 def _relabel_products(doc: Doc, spans: list[_Span]) -> None:
-    """Names tagged PERSON that are products or diseases by their shape or what follows them."""
+    """Names tagged PERSON that are products or diseases by their shape or what surrounds them."""
     for s in spans:
         if s.label != "PERSON":
             continue
@@ -586,13 +617,10 @@ def _relabel_products(doc: Doc, spans: list[_Span]) -> None:
         if any(ch.isdigit() for ch in text):  # COVID-19, Zapad-2021: people have no digits
             s.label, s.forced = "MISC", True
             continue
-        i = s.end
-        version = i < len(doc) and bool(_VERSION_TOKEN.match(doc[i].text))
-        if version:
-            i += 1
-        if i < len(doc) and doc[i].is_lower and doc[i].lower_ in PRODUCT_NOUNS:
+        product, versioned = _product_context(doc, s)
+        if product:
             s.label, s.forced = "PRODUCT", True
-            if version:
+            if versioned:
                 s.end += 1  # "Sputnik V"
 
 
@@ -699,6 +727,8 @@ def _span_cues(doc: Doc, s: _Span, text: str) -> set[str]:
             cues.add("org")
     if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_.lower() in SPEECH_VERBS:
         cues.add("speech")
+    if _product_context(doc, s)[0]:
+        cues.add("product")
     if any(child.dep_ == "appos" and child.lemma_.lower() in PLACE_NOUNS for child in root.children):
         cues.add("place_noun")
     return cues
@@ -710,6 +740,8 @@ def _relabel_by_context(doc: Doc, spans: list[_Span], text: str) -> None:
     The small model tags unfamiliar place names as people ("marched in Brennik") and unfamiliar
     surnames as places ("Dobrovan"). Within one article, for all occurrences of one name:
 
+    * a name the article also uses as a product ("its X", "the X web browser") and never
+      with a title or role noun is a PRODUCT, not a person;
     * a PERSON with place cues and no sign of a person (no title or role noun before it, no
       given name with it, not mostly the subject of speech verbs) is a place (GPE); the weak
       prepositions (at, to, from) count only together with another place cue or twice;
@@ -758,6 +790,11 @@ def _relabel_by_context(doc: Doc, spans: list[_Span], text: str) -> None:
             person = surname_like[key]
         strong = found["place"] + found["place_noun"]
         places = strong + found["weak_place"]
+        if found["product"] and not found["person"] and (s.label == "PERSON" or person):
+            # "its Nimbus Navigator web browser" somewhere in the article: a product, even where
+            # a capitalised word before it looked like a given name ("Nimbus")
+            s.label, s.forced = "PRODUCT", True
+            continue
         if s.label == "PERSON":
             if person:
                 continue
@@ -1614,6 +1651,7 @@ class CorpusResolver:
         self.surname_index: dict[tuple[str, str, int], dict[str, set[object]]] = defaultdict(lambda: defaultdict(set))
         self.near_surnames: dict[str, set[str]] = defaultdict(set)
         self._candidates: dict[tuple[str, str], frozenset[object]] = {}
+        self.cluster_mentions: Counter[object] = Counter()  # full-name person cluster -> its named mentions
 
     # --- passes 1 and 2: names ---
 
@@ -1630,6 +1668,7 @@ class CorpusResolver:
         other_forms: set[tuple[str, str]] = set()
         partial_forms: set[tuple[str, str]] = set()
         patronymic_articles: dict[str, set[tuple[str, str]]] = {}  # only articles with such a form
+        full_counts: Counter[tuple[str, str]] = Counter()
         for art in self.source():
             here: set[tuple[str, str]] = set()
             for m in art.mentions:
@@ -1642,6 +1681,7 @@ class CorpusResolver:
                 (full_forms if form[0] == "PERSON" else other_forms).add(form)
                 if form[0] == "PERSON":
                     here.add(form)
+                    full_counts[form] += 1
             if any(_is_patronymic_form(f[1]) for f in here):
                 patronymic_articles[art.article_id] = here
         uf = self.uf
@@ -1652,6 +1692,7 @@ class CorpusResolver:
 
         for form in sorted(full_forms):
             self.cluster_names[uf.find(form)].append(_parse_person(form[1]))
+            self.cluster_mentions[uf.find(form)] += full_counts[form]
         for form in full_forms:
             self.surname_index[_block_key(*form)][_parse_person(form[1]).surname].add(uf.find(form))
         # surnames of the partial forms that are near a full name's surname, one matrix per block
@@ -1683,6 +1724,18 @@ class CorpusResolver:
             near |= owners.get(surname, set())
         found = frozenset(self._compatible(name, near) if name.given else near)
         self._candidates[form] = found
+        return found
+
+    def _corpus_choice(self, form: tuple[str, str]) -> set[object]:
+        """The corpus's full names a bare surname may stand for; of several, the one that holds
+        DOMINANT_SHARE of their mentions alone (a story's "Benjamin" is its "Regina Benjamin",
+        not a "Benjamin U. S." its tagger made once of a headline)."""
+        found = set(self._corpus_candidates(form))
+        if len(found) > 1:
+            total = sum(self.cluster_mentions[c] for c in found)
+            best = max(sorted(found, key=str), key=lambda c: self.cluster_mentions[c])
+            if total and self.cluster_mentions[best] >= DOMINANT_SHARE * total:
+                return {best}
         return found
 
     # --- passes 3 to 5: per article ---
@@ -1722,7 +1775,7 @@ class CorpusResolver:
                 form = forms[k]
                 if form not in answer:
                     name = _parse_person(form[1])
-                    here = self._compatible(name, surnames.near(name.surname)) or set(self._corpus_candidates(form))
+                    here = self._compatible(name, surnames.near(name.surname)) or self._corpus_choice(form)
                     if len(here) == 1:
                         answer[form] = next(iter(here))
                     else:
