@@ -189,3 +189,37 @@ def test_events_without_their_mention_keys_and_their_counts_give_the_same_storie
     assert group_stories(slim, articles, ENTITIES, {e.event_id: len(e.mention_keys) for e in events}) == full
     assert len(full) == 1 and full[0].title == "charge ev_b"
     assert group_stories(slim, articles, ENTITIES)[0].title == "arrest ev_a"  # without the counts: a tie, the first
+
+
+def _filler(prefix: str, n: int) -> dict[str, Entity]:
+    return {f"{prefix}{k}": Entity(f"{prefix}{k}", "ORG", f"Orvel Works {prefix}{k}") for k in range(n)}
+
+
+def test_a_lone_report_naming_the_storys_person_joins_it() -> None:
+    # Two reports of Kallen's death name him, Restin, Vell, the police and more; a third names
+    # Kallen among many names of its own (too few shared names for STORY_SIMILARITY), and joins
+    # them. A lone report that shares only an organisation, or whose event is of another kind
+    # (by its frame), does not.
+    entities = {**ENTITIES, **_filler("s", 10), **_filler("f", 25)}
+
+    def article(article_id: str, names: list[str]) -> AnnotatedArticle:
+        mentions = [EntityMention(article_id, 0, 0, 1, entities[n].canonical, entities[n].label, n) for n in names]
+        text = "Something happened."
+        return AnnotatedArticle(article_id, text, None, None, None, "unknown",
+                                sentences=[Sentence(article_id, 0, 0, len(text), text)], entities=mentions)
+
+    own = [f"f{k}" for k in range(25)]
+    named = ["p_kallen", "p_restin", "p_vell", "o_police", *(f"s{k}" for k in range(10))]
+    story = [article("a1", named), article("a2", named)]
+    corpus = [article(f"z{k}", ["g_lindhaven"]) for k in range(6)]
+    events = [_event("ev_death", "death", None, ["a1", "a2"]), _event("ev_lone", "death", None, ["a3"])]
+
+    joined = group_stories(events, [*story, article("a3", ["p_kallen", "p_kallen", *own]), *corpus], entities)
+    assert _story_of(joined, "ev_lone") == _story_of(joined, "ev_death")
+
+    org_only = group_stories(events, [*story, article("a3", ["o_police", "o_police", *own]), *corpus], entities)
+    assert _story_of(org_only, "ev_lone") != _story_of(org_only, "ev_death")
+
+    other_kind = [events[0], _event("ev_lone", "fire", None, ["a3"])]
+    apart = group_stories(other_kind, [*story, article("a3", ["p_kallen", "p_kallen", *own]), *corpus], entities)
+    assert _story_of(apart, "ev_lone") != _story_of(apart, "ev_death")

@@ -33,7 +33,12 @@ Method (agglomerative, over articles; no all-pairs comparison over the corpus):
    first name alone is not always resolved, so the same rule for all families cost more
    than it saved on the dev sets. Candidates come from an inverted index over the
    units' heaviest names, so only units that share such a name are compared.
-4. Events no article is about (mentioned in passing) join the story that most of their articles
+4. A report left alone (one article, no story of its own) joins the story of several reports
+   that is most like it if the cosine is at least :data:`STRAY_SIMILARITY`, the story names one
+   of its people, the dates fit and the story's events are of its kind (frame family): a report
+   that tells the story in words of its own (a quote, a side detail, a bare surname) shares too
+   few names for the threshold of step 3 with any one unit.
+5. Events no article is about (mentioned in passing) join the story that most of their articles
    are in.
 
 A story's id is a hash of its smallest event id; its title is the title of the event most of its
@@ -54,11 +59,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Iterable, Mapping, Sequence
 
-from storyline.events.model import Event, event_family, parse_date_value
+from storyline.events.model import Event, event_family, is_open_type, parse_date_value
 from storyline.records import AnnotatedArticle, Entity
 
 STAGE = "stories"
-STAGE_VERSION = "2"
+STAGE_VERSION = "3"
 
 # Labels of names that say what a story is about; nationalities ("American") and numbers do not.
 STORY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
@@ -73,6 +78,7 @@ CANDIDATE_NAMES = 20
 MAX_POSTING = 500
 STORY_SIMILARITY = 0.1  # cosine of two profiles for one story (tuned on the dev sets)
 STORY_GAP_DAYS = 45  # dated events further apart than this are two stories, not one
+STRAY_SIMILARITY = 0.02  # a report left alone joins the story of several reports this like it
 # The arrest (or the charging) of one person and that of another are two stories, unless both are
 # dated this close (one raid, several people arrested).
 PROTAGONIST_FAMILIES = {"arrest"}
@@ -172,6 +178,11 @@ def _dates_fit(a: _Unit, b: _Unit) -> bool:
         hulls = [h for month, day in b.yearless if (h := _yearless_span(month, day, 2001)) is not None]
         return any(fits(a.yearless, h) for h in hulls) or not hulls
     return True
+
+
+def _fits(a: _Unit, b: _Unit) -> bool:
+    """Nothing keeps the two units apart: their dates fit and their arrests are of one person."""
+    return _dates_fit(a, b) and not _protagonists_clash(a, b)
 
 
 def _hull(unit: _Unit) -> tuple[date, date] | None:
@@ -326,25 +337,11 @@ def group_stories(
                 out |= {v for v in index[name] if v != u and units[v].alive}
         return out
 
-    heap: list[tuple[float, int, int]] = []
-    for u in range(len(units)):
-        for v in candidates(u):
-            if u < v:
-                value = _cosine(units[u].profile, units[v].profile)
-                if value >= STORY_SIMILARITY:
-                    heap.append((-value, u, v))
-    heapq.heapify(heap)
     parent = list(range(len(units)))  # a merged unit -> the unit it went into
     version = [0] * len(units)
-    stamp: dict[tuple[int, int], tuple[int, int]] = {}
-    while heap:
-        negative, u, v = heapq.heappop(heap)
-        if not (units[u].alive and units[v].alive):
-            continue
-        if stamp.get((u, v), (0, 0)) != (version[u], version[v]):
-            continue  # scored before one of them grew; re-scored below
-        if not _dates_fit(units[u], units[v]) or _protagonists_clash(units[u], units[v]):
-            continue
+
+    def merge(u: int, v: int) -> None:
+        """Unit v goes into unit u."""
         a, b = units[u], units[v]
         a.articles |= b.articles
         a.events |= b.events
@@ -360,6 +357,25 @@ def group_stories(
         version[u] += 1
         for name in keys(u):
             index[name].add(u)
+
+    heap: list[tuple[float, int, int]] = []
+    for u in range(len(units)):
+        for v in candidates(u):
+            if u < v:
+                value = _cosine(units[u].profile, units[v].profile)
+                if value >= STORY_SIMILARITY:
+                    heap.append((-value, u, v))
+    heapq.heapify(heap)
+    stamp: dict[tuple[int, int], tuple[int, int]] = {}
+    while heap:
+        negative, u, v = heapq.heappop(heap)
+        if not (units[u].alive and units[v].alive):
+            continue
+        if stamp.get((u, v), (0, 0)) != (version[u], version[v]):
+            continue  # scored before one of them grew; re-scored below
+        if not _fits(units[u], units[v]):
+            continue
+        merge(u, v)
         for w in candidates(u):
             x, y = min(u, w), max(u, w)
             value = _cosine(units[x].profile, units[y].profile)
@@ -367,6 +383,30 @@ def group_stories(
                 stamp[(x, y)] = (version[x], version[y])
                 heapq.heappush(heap, (-value, x, y))
     # Pairs pushed before any merge carry the initial stamp (0, 0).
+
+    # 2b. a report left alone (a unit of one article) joins the story of several reports it is
+    # most like, if that is at least STRAY_SIMILARITY, far below STORY_SIMILARITY: it tells the
+    # story in names of its own (a quote, a side detail) but names one of its people, the dates
+    # fit, and a story of another kind of happening (by a frame's family) is not its story. A
+    # person is needed: a lone report of a news pool shares a town or a company with many.
+    def families(u: int) -> set[str]:
+        """The families of its events that a frame found (an open trigger's lemma says less)."""
+        return {event_family(events[k].event_type) for k in units[u].events if not is_open_type(events[k].event_type)}
+
+    def shares_person(u: int, v: int) -> bool:
+        return any((e := entities.get(name)) is not None and e.label == "PERSON"
+                   for name in units[u].profile.keys() & units[v].full.keys())
+
+    strays = [u for u in range(len(units)) if units[u].alive and len(units[u].articles) == 1]
+    for u in strays:
+        own = families(u)
+        scored = [
+            (_cosine(units[u].profile, units[v].profile), -v) for v in candidates(u)
+            if len(units[v].articles) > 1 and _fits(units[u], units[v]) and (not own or own & families(v))
+            and shares_person(u, v)
+        ]
+        if scored and max(scored)[0] >= STRAY_SIMILARITY:
+            merge(-max(scored)[1], u)
 
     def live(u: int) -> int:
         while parent[u] != u:
