@@ -520,7 +520,7 @@ class ClusterSummary:
     event: Event  # _build_event's: no id, no roles yet
     articles: tuple[str, ...]
     weights: array  # "d", one per article
-    ints: array  # "q", ROLE_INTS per article
+    ints: array  # "i", ROLE_INTS per article
     dated: bool  # a mention states a date for it (not a publication-date bound)
     places: bool
     participants: bool
@@ -563,7 +563,7 @@ def summarize_cluster(
     by_article: dict[str, list[EventMention]] = defaultdict(list)
     for i in cluster.members:
         by_article[mentions[i].article_id].append(mentions[i])
-    weights, ints = array("d"), array("q")
+    weights, ints = array("d"), array("i")  # int32: sentence indexes, character offsets, flags
     for members in by_article.values():
         weight: float = 0  # summed in member order, as the one pass always did: the same float
         for m in members:
@@ -645,7 +645,7 @@ def iter_events(summaries: Iterable[ClusterSummary] | SummarySpill, previous_eve
         if own:
             spill.add(summaries)
         order = spill.rank_order()
-        k_of = array("q", bytes(8 * len(order)))
+        k_of = array("i", bytes(4 * len(order)))  # sid -> k (int32)
         for k, sid in enumerate(order):
             k_of[sid] = k
         ids, merged = _event_ids(spill.id_inputs(), spill.previous_overlaps, previous_events or PreviousEvents([], {}))
@@ -1154,28 +1154,31 @@ def _main_articles(spill: SummarySpill, k_of: array) -> array:
     """
     role_ints, weights, ints, offsets = spill.role_ints, spill.pair_weight, spill.pair_ints, spill.offsets
     n_pairs = len(spill.pair_article)
-    pair_k = array("q", bytes(8 * n_pairs))
-    sizes = array("q", bytes(8 * len(k_of)))  # k -> its number of articles
-    for sid, k in enumerate(k_of):
-        sizes[k] = offsets[sid + 1] - offsets[sid]
-        for p in range(offsets[sid], offsets[sid + 1]):
-            pair_k[p] = k
+    # int32 arrays (4 bytes a pair or an event): k, positions and counts stay below 2**31.
+    pairs_of_sid = np.diff(np.frombuffer(offsets, dtype=np.int64))
+    k_np = np.frombuffer(k_of, dtype=np.int32)
+    pair_k = array("i", np.repeat(k_np, pairs_of_sid).astype(np.int32).tobytes())
+    sizes = array("i", bytes(4 * len(k_of)))  # k -> its number of articles
+    np.frombuffer(sizes, dtype=np.int32)[k_np] = pairs_of_sid
+    del pairs_of_sid, k_np
     # Each article's pairs together, in creation order of their events (ties go to the first).
-    order = np.lexsort((np.frombuffer(pair_k, dtype=np.int64), np.frombuffer(spill.pair_article, dtype=np.int64)))
-    by_article = array("q", order.astype(np.int64).tobytes())
-    del order
+    article_np = np.frombuffer(spill.pair_article, dtype=np.int32)
+    order = np.lexsort((np.frombuffer(pair_k, dtype=np.int32), article_np)).astype(np.int32)
+    sorted_articles = article_np[order]
+    cuts = np.flatnonzero(np.diff(sorted_articles)) + 1 if n_pairs else np.zeros(0, dtype=np.int64)
+    starts = array("i", np.concatenate(([0], cuts, [n_pairs])).astype(np.int32).tobytes()) if n_pairs else array("i", [0])
+    by_article = array("i", order.tobytes())
+    del order, sorted_articles, cuts, article_np
     pair_article = spill.pair_article
-    starts = [q for q in range(n_pairs) if q == 0 or pair_article[by_article[q]] != pair_article[by_article[q - 1]]]
-    starts.append(n_pairs)
     # An event that other reports are about too weighs more (it is what the news is about):
     # weight x (1 + CENTRALITY x ln(1 + other articles about it)). "About" starts as "mentions
     # it" and becomes "has it as main event" over a few rounds, so reports settle on a shared
     # main event. Ties go to the event with more articles, then to the one named first (the
     # earliest event wins a full tie, as min() keeps the first least key).
-    others = array("q", (size - 1 for size in sizes))
-    main_of = array("q", [-1]) * len(spill.article_ids)
+    others = array("i", (size - 1 for size in sizes))
+    main_of = array("i", [-1]) * len(spill.article_ids)
     for _ in range(CONSENSUS_ROUNDS):
-        chosen = array("q", main_of)
+        chosen = array("i", main_of)
         for g in range(len(starts) - 1):
             article = pair_article[by_article[starts[g]]]
             current = main_of[article]
@@ -1193,7 +1196,7 @@ def _main_articles(spill: SummarySpill, k_of: array) -> array:
         if chosen == main_of:
             break
         main_of = chosen
-        others = array("q", bytes(8 * len(k_of)))
+        others = array("i", bytes(4 * len(k_of)))
         for k in main_of:
             if k >= 0:
                 others[k] += 1

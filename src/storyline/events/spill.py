@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-from storyline.events.model import Event, EventMention, first_mention
+from storyline.events.model import Event, EventMention, event_family, first_mention
 
 if TYPE_CHECKING:
     from storyline.events.grouping import ClusterSummary
@@ -60,6 +60,13 @@ def _load_event(data: bytes) -> Event:
     event = object.__new__(Event)
     event.__dict__.update(zip(_EVENT_FIELDS, pickle.loads(data)))
     return event
+
+
+def _rows_in(db: sqlite3.Connection, sql: str, values: Sequence) -> Iterator[tuple]:
+    """The rows of ``sql`` (one ``{}`` where its IN list goes) for ``values``, ``_IN_LIST`` at a time."""
+    for first in range(0, len(values), _IN_LIST):
+        part = values[first : first + _IN_LIST]
+        yield from db.execute(sql.format(",".join("?" * len(part))), part)
 
 
 def scratch_db(prefix: str, directory: str | Path | None) -> tuple[sqlite3.Connection, Path]:
@@ -150,11 +157,9 @@ class MentionSpill(ScratchFile):
         db = self._db()
         wanted = sorted(set(positions))
         found: dict[int, tuple] = {}
-        for k in range(0, len(wanted), _IN_LIST):
-            part = wanted[k : k + _IN_LIST]
-            for position, *values in db.execute(
-                    f"SELECT position, {columns} FROM mentions WHERE position IN ({','.join('?' * len(part))})", part):
-                found[position] = tuple(values)
+        for position, *values in _rows_in(db, f"SELECT position, {columns} FROM mentions WHERE position IN ({{}})",
+                                          wanted):
+            found[position] = tuple(values)
         if len(found) != len(wanted):
             raise IndexError(f"positions not in the spill: {sorted(set(wanted) - set(found))[:5]}")
         return found
@@ -172,13 +177,8 @@ class MentionSpill(ScratchFile):
     def published(self, article_ids: Iterable[str]) -> dict[str, str]:
         """Article id -> publication day, for those of ``article_ids`` that have one."""
         db = self._db()
-        ids = sorted(set(article_ids))
-        out: dict[str, str] = {}
-        for k in range(0, len(ids), _IN_LIST):
-            part = ids[k : k + _IN_LIST]
-            out.update(db.execute(f"SELECT article_id, day FROM published WHERE article_id IN "
-                                  f"({','.join('?' * len(part))})", part).fetchall())
-        return out
+        return dict(_rows_in(db, "SELECT article_id, day FROM published WHERE article_id IN ({})",
+                             sorted(set(article_ids))))
 
 
 
@@ -216,11 +216,13 @@ class SummarySpill(ScratchFile):
                           "r3 INTEGER, r4 INTEGER, r5 INTEGER, event_type TEXT NOT NULL, first_article TEXT NOT NULL, "
                           "first_sentence INTEGER NOT NULL, event BLOB NOT NULL, previous TEXT NOT NULL)")
         self.conn.commit()
+        # int32 where the values allow (article indexes, sentence indexes, offsets, ranks): 32
+        # bytes a pair, not 56; the weights stay doubles (sums compared exactly).
         self.offsets = array("q", [0])
         self.flags = array("b")
-        self.pair_article = array("q")
+        self.pair_article = array("i")
         self.pair_weight = array("d")
-        self.pair_ints = array("q")
+        self.pair_ints = array("i")
         self.article_ids: list[str] = []
         self._article_index: dict[str, int] = {}
 
@@ -244,7 +246,8 @@ class SummarySpill(ScratchFile):
                     self.article_ids.append(sys.intern(article))
                 self.pair_article.append(index)
             self.pair_weight.extend(summary.weights)
-            self.pair_ints.extend(summary.ints)
+            ints = summary.ints
+            self.pair_ints.extend(ints if ints.typecode == "i" else array("i", ints))
             self.offsets.append(len(self.pair_article))
             if len(self.pair_ints) != self.role_ints * len(self.pair_article):
                 raise ValueError("a summary's role figures do not match its articles")
@@ -253,7 +256,7 @@ class SummarySpill(ScratchFile):
 
     def rank_order(self) -> array:
         """The sids in rank order (k = 0, 1, ...)."""
-        return array("q", (sid for (sid,) in self._db().execute(f"SELECT sid FROM summaries ORDER BY {_RANK_ORDER}")))
+        return array("i", (sid for (sid,) in self._db().execute(f"SELECT sid FROM summaries ORDER BY {_RANK_ORDER}")))
 
     def id_inputs(self) -> Iterator[tuple[str, str, int]]:
         return iter(self._db().execute(
@@ -269,3 +272,107 @@ class SummarySpill(ScratchFile):
                 f"SELECT sid, event FROM summaries ORDER BY first_article, first_sentence, {_RANK_ORDER}"):
             yield sid, _load_event(data)
 
+
+
+class EventSpill(ScratchFile, Sequence[Event]):
+    """The events a build wrote, for the stages that read them afterwards (the facts' index and
+    headline events, the stories), on disk instead of in memory: ~1.2 KB an event as Python
+    objects (211,000 events at 100,000 articles), here a few rows of a private SQLite file.
+
+    Events are numbered ``k`` 0, 1, ... in the order added and stored without their mention keys
+    (the store's ``event_mentions`` has them), with their number of mentions. Read back:
+
+    * ``events[k]``, iteration in order, ``len``: a Sequence, as ``stories.group_stories`` reads it;
+    * ``of_articles(ids)``: the events whose main or mentioning articles include one of ``ids``;
+    * ``on_date(family, date_value)``: the events of a family with that date value;
+    * ``mention_counts``: event id -> its number of mentions (a Mapping read from the file).
+    """
+
+    what = "event spill"
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self.conn, self.path = scratch_db("storyline-events-", directory)
+        self.conn.execute("CREATE TABLE events (k INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, "
+                          "family TEXT NOT NULL, date_value TEXT, mentions INTEGER NOT NULL, data BLOB NOT NULL)")
+        self.conn.execute("CREATE INDEX events_by_date ON events (family, date_value)")
+        self.conn.execute("CREATE TABLE articles (article_id TEXT NOT NULL, k INTEGER NOT NULL)")
+        self.conn.execute("CREATE INDEX articles_by_id ON articles (article_id)")
+        self.conn.commit()
+        self.size = 0
+        self._pending: list[tuple] = []
+        self._pending_articles: list[tuple[str, int]] = []
+        self.mention_counts: Mapping[str, int] = _MentionCounts(self)
+
+    def add(self, event: Event, mentions: int | None = None) -> None:
+        """Append ``event`` (``mentions``: its number of mentions, else ``len(event.mention_keys)``)."""
+        k = self.size
+        count = len(event.mention_keys) if mentions is None else mentions
+        slim = dataclasses.replace(event, mention_keys=[]) if event.mention_keys else event
+        self._pending.append((k, event.event_id, event_family(event.event_type), event.date_value, count,
+                              _dump_event(slim)))
+        self._pending_articles.extend((a, k) for a in dict.fromkeys(event.main_articles + event.mentioning_articles))
+        self.size += 1
+        if len(self._pending) >= 1_000:
+            self._flush()
+
+    def _flush(self) -> sqlite3.Connection:
+        db = self._db()
+        if self._pending:
+            with db:
+                db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", self._pending)
+                db.executemany("INSERT INTO articles VALUES (?,?)", self._pending_articles)
+            self._pending.clear()
+            self._pending_articles.clear()
+        return db
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, k):  # type: ignore[override]
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(self.size))]
+        if k < 0:
+            k += self.size
+        row = self._flush().execute("SELECT data FROM events WHERE k = ?", (int(k),)).fetchone()
+        if row is None:
+            raise IndexError(k)
+        return _load_event(row[0])
+
+    def __iter__(self) -> Iterator[Event]:
+        db = self._flush()
+        for first in range(0, self.size, READ_CHUNK):
+            rows = db.execute("SELECT data FROM events WHERE k >= ? AND k < ? ORDER BY k",
+                              (first, first + READ_CHUNK)).fetchall()
+            yield from (_load_event(data) for (data,) in rows)
+
+    def of_articles(self, article_ids: Iterable[str]) -> list[Event]:
+        """The events (in the order added) that name one of ``article_ids`` as a main or
+        mentioning article."""
+        db = self._flush()
+        ks = sorted({k for (k,) in _rows_in(db, "SELECT k FROM articles WHERE article_id IN ({})",
+                                            sorted(set(article_ids)))})
+        return [_load_event(data) for (data,) in _rows_in(db, "SELECT data FROM events WHERE k IN ({}) ORDER BY k", ks)]
+
+    def on_date(self, family: str, date_value: str | None) -> list[Event]:
+        """The events (in the order added) of ``family`` (``model.event_family``) dated ``date_value``."""
+        return [_load_event(data) for (data,) in self._flush().execute(
+            "SELECT data FROM events WHERE family = ? AND date_value IS ? ORDER BY k", (family, date_value))]
+
+
+class _MentionCounts(Mapping):
+    """Event id -> number of mentions, read from an :class:`EventSpill`'s file."""
+
+    def __init__(self, spill: EventSpill) -> None:
+        self.spill = spill
+
+    def __getitem__(self, event_id: str) -> int:
+        row = self.spill._flush().execute("SELECT mentions FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        if row is None:
+            raise KeyError(event_id)
+        return row[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return (event_id for (event_id,) in self.spill._flush().execute("SELECT event_id FROM events ORDER BY k"))
+
+    def __len__(self) -> int:
+        return len(self.spill)
