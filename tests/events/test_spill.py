@@ -80,7 +80,8 @@ def _summary(article_ids: list[str], rank: tuple, keys: list[str], event_type: s
     event = Event(event_id="", event_type=event_type, title="t", date_value=None, date_precision="unknown",
                   date_confidence=0.0, place_id=None, participant_ids=[], main_articles=[], mentioning_articles=[],
                   key_sentences=[], mention_keys=keys)
-    ints = array("q", [v for j in range(len(article_ids)) for v in (j, 10 * j, 0, 1, j)])
+    # (first sentence, start), preview (the second article of a summary), key sentence (rank, index)
+    ints = array("q", [v for j in range(len(article_ids)) for v in (j, 10 * j, int(j == 1), 1, j)])
     return grouping.ClusterSummary(rank, event, tuple(article_ids), array("d", [1.5] * len(article_ids)), ints,
                                    dated=True, places=False, participants=True, previous=previous)
 
@@ -96,12 +97,15 @@ def test_summary_spill_orders_by_rank_and_by_first_mention(tmp_path: Path) -> No
         assert list(spill.rank_order()) == [1, 2, 0]  # by rank, the position breaking the tie
         assert list(spill.id_inputs()) == [("loan", "a", 3), ("meeting", "c", 0), ("meeting", "a", 7)]
         assert list(spill.previous_overlaps()) == [(), (), (("ev_1", 2),)]
-        assert [(sid, e.mention_keys[0]) for sid, e in spill.events_in_final_order()] == \
+        assert [(sid, e.mention_keys[0]) for sid, e, _ in spill.events_in_final_order()] == \
                [(1, "a:3:0:3"), (0, "b:2:5:9"), (2, "c:0:0:2")]
-        # role figures: one row per (summary, article), articles numbered as first seen
-        assert spill.article_ids == ["b", "a", "c"] and list(spill.pair_article) == [0, 1, 1, 2]
-        assert list(spill.offsets) == [0, 2, 3, 4] and list(spill.flags) == [5, 5, 5]
-        assert list(spill.pair_ints[5:10]) == [1, 10, 0, 1, 1]
+        # roles: (article index, key sentence) per article of each summary, in its order
+        assert [list(roles) for _, _, roles in spill.events_in_final_order()] == [[1, 0], [0, 0, 1, 1], [2, 0]]
+        # role figures: one row per (summary, article) on disk, articles numbered as first seen
+        assert spill.article_ids == ["b", "a", "c"] and list(spill.sizes) == [2, 1, 1] and list(spill.flags) == [5, 5, 5]
+        assert list(spill.pairs_by_article()) == [(0, [(0, 1.5, 0, 0)]), (1, [(0, 1.5, 1, 10), (1, 1.5, 0, 0)]),
+                                                  (2, [(2, 1.5, 0, 0)])]
+        assert list(spill.previews()) == [(1, 0)]  # "a" in the first summary only previews it
     with pytest.raises(ValueError):
         spill.rank_order()
 

@@ -8,8 +8,9 @@ by position, ~230 bytes each), whatever the store's backend is, unlinked as soon
 its space is freed when it is closed, or when the process ends however it ends.
 
 The global step of grouping reads one summary per cluster (``grouping.ClusterSummary``), a few
-KiB each with its event's mention keys: :class:`SummarySpill` keeps their events on disk the
-same way and only the small per-article role figures in memory.
+KiB each with its event's mention keys: :class:`SummarySpill` keeps their events and their
+per-(article, event) role figures on disk the same way, and a few bytes a summary in memory.
+:class:`EventSpill` keeps the events a build wrote for the stages after grouping.
 """
 
 from __future__ import annotations
@@ -189,40 +190,44 @@ _RANK_ORDER = ", ".join((*_RANK_COLUMNS, "sid"))
 class SummarySpill(ScratchFile):
     """Cluster summaries (``grouping.ClusterSummary``) for grouping's global step, which reads
     them in three passes (ids, roles, events in their final order) and needs all of them for
-    the roles: what is kept in memory is a few flat numbers a summary and a few per (article,
-    event) pair, the events themselves (with their mention keys) are pickled to a private
-    SQLite file like :class:`MentionSpill`'s. Summaries are numbered ``sid`` 0, 1, ... as added.
+    the roles: what is kept in memory is a few bytes a summary and an index of the articles; the
+    events themselves (with their mention keys) and the role figures of each (article, event)
+    pair (~26 pairs an article) are in a private SQLite file like :class:`MentionSpill`'s.
+    Summaries are numbered ``sid`` 0, 1, ... as added.
 
     * ``rank_order()``: the sids in the order the one pass creates the clusters (by ``rank``;
       summaries added without one keep the order they came in);
     * ``id_inputs()``: (event type, first mention's article and sentence) in that order, what a
       fresh event id is made from; ``previous_overlaps()``: the previous events each shares
       mentions with, in that order;
-    * ``events_in_final_order()``: (sid, event) by first mention (article, sentence), then rank;
-    * the role figures: ``pair_article`` (an index into ``article_ids``), ``pair_weight``,
-      ``pair_ints`` (``ROLE_INTS`` a pair), the pairs of sid ``s`` at ``offsets[s]`` to
-      ``offsets[s + 1]``, in the summary's article order; ``flags`` (dated, places,
-      participants as bits 1, 2, 4).
+    * ``events_in_final_order()``: (sid, event, roles) by first mention (article, sentence),
+      then rank; ``roles``: per article of the summary, in its order, (article index into
+      ``article_ids``, key sentence's index), flat;
+    * the role figures: ``pairs_by_article()``, per article index (increasing), its pairs as
+      (sid, weight, first mention's sentence, its start); ``previews()``: the (article index,
+      sid) pairs where the article only previews the event; in memory ``sizes`` (articles a
+      summary) and ``flags`` (dated, places, participants as bits 1, 2, 4).
     """
 
     what = "summary spill"
 
     def __init__(self, directory: str | Path | None = None) -> None:
-        from storyline.events.grouping import ROLE_INTS
+        from storyline.events import grouping
 
-        self.role_ints = ROLE_INTS
+        self.role_ints = grouping.ROLE_INTS
+        self._first, self._preview, self._key = grouping._FIRST, grouping._PREVIEW, grouping._KEY_SENTENCE
         self.conn, self.path = scratch_db("storyline-summaries-", directory)
         self.conn.execute("CREATE TABLE summaries (sid INTEGER PRIMARY KEY, r0 INTEGER, r1 INTEGER, r2 TEXT, "
                           "r3 INTEGER, r4 INTEGER, r5 INTEGER, event_type TEXT NOT NULL, first_article TEXT NOT NULL, "
-                          "first_sentence INTEGER NOT NULL, event BLOB NOT NULL, previous TEXT NOT NULL)")
+                          "first_sentence INTEGER NOT NULL, event BLOB NOT NULL, previous TEXT NOT NULL, "
+                          "roles BLOB NOT NULL)")
+        # Read by article (the consensus rounds): clustered on it (WITHOUT ROWID), a scan in order.
+        self.conn.execute("CREATE TABLE pairs (article INTEGER NOT NULL, sid INTEGER NOT NULL, weight REAL NOT NULL, "
+                          "first_sentence INTEGER NOT NULL, first_start INTEGER NOT NULL, preview INTEGER NOT NULL, "
+                          "PRIMARY KEY (article, sid)) WITHOUT ROWID")
         self.conn.commit()
-        # int32 where the values allow (article indexes, sentence indexes, offsets, ranks): 32
-        # bytes a pair, not 56; the weights stay doubles (sums compared exactly).
-        self.offsets = array("q", [0])
+        self.sizes = array("i")  # int32: 5 bytes a summary with the flags
         self.flags = array("b")
-        self.pair_article = array("i")
-        self.pair_weight = array("d")
-        self.pair_ints = array("i")
         self.article_ids: list[str] = []
         self._article_index: dict[str, int] = {}
 
@@ -231,28 +236,50 @@ class SummarySpill(ScratchFile):
 
     def add(self, summaries: Iterable[ClusterSummary]) -> None:
         db = self._db()
-        rows = []
+        rows, pairs = [], []
+        n, first, preview, key = self.role_ints, self._first, self._preview, self._key
         for summary in summaries:
+            sid = len(self.flags)
             rank = (*summary.rank[0], summary.rank[1]) if summary.rank else (None,) * len(_RANK_COLUMNS)
             if len(rank) != len(_RANK_COLUMNS):
                 raise ValueError(f"a summary's rank has {len(rank)} values, not {len(_RANK_COLUMNS)}: {summary.rank!r}")
-            rows.append((len(self.flags), *rank, summary.event.event_type, *first_mention(summary.event.mention_keys),
-                         _dump_event(summary.event), json.dumps(summary.previous)))
-            self.flags.append(summary.dated | summary.places << 1 | summary.participants << 2)
-            for article in summary.articles:
+            ints = summary.ints
+            if len(ints) != n * len(summary.articles) or len(summary.weights) != len(summary.articles):
+                raise ValueError("a summary's role figures do not match its articles")
+            roles = array("i")
+            for j, article in enumerate(summary.articles):
                 index = self._article_index.get(article)
                 if index is None:
                     index = self._article_index[article] = len(self.article_ids)
                     self.article_ids.append(sys.intern(article))
-                self.pair_article.append(index)
-            self.pair_weight.extend(summary.weights)
-            ints = summary.ints
-            self.pair_ints.extend(ints if ints.typecode == "i" else array("i", ints))
-            self.offsets.append(len(self.pair_article))
-            if len(self.pair_ints) != self.role_ints * len(self.pair_article):
-                raise ValueError("a summary's role figures do not match its articles")
+                roles.extend((index, ints[n * j + key]))
+                pairs.append((index, sid, summary.weights[j], ints[n * j + first], ints[n * j + first + 1],
+                              ints[n * j + preview]))
+            rows.append((sid, *rank, summary.event.event_type, *first_mention(summary.event.mention_keys),
+                         _dump_event(summary.event), json.dumps(summary.previous), roles.tobytes()))
+            self.flags.append(summary.dated | summary.places << 1 | summary.participants << 2)
+            self.sizes.append(len(summary.articles))
         with db:
-            db.executemany(f"INSERT INTO summaries VALUES ({','.join('?' * 12)})", rows)
+            db.executemany(f"INSERT INTO summaries VALUES ({','.join('?' * 13)})", rows)
+            db.executemany("INSERT INTO pairs VALUES (?,?,?,?,?,?)", pairs)
+
+    def pairs_by_article(self) -> Iterator[tuple[int, list[tuple[int, float, int, int]]]]:
+        """(article index, its pairs as (sid, weight, first sentence, first start), by sid), by article index."""
+        current: int | None = None
+        group: list[tuple[int, float, int, int]] = []
+        for article, *pair in self._db().execute(
+                "SELECT article, sid, weight, first_sentence, first_start FROM pairs ORDER BY article, sid"):
+            if article != current:
+                if group:
+                    yield current, group  # type: ignore[misc]
+                current, group = article, []
+            group.append(tuple(pair))  # type: ignore[arg-type]
+        if group:
+            yield current, group  # type: ignore[misc]
+
+    def previews(self) -> Iterator[tuple[int, int]]:
+        """(article index, sid) of the pairs where the article only previews the event."""
+        return iter(self._db().execute("SELECT article, sid FROM pairs WHERE preview != 0 ORDER BY article, sid"))
 
     def rank_order(self) -> array:
         """The sids in rank order (k = 0, 1, ...)."""
@@ -267,10 +294,10 @@ class SummarySpill(ScratchFile):
         for (data,) in self._db().execute(f"SELECT previous FROM summaries ORDER BY {_RANK_ORDER}"):
             yield tuple((old_id, n) for old_id, n in json.loads(data))
 
-    def events_in_final_order(self) -> Iterator[tuple[int, Event]]:
-        for sid, data in self._db().execute(
-                f"SELECT sid, event FROM summaries ORDER BY first_article, first_sentence, {_RANK_ORDER}"):
-            yield sid, _load_event(data)
+    def events_in_final_order(self) -> Iterator[tuple[int, Event, array]]:
+        for sid, data, roles in self._db().execute(
+                f"SELECT sid, event, roles FROM summaries ORDER BY first_article, first_sentence, {_RANK_ORDER}"):
+            yield sid, _load_event(data), array("i", roles)
 
 
 
