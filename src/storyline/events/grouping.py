@@ -635,8 +635,9 @@ def iter_events(summaries: Iterable[ClusterSummary] | SummarySpill, previous_eve
     (first mention's article and sentence, then creation order), made one at a time.
 
     The summaries are read from a :class:`SummarySpill` (given, or made in ``directory`` from
-    an iterable): the global step holds a few numbers per event and per (article, event) pair,
-    the ids of the events, and, in an incremental build, the previous events' ids and histories;
+    an iterable): the global step holds a few numbers per event (its ids as 8-byte codes) and
+    per article, reads the per-(article, event) figures from the spill's file article by
+    article, and, in an incremental build, holds the previous events' ids and histories;
     never all the events at once. The summaries' mentions carried their previous events
     (:func:`with_previous`)."""
     own = not isinstance(summaries, SummarySpill)

@@ -30,7 +30,8 @@ chain of mentions, can never meet. The corpus therefore splits exactly into key-
   main/mentioning articles (an article's mentions can lie in several components), drops passing
   mentions and gives the events in their final order one at a time, exactly as the one pass
   does (which goes through the same code: :func:`grouping.events_from_clusters`). It reads no
-  mention and no article, and holds a few numbers per event and per (article, event) pair.
+  mention and no article, and holds a few numbers per event and per article (the figures of
+  each (article, event) pair stay in the spill's file).
 
 The reduce runs wherever the executor runs tasks: in this process for the local executor, on
 the workers for Dask (:func:`storyline.executors.run_tasks`); both go through this module, so a
