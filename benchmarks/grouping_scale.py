@@ -30,8 +30,8 @@ store: the benchmark keeps two int32 per mention (base row, copy); the map step 
 mention once, each reduce task makes its bundle's mentions, vectors and publication days and drops
 them, and returns one summary per event (``grouping.ClusterSummary``), written to a
 ``SummarySpill`` file as the build does; the global step reads the summaries only and makes the
-events one at a time, which the benchmark keeps without their mention keys (as the build does:
-facts and stories read them).
+events one at a time, which the benchmark writes to an ``EventSpill`` file (as the build does:
+facts and stories read them from there), keeping none.
 The CPU time spent making the replica is printed apart (``*_made_s``): it stands
 for reading the spill and the store, and is not grouping.
 
@@ -70,6 +70,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_BASE = HERE.parent / "artifacts" / "benchmarks" / "synthetic-n2000.db"
 YEARS_PER_COPY = 20  # the synthetic corpus spans 2009-2025: copies never share a year
 PAGE = os.sysconf("SC_PAGE_SIZE")
+ITER_CHUNK = 65_536  # replica rows turned into Python ints at a time
 
 
 def rss_bytes() -> int:
@@ -371,9 +372,14 @@ class Replica:
         return out
 
     def iter_mentions(self) -> Iterator:
-        """Every mention once, in order (the map step's input), none kept."""
-        for k, r in zip(self.rows.tolist(), self.copy_of.tolist()):
-            yield self.mention(k, r)
+        """Every mention once, in order (the map step's input), none kept. Read a chunk of rows
+        at a time: ``tolist()`` of the whole arrays made two lists of 5 million ints at 100,000
+        articles (~225 MiB, the benchmark's own, counted in the map step's peak until session 6)."""
+        for first in range(0, len(self.rows), ITER_CHUNK):
+            rows = self.rows[first : first + ITER_CHUNK].tolist()
+            copies = self.copy_of[first : first + ITER_CHUNK].tolist()
+            for k, r in zip(rows, copies):
+                yield self.mention(k, r)
 
 
 # ------------------------------------------------------------------------------------- one size
@@ -403,7 +409,7 @@ class _PeakSampler:
 
 def one_size(base_db: Path, n: int, spread: str, map_only: bool = False) -> dict:
     from storyline.events import grouping, partition
-    from storyline.events.spill import SummarySpill
+    from storyline.events.spill import EventSpill, SummarySpill
 
     t0 = time.perf_counter()
     base = load_base(base_db)
@@ -420,7 +426,7 @@ def one_size(base_db: Path, n: int, spread: str, map_only: bool = False) -> dict
     map_peak = sampler.take()
     if map_only:  # the shuffle's global state alone: what grows with the corpus
         sampler.stop()
-        sizes = sorted((len(p) for p in parts), reverse=True)
+        sizes = sorted(parts.sizes().tolist(), reverse=True)
         return {"articles": len(replica.articles), "mentions": len(replica.usable), "components": len(parts),
                 "largest_components": sizes[:5], "spread": spread, "prep_s": prep_s, "map_shuffle_s": map_s,
                 "map_shuffle_cpu_s": map_cpu, "map_made_s": map_made, "rss_input_mib": rss_input / 2**20,
@@ -436,20 +442,25 @@ def one_size(base_db: Path, n: int, spread: str, map_only: bool = False) -> dict
     reduce_peak = sampler.take()
     cpu2, t2 = time.process_time(), time.perf_counter()
     n_summaries = len(spill)
-    # The build keeps the events it writes, without their mention keys (facts and stories read
-    # them): so does the benchmark.
-    events = [replace(e, mention_keys=[]) for e in grouping.iter_events(spill, None)]
+    sizes = sorted(parts.sizes().tolist(), reverse=True)[:5]
+    n_parts = len(parts)
+    del parts  # the build's go with summaries_partitioned, before the global step
+    # The build writes the events to the store and to an EventSpill (facts and stories read
+    # them from there): so does the benchmark, which keeps none in memory either.
+    with EventSpill() as kept:
+        for e in grouping.iter_events(spill, None):
+            kept.add(e)
+        n_events = len(kept)
     spill.close()
     global_s, global_cpu = time.perf_counter() - t2, time.process_time() - cpu2
     global_made = replica.made_s
     global_peak = sampler.take()
     sampler.stop()
     total_s, cpu_s = time.perf_counter() - t0, time.process_time() - cpu0
-    sizes = sorted((len(p) for p in parts), reverse=True)
     articles = len(replica.articles)
     return {
-        "articles": articles, "mentions": len(replica.usable), "events": len(events), "summaries": n_summaries,
-        "components": len(parts), "largest_components": sizes[:5], "spread": spread,
+        "articles": articles, "mentions": len(replica.usable), "events": n_events, "summaries": n_summaries,
+        "components": n_parts, "largest_components": sizes, "spread": spread,
         "prep_s": prep_s, "map_shuffle_s": map_s, "reduce_s": reduce_s, "global_s": global_s,
         "map_shuffle_cpu_s": map_cpu, "reduce_cpu_s": reduce_cpu, "global_cpu_s": global_cpu,
         # of which making the replica's mentions and vectors on demand (the benchmark's stand-in

@@ -30,7 +30,7 @@ from storyline.events import facts as facts_stage
 from storyline.events import grouping, mentions, partition
 from storyline.events import stories as stories_stage
 from storyline.events.model import Event, EventMention, Fact
-from storyline.events.spill import MentionSpill
+from storyline.events.spill import EventSpill, MentionSpill
 from storyline.records import AnnotatedArticle, Entity, EntityMention, Figure, Sentence, Timex, source_name
 
 if TYPE_CHECKING:
@@ -602,23 +602,22 @@ def _write_facts(store: Store, facts: Sequence[Fact]) -> None:
 
 
 def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
-                 executor: Executor | None = None) -> list[Event]:
+                 executor: Executor | None = None) -> int:
     """Group the stored event mentions into events (map → shuffle → reduce through ``executor``,
-    see storyline.events.partition), then facts and their reconciliation, and stories. The
-    events returned carry no mention keys (``event_mentions.event_id`` holds them)."""
+    see storyline.events.partition), then facts and their reconciliation, and stories. Returns
+    the number of events."""
     from storyline.executors import run_tasks
 
     # Grouping reads the corpus's usable mentions from a spill file (in order for the shuffle's
     # keys, then a bundle of components at a time, with their vectors from the store), and its
     # global step works from one summary per event, kept in another spill file (grouping.
     # iter_events): the driver holds neither the corpus's mentions nor its articles nor the
-    # summaries. Facts and stories read the full articles afterwards, a chunk at a time, and
-    # the events made (their mentions' events from the store).
+    # summaries. The events made go to the store and to a third spill file (spill.EventSpill),
+    # which facts and stories read: the driver does not keep them either. Facts and stories
+    # read the full articles afterwards, a chunk at a time.
     conn = store.conn
     scratch = _spill_dir(store)
-    events: list[Event] = []
-    counts: dict[str, int] = {}
-    with MentionSpill(scratch) as spill:
+    with MentionSpill(scratch) as spill, EventSpill(scratch) as events:
         _prepare_mentions(store, ents, mapping, spill)
         # Of the previous build's events, grouping needs only their ids (in load_events' order)
         # and merge histories: the mentions carry which event they were in.
@@ -634,16 +633,23 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
         conn.execute("UPDATE event_mentions SET event_id = NULL")
         for e in made:  # written as the global step makes them
             _write_event(store, e)
-            # Kept for facts and stories without its mention keys (stored now, and a third of
-            # its bytes): facts read them from the store, stories need only their number.
-            counts[e.event_id] = len(e.mention_keys)
-            events.append(replace(e, mention_keys=[]))
-    # Facts and stories read the full articles once, a chunk at a time: facts per article,
-    # written at once (the reconciler keeps those it compares in a scratch file), the stories
-    # keep only each article's name counts.
+            events.add(e)  # without its mention keys (in event_mentions now), with their number
+        spill.close()  # the mentions' file is not needed any more
+        _facts_and_stories(store, ents, events, scratch)
+        return len(events)
+
+
+def _facts_and_stories(store: Store, ents: dict[str, Entity], events: EventSpill, scratch: Path | None) -> None:
+    """Facts, their reconciliation and the stories of the events written (read from ``events``).
+
+    Facts and stories read the full articles once, a chunk at a time: facts per article, written
+    at once (the reconciler keeps those it compares in a scratch file; the attacher indexes the
+    events of a chunk's articles, read from ``events``), the stories keep only each article's
+    name counts and read the events from ``events`` too."""
+    conn = store.conn
     attacher = facts_stage.FactAttacher(
-        events, mentions_of=lambda ids: [(a, s, start, e) for a, s, start, _end, e in _grouped_mentions(store, ids)],
-        mention_counts=counts)
+        (), mentions_of=lambda ids: [(a, s, start, e) for a, s, start, _end, e in _grouped_mentions(store, ids)],
+        stored=events)
     with facts_stage.FactReconciler(scratch) as reconciler:
 
         def articles_once() -> Iterator[AnnotatedArticle]:
@@ -654,7 +660,7 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
                 yield from chunk
 
         # Stories: the events of one real-world story together (storyline.events.stories).
-        stories = stories_stage.group_stories(events, articles_once(), ents, counts)
+        stories = stories_stage.group_stories(events, articles_once(), ents, events.mention_counts)
         conn.executemany(
             "INSERT OR REPLACE INTO reconciliations(event_id, attribute, status, explanation, sources, stage, "
             "stage_version) VALUES (?,?,?,?,?,?,?)",
@@ -669,7 +675,6 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
     )
     conn.executemany("INSERT INTO story_events(event_id, story_id) VALUES (?,?)",
                      [(e, s.story_id) for s in stories for e in s.event_ids])
-    return events
 
 
 class _LazyExecutor:

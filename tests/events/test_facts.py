@@ -301,3 +301,45 @@ def test_the_reconciler_fed_a_chunk_at_a_time_gives_reconcile_facts_results(tmp_
             reconciler.add(facts[first : first + 37])
         assert list(tmp_path.iterdir()) == []
         assert reconciler.reconciliations() == expected
+
+
+def _mention_rows(events: list[Event]):  # type: ignore[no-untyped-def]
+    """A build's ``mentions_of``: (article, sentence, start, event id) of some articles' mentions."""
+    from storyline.events.model import parse_mention_key
+
+    rows = [(*parse_mention_key(key)[:3], e.event_id) for e in events for key in e.mention_keys]
+    return lambda ids: [r for r in rows if r[0] in set(ids)]
+
+
+def test_facts_from_events_on_disk_are_those_of_the_events_in_memory(seed_story, tmp_path):
+    """A build keeps its events in an EventSpill (no mention keys, out of memory): the attacher
+    indexes a chunk's events from it and asks it for headline events by date; the facts are the
+    same as from the events in memory, whatever the chunks."""
+    from dataclasses import replace
+
+    from storyline.events.facts import FactAttacher
+    from storyline.events.spill import EventSpill
+
+    articles, _, events = seed_story
+    expected = attach_facts(events, articles)
+    assert len({f.event_id for f in expected}) > 1 and any(f.link != "sentence" for f in expected)
+    with EventSpill(tmp_path) as spill:
+        for e in events:
+            spill.add(e)
+        assert list(tmp_path.iterdir()) == []
+        for size in (1, 2, len(articles)):
+            attacher = FactAttacher((), mentions_of=_mention_rows(events), stored=spill)
+            got = [f for k in range(0, len(articles), size) for f in attacher.attach(articles[k : k + size])]
+            assert got == expected
+    # a loan on the day of a meeting goes to the meeting, found by date in the spill
+    article = make_article("a", ["The leaders met in Vesk.", "Norland will lend Sudmark $1.5 billion."],
+                           figures=[F("$1.5 billion", "money", 1.5e9, unit="USD")])
+    lend = article.text.index("lend")
+    pair = [event("ev_meet", "meeting", [mention_key("b", 0, 0, 3)], "2031-02-22", main=["b"]),
+            event("ev_loan", "loan", [mention_key("a", 1, lend, lend + 4)], "2031-02-22", main=["a"])]
+    assert [f.event_id for f in attach_facts(pair, [article])] == ["ev_meet"]
+    with EventSpill(tmp_path) as spill:
+        for e in pair:
+            spill.add(replace(e, mention_keys=[]), len(e.mention_keys))
+        attacher = FactAttacher((), mentions_of=_mention_rows(pair), stored=spill)
+        assert attacher.attach([article]) == attach_facts(pair, [article])

@@ -408,3 +408,68 @@ def test_ids_follow_the_most_shared_previous_event_on_random_regroupings():
                 assert e.event_id == want
             else:
                 assert e.merged_from == want and e.event_id not in {p.event_id for p in previous}
+
+
+def _event_ids_with_a_set(id_inputs, overlaps, previous):  # type: ignore[no-untyped-def]
+    """_event_ids as it was, with a set of every id taken: the reference for the compact one."""
+    from collections import defaultdict
+
+    position = {event_id: n for n, event_id in enumerate(previous.ids)}
+    owner, sharing = {}, {}
+    for k, shared in enumerate(overlaps()):
+        known = [(old_id, n) for old_id, n in shared if old_id in position]
+        for old_id, n in known:
+            if owner.get(old_id) is None or n > owner[old_id][1]:
+                owner[old_id] = (k, n)
+        if known:
+            sharing[k] = sorted((old_id for old_id, _ in known), key=position.__getitem__)
+    inherited = defaultdict(list)
+    for old_id, (k, overlap) in owner.items():
+        inherited[k].append((overlap, old_id))
+    taken, ids, merged = set(), [], {}
+    for k, (event_type, article_id, sentence_index) in enumerate(id_inputs()):
+        heirs = sorted(inherited.get(k, []), key=lambda oi: (-oi[0], oi[1]))
+        if heirs:
+            event_id = heirs[0][1]
+            history = list(previous.merged_from.get(event_id, []))
+            for _, old_id in heirs[1:]:
+                history += [old_id, *previous.merged_from.get(old_id, [])]
+            merged_from = list(dict.fromkeys(history))
+        else:
+            family = grouping.event_family(event_type)
+            event_id, salt = grouping._stable_id(family, article_id, sentence_index), 0
+            while event_id in taken or event_id in position:
+                salt += 1
+                event_id = grouping._stable_id(family, article_id, sentence_index, str(salt))
+            merged_from = [f"split:{old_id}" for old_id in sharing.get(k, [])]
+        taken.add(event_id)
+        ids.append(event_id)
+        if merged_from:
+            merged[k] = merged_from
+    return ids, merged
+
+
+def test_event_ids_kept_as_numbers_are_those_of_a_set_of_every_id() -> None:
+    """Fresh ids founded in one sentence are salted in creation order, around previous ids (some
+    of them fresh-looking ids of this build, some not) and ids inherited; ids are kept as 8-byte
+    codes (EventIds), the same strings as with a set of every id taken."""
+    import random
+
+    rng = random.Random(5)
+    inputs = [(rng.choice(["meeting", "talks", "loan", "arrest"]), f"a{rng.randrange(6)}", rng.randrange(3))
+              for _ in range(400)]
+    fresh = grouping._stable_id
+    previous_ids = [fresh("meeting", "a1", 0), fresh("meeting", "a2", 1, "1"), "e_old", fresh("loan", "a3", 2), "x"]
+    previous = grouping.PreviousEvents(previous_ids, {"e_old": ["e_older"], "x": ["split:y"]})
+    shares = {3: (("e_old", 2), ("x", 1)), 7: (("x", 3),), 50: ((previous_ids[0], 1),), 51: ((previous_ids[0], 1),)}
+
+    def overlaps():  # type: ignore[no-untyped-def]
+        return (shares.get(k, ()) for k in range(len(inputs)))
+
+    for prev in (previous, grouping.PreviousEvents([], {})):
+        expected_ids, expected_merged = _event_ids_with_a_set(lambda: iter(inputs), overlaps, prev)
+        ids, merged = grouping._event_ids(lambda: iter(inputs), overlaps, prev)
+        assert [ids[k] for k in range(len(ids))] == expected_ids and merged == expected_merged
+        assert len(set(expected_ids)) == len(expected_ids) and any(i.startswith("ev_") for i in expected_ids)
+    salted = sum(fresh(grouping.event_family(t), a, s) != i for (t, a, s), i in zip(inputs, expected_ids))
+    assert salted > 100  # most inputs share a sentence with an earlier event

@@ -80,7 +80,8 @@ def _summary(article_ids: list[str], rank: tuple, keys: list[str], event_type: s
     event = Event(event_id="", event_type=event_type, title="t", date_value=None, date_precision="unknown",
                   date_confidence=0.0, place_id=None, participant_ids=[], main_articles=[], mentioning_articles=[],
                   key_sentences=[], mention_keys=keys)
-    ints = array("q", [v for j in range(len(article_ids)) for v in (j, 10 * j, 0, 1, j)])
+    # (first sentence, start), preview (the second article of a summary), key sentence (rank, index)
+    ints = array("q", [v for j in range(len(article_ids)) for v in (j, 10 * j, int(j == 1), 1, j)])
     return grouping.ClusterSummary(rank, event, tuple(article_ids), array("d", [1.5] * len(article_ids)), ints,
                                    dated=True, places=False, participants=True, previous=previous)
 
@@ -96,11 +97,50 @@ def test_summary_spill_orders_by_rank_and_by_first_mention(tmp_path: Path) -> No
         assert list(spill.rank_order()) == [1, 2, 0]  # by rank, the position breaking the tie
         assert list(spill.id_inputs()) == [("loan", "a", 3), ("meeting", "c", 0), ("meeting", "a", 7)]
         assert list(spill.previous_overlaps()) == [(), (), (("ev_1", 2),)]
-        assert [(sid, e.mention_keys[0]) for sid, e in spill.events_in_final_order()] == \
+        assert [(sid, e.mention_keys[0]) for sid, e, _ in spill.events_in_final_order()] == \
                [(1, "a:3:0:3"), (0, "b:2:5:9"), (2, "c:0:0:2")]
-        # role figures: one row per (summary, article), articles numbered as first seen
-        assert spill.article_ids == ["b", "a", "c"] and list(spill.pair_article) == [0, 1, 1, 2]
-        assert list(spill.offsets) == [0, 2, 3, 4] and list(spill.flags) == [5, 5, 5]
-        assert list(spill.pair_ints[5:10]) == [1, 10, 0, 1, 1]
+        # roles: (article index, key sentence) per article of each summary, in its order
+        assert [list(roles) for _, _, roles in spill.events_in_final_order()] == [[1, 0], [0, 0, 1, 1], [2, 0]]
+        # role figures: one row per (summary, article) on disk, articles numbered as first seen
+        assert spill.article_ids == ["b", "a", "c"] and list(spill.sizes) == [2, 1, 1] and list(spill.flags) == [5, 5, 5]
+        assert list(spill.pairs_by_article()) == [(0, [(0, 1.5, 0, 0)]), (1, [(0, 1.5, 1, 10), (1, 1.5, 0, 0)]),
+                                                  (2, [(2, 1.5, 0, 0)])]
+        assert list(spill.previews()) == [(1, 0)]  # "a" in the first summary only previews it
     with pytest.raises(ValueError):
         spill.rank_order()
+
+
+def test_the_event_spill_gives_events_by_position_article_and_date(tmp_path: Path) -> None:
+    """EventSpill: events in the order added (without their mention keys, with their numbers),
+    those naming some articles, those of a family on a date; written in batches, read at any
+    time; nothing left on disk."""
+    from storyline.events.model import Event
+    from storyline.events.spill import EventSpill
+
+    def ev(k: int) -> Event:
+        return Event(f"ev_{k:03d}", "meeting" if k % 3 else "talks", f"t{k}", f"2021-01-{k % 5 + 1:02d}" if k % 4 else None,
+                     "day", 1.0, None, [], [f"a{k % 7}"], [f"a{(k + 1) % 7}", f"a{k % 7}"], [], [f"a{k % 7}:0:{k}:{k + 3}"] * (k % 3 + 1))
+
+    events = [ev(k) for k in range(2_345)]
+    with EventSpill(tmp_path) as spill:
+        for e in events[:1_500]:
+            spill.add(e)
+        assert spill[3].event_id == "ev_003"  # read while more are pending
+        for e in events[1_500:]:
+            spill.add(e)
+        assert list(tmp_path.iterdir()) == []
+        assert len(spill) == len(events) and spill[-1].event_id == "ev_2344" and spill[5:7][1].event_id == "ev_006"
+        assert [e.event_id for e in spill] == [e.event_id for e in events]
+        assert all(e.mention_keys == [] for e in spill)
+        assert spill[10].main_articles == events[10].main_articles and spill[10].title == "t10"
+        assert spill.mention_counts["ev_010"] == 2 and len(spill.mention_counts) == len(events)
+        assert [e.event_id for e in spill.of_articles(["a2", "a0"])] == [
+            e.event_id for e in events if {"a2", "a0"} & {*e.main_articles, *e.mentioning_articles}]
+        # "talks" is of the meeting family: one family, a date (or none)
+        assert [e.event_id for e in spill.on_date("meeting", "2021-01-03")] == [
+            e.event_id for e in events if e.date_value == "2021-01-03"]
+        assert [e.event_id for e in spill.on_date("meeting", None)] == [e.event_id for e in events if e.date_value is None]
+        with pytest.raises(IndexError):
+            spill[len(events)]
+    with pytest.raises(ValueError):
+        spill.of_articles(["a1"])

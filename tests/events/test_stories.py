@@ -223,3 +223,25 @@ def test_a_lone_report_naming_the_storys_person_joins_it() -> None:
     other_kind = [events[0], _event("ev_lone", "fire", None, ["a3"])]
     apart = group_stories(other_kind, [*story, article("a3", ["p_kallen", "p_kallen", *own]), *corpus], entities)
     assert _story_of(apart, "ev_lone") != _story_of(apart, "ev_death")
+
+
+def test_stories_of_events_on_disk_are_those_of_the_events_in_memory(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A build reads its events back from an EventSpill (in the order written, without their
+    mention keys, with their numbers): the same stories as from the list of events."""
+    from storyline.events.spill import EventSpill
+
+    articles = [_article("a1", ["p_kallen"]), _article("a2", ["p_kallen"]), _article("a3", ["p_restin", "p_vell"]),
+                _article("a4", ["p_vell"]), *_corpus()]
+    events = [_event("ev_a", "arrest", "2021-03-02", ["a1"]), _event("ev_b", "charge", "2021-03-03", ["a2"]),
+              _event("ev_c", "meeting", "2022-05-01", ["a3"], ["a4"]), _event("ev_d", "death", None, [], ["a4"]),
+              _event("ev_e", "fire", "XXXX-10-19", ["a4"])]
+    events[1].mention_keys.append(mention_key("a2", 1, 20, 26))
+    expected = group_stories(events, articles, ENTITIES)
+    assert len(expected) > 1
+    with EventSpill(tmp_path) as spill:
+        for e in events:
+            spill.add(e)
+        assert len(spill) == len(events) and [e.event_id for e in spill] == [e.event_id for e in events]
+        assert spill[1].mention_keys == [] and dict(spill.mention_counts) == {"ev_a": 1, "ev_b": 2, "ev_c": 2,
+                                                                                "ev_d": 1, "ev_e": 1}
+        assert group_stories(spill, articles, ENTITIES, spill.mention_counts) == expected

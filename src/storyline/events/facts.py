@@ -33,7 +33,7 @@ import pickle
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 from storyline.events.grouping import lead_sentences, mention_weight, type_weight
 from storyline.events.mentions import frame_of_verb
@@ -152,6 +152,16 @@ def attach_facts(events: Sequence[Event], articles: Iterable[AnnotatedArticle]) 
 MentionSource = Callable[[Sequence[str]], Iterable[tuple[str, int, int, str]]]
 
 
+class StoredEvents(Protocol):
+    """Events kept out of memory (``spill.EventSpill``): the attacher asks for a chunk's."""
+
+    mention_counts: Mapping[str, int]
+
+    def of_articles(self, article_ids: Iterable[str]) -> list[Event]: ...
+
+    def on_date(self, family: str, date_value: str | None) -> list[Event]: ...
+
+
 class FactAttacher:
     """Facts for a corpus whose articles come a chunk at a time: the events are indexed once, and
     each article needs only its own record (`attach` may be called per chunk; the facts are the
@@ -160,19 +170,32 @@ class FactAttacher:
     The events' mentions are indexed by article and sentence from their keys, or, given
     ``mentions_of``, a chunk at a time from it (a build reads them from the store: an index of
     every mention of the corpus is ~12 KB an article); then the events need not carry their
-    mention keys, given ``mention_counts`` (event id -> its number of mentions)."""
+    mention keys, given ``mention_counts`` (event id -> its number of mentions). Given
+    ``stored`` (with ``mentions_of``; ``events`` is then not read) the events stay out of memory
+    too: each chunk indexes the events its articles name and asks for the events of a family on a
+    day when a headline needs them (a build's ``spill.EventSpill``)."""
 
     def __init__(self, events: Sequence[Event], mentions_of: MentionSource | None = None,
-                 mention_counts: Mapping[str, int] | None = None) -> None:
-        self.events_by_id = {e.event_id: e for e in events}
+                 mention_counts: Mapping[str, int] | None = None, *, stored: StoredEvents | None = None) -> None:
         self.mentions_of = mentions_of
+        self.stored = stored
+        if stored is not None:  # indexed a chunk at a time, in attach
+            if mentions_of is None:
+                raise ValueError("stored events need mentions_of (they carry no mention keys)")
+            self.mention_counts = mention_counts if mention_counts is not None else stored.mention_counts
+            return
+        self._index_events(events, mention_counts)
         if mentions_of is None:
             self._index((*parse_mention_key(key)[:3], event.event_id) for event in events for key in event.mention_keys)
+
+    def _index_events(self, events: Sequence[Event], mention_counts: Mapping[str, int] | None,
+                      on_date: Callable[[str, str | None], list[Event]] | None = None) -> None:
+        self.events_by_id = {e.event_id: e for e in events}
         self.main_events: dict[str, list[str]] = defaultdict(list)
         for event in events:
             for article_id in event.main_articles:
                 self.main_events[article_id].append(event.event_id)
-        self.headlines = _HeadlineIndex(events, mention_counts)
+        self.headlines = _HeadlineIndex(events, mention_counts, on_date)
 
     def _index(self, mentions: Iterable[tuple[str, int, int, str]]) -> None:
         # Where the mentions are listed does not matter: every choice among them is by a key
@@ -186,6 +209,11 @@ class FactAttacher:
 
     def attach(self, articles: Iterable[AnnotatedArticle]) -> list[Fact]:
         articles = list(articles)
+        if self.stored is not None:
+            # Only the chunk's events: every event one of its articles names (a figure's events
+            # are among them) and, asked when needed, those of a family on a day (headlines).
+            self._index_events(self.stored.of_articles([a.article_id for a in articles]), self.mention_counts,
+                               self.stored.on_date)
         if self.mentions_of is not None:
             self._index(self.mentions_of([a.article_id for a in articles]))
         facts: list[Fact] = []
@@ -264,18 +292,36 @@ class _HeadlineIndex:
     """Events by (family, date) and by (family, article): the only candidates `_headline_of` needs,
     so a figure is not compared with every event of the corpus."""
 
-    def __init__(self, events: Sequence[Event], mention_counts: Mapping[str, int] | None = None) -> None:
+    def __init__(self, events: Sequence[Event], mention_counts: Mapping[str, int] | None = None,
+                 on_date: Callable[[str, str | None], list[Event]] | None = None) -> None:
+        """``on_date`` (family, date value -> every such event of the corpus): asked for the
+        dates looked up instead of indexing ``events`` by date (``events`` are then only those
+        of some articles, and ``by_article`` is asked only for those)."""
         self.mention_counts = mention_counts
-        self.by_date: dict[tuple[str, str | None], list[Event]] = defaultdict(list)
+        self.by_date: dict[tuple[str, str | None], list[Event]] = (
+            defaultdict(list) if on_date is None else _AskedByDate(on_date))
         self.by_article: dict[tuple[str, str], list[Event]] = defaultdict(list)
         for e in events:
             family = event_family(e.event_type)
-            self.by_date[(family, e.date_value)].append(e)
+            if on_date is None:
+                self.by_date[(family, e.date_value)].append(e)
             for article_id in dict.fromkeys(e.main_articles + e.mentioning_articles):
                 self.by_article[(family, article_id)].append(e)
 
     def mentions(self, event: Event) -> int:
         return self.mention_counts[event.event_id] if self.mention_counts is not None else len(event.mention_keys)
+
+
+class _AskedByDate(dict):
+    """(family, date value) -> its events, asked of a source the first time a key is read."""
+
+    def __init__(self, on_date: Callable[[str, str | None], list[Event]]) -> None:
+        super().__init__()
+        self.on_date = on_date
+
+    def __missing__(self, key: tuple[str, str | None]) -> list[Event]:
+        found = self[key] = self.on_date(*key)
+        return found
 
 
 def _headline_of(event: Event, attribute: str, index: _HeadlineIndex, article_id: str) -> Event | None:

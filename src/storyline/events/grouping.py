@@ -555,7 +555,7 @@ class ClusterSummary:
     event: Event  # _build_event's: no id, no roles yet
     articles: tuple[str, ...]
     weights: array  # "d", one per article
-    ints: array  # "q", ROLE_INTS per article
+    ints: array  # "i", ROLE_INTS per article
     dated: bool  # a mention states a date for it (not a publication-date bound)
     places: bool
     participants: bool
@@ -598,7 +598,7 @@ def summarize_cluster(
     by_article: dict[str, list[EventMention]] = defaultdict(list)
     for i in cluster.members:
         by_article[mentions[i].article_id].append(mentions[i])
-    weights, ints = array("d"), array("q")
+    weights, ints = array("d"), array("i")  # int32: sentence indexes, character offsets, flags
     for members in by_article.values():
         weight: float = 0  # summed in member order, as the one pass always did: the same float
         for m in members:
@@ -670,8 +670,9 @@ def iter_events(summaries: Iterable[ClusterSummary] | SummarySpill, previous_eve
     (first mention's article and sentence, then creation order), made one at a time.
 
     The summaries are read from a :class:`SummarySpill` (given, or made in ``directory`` from
-    an iterable): the global step holds a few numbers per event and per (article, event) pair,
-    the ids of the events, and, in an incremental build, the previous events' ids and histories;
+    an iterable): the global step holds a few numbers per event (its ids as 8-byte codes) and
+    per article, reads the per-(article, event) figures from the spill's file article by
+    article, and, in an incremental build, holds the previous events' ids and histories;
     never all the events at once. The summaries' mentions carried their previous events
     (:func:`with_previous`)."""
     own = not isinstance(summaries, SummarySpill)
@@ -680,18 +681,19 @@ def iter_events(summaries: Iterable[ClusterSummary] | SummarySpill, previous_eve
         if own:
             spill.add(summaries)
         order = spill.rank_order()
-        k_of = array("q", bytes(8 * len(order)))
+        k_of = array("i", bytes(4 * len(order)))  # sid -> k (int32)
         for k, sid in enumerate(order):
             k_of[sid] = k
-        ids, merged = _event_ids(spill.id_inputs(), spill.previous_overlaps, previous_events or PreviousEvents([], {}))
+        del order
+        ids, merged = _event_ids(spill.id_inputs, spill.previous_overlaps, previous_events or PreviousEvents([], {}))
         main_of = _main_articles(spill, k_of)
-        article_ids, pair_article, offsets, role_ints = spill.article_ids, spill.pair_article, spill.offsets, spill.role_ints
-        for sid, event in spill.events_in_final_order():
+        article_ids = spill.article_ids
+        for sid, event, roles in spill.events_in_final_order():
             k = k_of[sid]
             event.event_id, event.merged_from = ids[k], merged.get(k, [])
-            pairs = range(offsets[sid], offsets[sid + 1])
-            key_sentence = {article_ids[pair_article[p]]: spill.pair_ints[role_ints * p + _KEY_SENTENCE] for p in pairs}
-            main = {article_ids[pair_article[p]] for p in pairs if main_of[pair_article[p]] == k}
+            # roles: (article index, key sentence) per article of the event
+            key_sentence = {article_ids[roles[j]]: roles[j + 1] for j in range(0, len(roles), 2)}
+            main = {article_ids[roles[j]] for j in range(0, len(roles), 2) if main_of[roles[j]] == k}
             ordered = sorted(key_sentence)
             event.main_articles = [a for a in ordered if a in main]
             event.mentioning_articles = [a for a in ordered if a not in main]
@@ -1075,21 +1077,47 @@ def _assign_ids(events: list[Event], previous: Sequence[Event]) -> None:
             shared = Counter(known.by_key[key] for key in set(event.mention_keys) if key in known.by_key)
             yield tuple(sorted(shared.items()))
 
-    ids, merged = _event_ids(id_inputs(), overlaps, known)
+    ids, merged = _event_ids(id_inputs, overlaps, known)
     for k, event in enumerate(events):
         event.event_id, event.merged_from = ids[k], merged.get(k, [])
 
 
+class EventIds:
+    """Event ids by k as 8 bytes each: a fresh id (``ev_`` + 12 hex digits) as its number, an
+    inherited one as ``-(1 + its place among the previous events' ids)``; a list of strings
+    is ~70 bytes an id (half a million summaries at 100,000 articles)."""
+
+    def __init__(self, previous_ids: Sequence[str]) -> None:
+        self.previous_ids = previous_ids
+        self.codes = array("q")
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, k: int) -> str:
+        code = self.codes[k]
+        return f"{_ID_PREFIX}{code:0{_ID_HEX}x}" if code >= 0 else self.previous_ids[-code - 1]
+
+
+_ID_PREFIX, _ID_HEX = "ev_", 12  # _stable_id's ids
+
+
+def _stable_code(family: str, article_id: str, sentence_index: int, salt: str = "") -> int:
+    """:func:`_stable_id` as a number (its hex digits)."""
+    return int(_stable_id(family, article_id, sentence_index, salt)[len(_ID_PREFIX):], 16)
+
+
 def _event_ids(
-    id_inputs: Iterable[tuple[str, str, int]],
+    id_inputs: Callable[[], Iterable[tuple[str, str, int]]],
     overlaps: Callable[[], Iterable[Sequence[tuple[str, int]]]],
     previous: PreviousEvents,
-) -> tuple[list[str], dict[int, list[str]]]:
+) -> tuple[EventIds, dict[int, list[str]]]:
     """Ids of the new events (k = 0, 1, ... in creation order) and the non-empty ``merged_from``
     lists by k. A new event inherits the id of the previous events that share the most of their
     mentions with it rather than with another new event (ties: the first new event); their ids
     and histories are recorded as merged. Any other event gets a fresh id from its founding
-    mention (``id_inputs``: per event its type, first mention's article and sentence), with
+    mention (``id_inputs()``: per event its type, first mention's article and sentence; read
+    twice), salted while the id is taken (by an earlier new event or a previous one), with
     "split:<id>" for each previous event it shares a mention with, in the previous events'
     order. ``overlaps`` (per new event, in the same order: (previous event id, mentions
     shared)) is read only when there are previous events."""
@@ -1109,10 +1137,29 @@ def _event_ids(
     inherited: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for old_id, (k, overlap) in owner.items():
         inherited[k].append((overlap, old_id))
-    taken: set[str] = set()
-    ids: list[str] = []
+    # "Taken" without a set of every id (~90 bytes an id): an earlier new event holds a fresh
+    # event's unsalted id exactly when an earlier fresh event had the same unsalted id (it kept
+    # it, or was salted because someone earlier held it), or a salted event took it, or a
+    # previous event has it (every inherited id is one). The first is a sort of the unsalted ids.
+    unsalted = np.fromiter((-1 if k in inherited else _stable_code(event_family(event_type), article_id, sentence)
+                            for k, (event_type, article_id, sentence) in enumerate(id_inputs())), dtype=np.int64)
+    fresh = np.flatnonzero(unsalted >= 0)
+    values, first = np.unique(unsalted[fresh], return_index=True)
+    first_k = fresh[first]  # per distinct unsalted id, the first event that has it
+    repeated = np.zeros(len(unsalted), dtype=bool)
+    repeated[fresh] = first_k[np.searchsorted(values, unsalted[fresh])] != fresh
+    del fresh, first
+    salted: set[int] = set()
+
+    def taken(code: int, k: int) -> bool:
+        if code in salted or (position and f"{_ID_PREFIX}{code:0{_ID_HEX}x}" in position):
+            return True
+        i = int(np.searchsorted(values, code))
+        return i < len(values) and int(values[i]) == code and int(first_k[i]) < k
+
+    ids = EventIds(previous.ids)
     merged: dict[int, list[str]] = {}
-    for k, (event_type, article_id, sentence_index) in enumerate(id_inputs):
+    for k, (event_type, article_id, sentence_index) in enumerate(id_inputs()):
         heirs = sorted(inherited.get(k, []), key=lambda oi: (-oi[0], oi[1]))
         if heirs:
             event_id = heirs[0][1]
@@ -1120,16 +1167,19 @@ def _event_ids(
             for _, old_id in heirs[1:]:
                 history += [old_id, *previous.merged_from.get(old_id, [])]
             merged_from = list(dict.fromkeys(history))
+            ids.codes.append(-1 - position[event_id])
         else:
-            family = event_family(event_type)
-            event_id = _stable_id(family, article_id, sentence_index)
-            salt = 0
-            while event_id in taken or event_id in position:
-                salt += 1
-                event_id = _stable_id(family, article_id, sentence_index, str(salt))
+            code, salt = int(unsalted[k]), 0
+            if repeated[k] or taken(code, k):
+                family = event_family(event_type)
+                salt = 1
+                code = _stable_code(family, article_id, sentence_index, str(salt))
+                while taken(code, k):
+                    salt += 1
+                    code = _stable_code(family, article_id, sentence_index, str(salt))
+                salted.add(code)
+            ids.codes.append(code)
             merged_from = [f"split:{old_id}" for old_id in sharing.get(k, [])]
-        taken.add(event_id)
-        ids.append(event_id)
         if merged_from:
             merged[k] = merged_from
     return ids, merged
@@ -1189,52 +1239,40 @@ def _main_articles(spill: SummarySpill, k_of: array) -> array:
     A preview of an event that happened (the article says it is scheduled or expected, never
     that it happened) is a mentioning article, not a main one.
     """
-    role_ints, weights, ints, offsets = spill.role_ints, spill.pair_weight, spill.pair_ints, spill.offsets
-    n_pairs = len(spill.pair_article)
-    pair_k = array("q", bytes(8 * n_pairs))
-    sizes = array("q", bytes(8 * len(k_of)))  # k -> its number of articles
+    sizes = array("i", bytes(4 * len(k_of)))  # k -> its number of articles
     for sid, k in enumerate(k_of):
-        sizes[k] = offsets[sid + 1] - offsets[sid]
-        for p in range(offsets[sid], offsets[sid + 1]):
-            pair_k[p] = k
-    # Each article's pairs together, in creation order of their events (ties go to the first).
-    order = np.lexsort((np.frombuffer(pair_k, dtype=np.int64), np.frombuffer(spill.pair_article, dtype=np.int64)))
-    by_article = array("q", order.astype(np.int64).tobytes())
-    del order
-    pair_article = spill.pair_article
-    starts = [q for q in range(n_pairs) if q == 0 or pair_article[by_article[q]] != pair_article[by_article[q - 1]]]
-    starts.append(n_pairs)
+        sizes[k] = spill.sizes[sid]
     # An event that other reports are about too weighs more (it is what the news is about):
     # weight x (1 + CENTRALITY x ln(1 + other articles about it)). "About" starts as "mentions
     # it" and becomes "has it as main event" over a few rounds, so reports settle on a shared
     # main event. Ties go to the event with more articles, then to the one named first (the
     # earliest event wins a full tie, as min() keeps the first least key).
-    others = array("q", (size - 1 for size in sizes))
-    main_of = array("q", [-1]) * len(spill.article_ids)
+    others = array("i", (size - 1 for size in sizes))
+    main_of = array("i", [-1]) * len(spill.article_ids)
     for _ in range(CONSENSUS_ROUNDS):
-        chosen = array("q", main_of)
-        for g in range(len(starts) - 1):
-            article = pair_article[by_article[starts[g]]]
+        chosen = array("i", main_of)
+        # Each article's pairs (read from the spill's file, article by article), in creation
+        # order of their events (ties go to the first).
+        for article, pairs in spill.pairs_by_article():
             current = main_of[article]
             best_key: tuple | None = None
-            for q in range(starts[g], starts[g + 1]):
-                p = by_article[q]
-                k = pair_k[p]
+            for sid, weight, first_sentence, first_start in sorted(pairs, key=lambda pair: k_of[pair[0]]):
+                k = k_of[sid]
                 key = (
-                    -weights[p] * (1 + CENTRALITY * math.log1p(others[k] - (current == k))),
+                    -weight * (1 + CENTRALITY * math.log1p(others[k] - (current == k))),
                     -sizes[k],
-                    (ints[role_ints * p + _FIRST], ints[role_ints * p + _FIRST + 1]),
+                    (first_sentence, first_start),
                 )
                 if best_key is None or key < best_key:
                     best_key, chosen[article] = key, k
         if chosen == main_of:
             break
         main_of = chosen
-        others = array("q", bytes(8 * len(k_of)))
+        others = array("i", bytes(4 * len(k_of)))
         for k in main_of:
             if k >= 0:
                 others[k] += 1
-    for p in range(n_pairs):
-        if ints[role_ints * p + _PREVIEW] and main_of[pair_article[p]] == pair_k[p]:
-            main_of[pair_article[p]] = -1  # a preview
+    for article, sid in spill.previews():
+        if main_of[article] == k_of[sid]:
+            main_of[article] = -1  # a preview
     return main_of

@@ -10,7 +10,7 @@ chain of mentions, can never meet. The corpus therefore splits exactly into key-
   cluster, computed by grouping's own ``_Cluster.keys``), less the month-of-year keys (see
   below);
 * **shuffle**: union-find over keys → connected components (:func:`components`; the (key hash,
-  position) pairs go to a scratch file that SQLite sorts on disk, so the driver keeps 8 bytes a
+  position) pairs go to a scratch file that SQLite sorts on disk, so the driver keeps 4 bytes a
   mention, not a dictionary of the corpus's keys); a mention and its in-article antecedent of
   the same family are joined too (they share the article key anyway, this keeps it true if the
   keys change);
@@ -30,7 +30,8 @@ chain of mentions, can never meet. The corpus therefore splits exactly into key-
   main/mentioning articles (an article's mentions can lie in several components), drops passing
   mentions and gives the events in their final order one at a time, exactly as the one pass
   does (which goes through the same code: :func:`grouping.events_from_clusters`). It reads no
-  mention and no article, and holds a few numbers per event and per (article, event) pair.
+  mention and no article, and holds a few numbers per event and per article (the figures of
+  each (article, event) pair stay in the spill's file).
 
 The reduce runs wherever the executor runs tasks: in this process for the local executor, on
 the workers for Dask (:func:`storyline.executors.run_tasks`); both go through this module, so a
@@ -114,12 +115,19 @@ def _component_keys(cluster: grouping._Cluster) -> set[tuple]:
 
 
 class _UnionFind:
+    """Union-find over positions 0, 1, ...: 4 bytes a position (int32: a corpus holds fewer
+    than 2**31 mentions; a list of ints is ~36). A root is always the least position of its set
+    (``union`` keeps the smaller root), so ``parent[i] <= i``."""
+
     def __init__(self) -> None:
-        self.parent = array("q")  # 8 bytes a mention (a list of ints is ~36)
+        self.parent = array("i")
 
     def add(self) -> int:
-        self.parent.append(len(self.parent))
-        return len(self.parent) - 1
+        n = len(self.parent)
+        if n >= _MAX_POSITIONS:
+            raise OverflowError(f"more than {_MAX_POSITIONS:,} mentions for an int32 union-find")
+        self.parent.append(n)
+        return n
 
     def find(self, x: int) -> int:
         root = x
@@ -134,12 +142,54 @@ class _UnionFind:
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
 
+    def roots_in_place(self) -> array:
+        """Every position's root, written over ``parent`` (no second array): in increasing
+        order, ``parent[i] < i`` has its root already."""
+        parent = self.parent
+        for i in range(len(parent)):
+            parent[i] = parent[parent[i]]
+        return parent
+
+
+_MAX_POSITIONS = 2**31 - 1
+
+
+class Components(Sequence):
+    """Key-connected components as one int32 array of positions, component after component,
+    and the offsets where each starts: ``parts[c]`` is a view of the array (positions
+    increasing). About 4 bytes a mention and 8 a component, where a list of arrays costs 8 a
+    mention and ~110 bytes a component (178,000 components at 100,000 articles)."""
+
+    def __init__(self, positions: np.ndarray, starts: np.ndarray) -> None:
+        self.positions = positions  # int32
+        self.starts = starts  # int64, one per component and a last one: len(positions)
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def __getitem__(self, c):  # type: ignore[override]
+        if isinstance(c, slice):
+            return [self[k] for k in range(*c.indices(len(self)))]
+        if c < 0:
+            c += len(self)
+        if not 0 <= c < len(self):
+            raise IndexError(c)
+        return self.positions[self.starts[c] : self.starts[c + 1]]
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        positions, starts = self.positions, self.starts.tolist()
+        for c in range(len(starts) - 1):
+            yield positions[starts[c] : starts[c + 1]]
+
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.starts)
+
 
 SHUFFLE_CHUNK = 100_000  # (key hash, position) pairs written to the shuffle's file at a time
 
 
 def components(usable: Iterable[EventMention], families: dict[str, str] | None = None,
-               directory: str | Path | None = None) -> list[Sequence[int]]:
+               directory: str | Path | None = None) -> Components:
     """Positions of ``usable`` grouped into key-connected components (shuffle step).
 
     Each component lists its positions in increasing order; components are ordered by their
@@ -147,8 +197,9 @@ def components(usable: Iterable[EventMention], families: dict[str, str] | None =
     (it may be a generator): only each mention's keys are kept, as 64-bit hashes (two keys with
     one hash would join two components, which stays exact, only coarser), written as (key hash,
     position) pairs to a private SQLite file in ``directory`` (:func:`spill.scratch_db`) and read
-    back sorted by key: what stays in memory is the union-find's 8 bytes a mention, not a
-    dictionary of the corpus's keys (~100 bytes a key).
+    back sorted by key: what stays in memory is the union-find's 4 bytes a mention, not a
+    dictionary of the corpus's keys (~100 bytes a key), and then the :class:`Components`'
+    4 bytes a mention.
     """
     uf = _UnionFind()
     db, _ = scratch_db("storyline-shuffle-", directory)
@@ -184,29 +235,33 @@ def components(usable: Iterable[EventMention], families: dict[str, str] | None =
         db.close()
     n = len(uf.parent)
     if n == 0:
-        return []
-    # union() keeps the smaller root, so a component's root is its first position: a stable
-    # sort by root lists the components in order of first position, positions increasing.
-    roots = np.fromiter((uf.find(i) for i in range(n)), dtype=np.int64, count=n)
-    order = np.argsort(roots, kind="stable")
-    cuts = np.flatnonzero(np.diff(roots[order])) + 1
-    return np.split(order, cuts)  # arrays: 8 bytes a position
+        return Components(np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64))
+    # A component's root is its first position: a stable sort by root lists the components in
+    # order of first position, positions increasing. The roots overwrite the union-find, and
+    # the order is kept as int32: at the peak 4 + 8 (argsort's int64) + 4 bytes a mention.
+    roots = np.frombuffer(uf.roots_in_place(), dtype=np.int32)
+    order = np.argsort(roots, kind="stable").astype(np.int32)
+    cuts = np.flatnonzero(np.diff(roots[order]))
+    del roots, uf
+    starts = np.empty(len(cuts) + 2, dtype=np.int64)
+    starts[0], starts[1:-1], starts[-1] = 0, cuts + 1, n
+    return Components(order, starts)
 
 
-def bundle_components(parts: Sequence[Sequence[int]], target: int = BUNDLE_MENTIONS) -> list[list[Sequence[int]]]:
-    """Components packed into reduce tasks of about ``target`` mentions, in component order."""
-    bundles: list[list[Sequence[int]]] = []
+def bundle_components(parts: Sequence[Sequence[int]], target: int = BUNDLE_MENTIONS) -> Iterator[list[Sequence[int]]]:
+    """Components packed into reduce tasks of about ``target`` mentions, in component order,
+    one bundle at a time (a list of every bundle's components would hold a view object, ~100
+    bytes, per component of the corpus)."""
     current: list[Sequence[int]] = []
     size = 0
     for part in parts:
         if current and size + len(part) > target:
-            bundles.append(current)
+            yield current
             current, size = [], 0
         current.append(part)
         size += len(part)
     if current:
-        bundles.append(current)
-    return bundles
+        yield current
 
 
 @dataclass
@@ -287,7 +342,7 @@ def reduce_tasks(
     the heavy data of a bundle lives only as long as its task. Each task carries the publication
     days of its articles and the entities its mentions name, not the corpus's."""
     for bundle in bundle_components(parts, bundle_mentions):
-        lists = [[int(i) for i in part] for part in bundle]
+        lists = [np.asarray(part, dtype=np.int64).tolist() for part in bundle]
         flat = [i for part in lists for i in part]
         mentions = usable(flat) if callable(usable) else [usable[i] for i in flat]
         block = vectors(flat) if callable(vectors) else None

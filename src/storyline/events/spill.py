@@ -8,8 +8,9 @@ by position, ~230 bytes each), whatever the store's backend is, unlinked as soon
 its space is freed when it is closed, or when the process ends however it ends.
 
 The global step of grouping reads one summary per cluster (``grouping.ClusterSummary``), a few
-KiB each with its event's mention keys: :class:`SummarySpill` keeps their events on disk the
-same way and only the small per-article role figures in memory.
+KiB each with its event's mention keys: :class:`SummarySpill` keeps their events and their
+per-(article, event) role figures on disk the same way, and a few bytes a summary in memory.
+:class:`EventSpill` keeps the events a build wrote for the stages after grouping.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-from storyline.events.model import Event, EventMention, first_mention
+from storyline.events.model import Event, EventMention, event_family, first_mention
 
 if TYPE_CHECKING:
     from storyline.events.grouping import ClusterSummary
@@ -60,6 +61,13 @@ def _load_event(data: bytes) -> Event:
     event = object.__new__(Event)
     event.__dict__.update(zip(_EVENT_FIELDS, pickle.loads(data)))
     return event
+
+
+def _rows_in(db: sqlite3.Connection, sql: str, values: Sequence) -> Iterator[tuple]:
+    """The rows of ``sql`` (one ``{}`` where its IN list goes) for ``values``, ``_IN_LIST`` at a time."""
+    for first in range(0, len(values), _IN_LIST):
+        part = values[first : first + _IN_LIST]
+        yield from db.execute(sql.format(",".join("?" * len(part))), part)
 
 
 def scratch_db(prefix: str, directory: str | Path | None) -> tuple[sqlite3.Connection, Path]:
@@ -150,11 +158,9 @@ class MentionSpill(ScratchFile):
         db = self._db()
         wanted = sorted(set(positions))
         found: dict[int, tuple] = {}
-        for k in range(0, len(wanted), _IN_LIST):
-            part = wanted[k : k + _IN_LIST]
-            for position, *values in db.execute(
-                    f"SELECT position, {columns} FROM mentions WHERE position IN ({','.join('?' * len(part))})", part):
-                found[position] = tuple(values)
+        for position, *values in _rows_in(db, f"SELECT position, {columns} FROM mentions WHERE position IN ({{}})",
+                                          wanted):
+            found[position] = tuple(values)
         if len(found) != len(wanted):
             raise IndexError(f"positions not in the spill: {sorted(set(wanted) - set(found))[:5]}")
         return found
@@ -172,13 +178,8 @@ class MentionSpill(ScratchFile):
     def published(self, article_ids: Iterable[str]) -> dict[str, str]:
         """Article id -> publication day, for those of ``article_ids`` that have one."""
         db = self._db()
-        ids = sorted(set(article_ids))
-        out: dict[str, str] = {}
-        for k in range(0, len(ids), _IN_LIST):
-            part = ids[k : k + _IN_LIST]
-            out.update(db.execute(f"SELECT article_id, day FROM published WHERE article_id IN "
-                                  f"({','.join('?' * len(part))})", part).fetchall())
-        return out
+        return dict(_rows_in(db, "SELECT article_id, day FROM published WHERE article_id IN ({})",
+                             sorted(set(article_ids))))
 
 
 
@@ -189,38 +190,44 @@ _RANK_ORDER = ", ".join((*_RANK_COLUMNS, "sid"))
 class SummarySpill(ScratchFile):
     """Cluster summaries (``grouping.ClusterSummary``) for grouping's global step, which reads
     them in three passes (ids, roles, events in their final order) and needs all of them for
-    the roles: what is kept in memory is a few flat numbers a summary and a few per (article,
-    event) pair, the events themselves (with their mention keys) are pickled to a private
-    SQLite file like :class:`MentionSpill`'s. Summaries are numbered ``sid`` 0, 1, ... as added.
+    the roles: what is kept in memory is a few bytes a summary and an index of the articles; the
+    events themselves (with their mention keys) and the role figures of each (article, event)
+    pair (~26 pairs an article) are in a private SQLite file like :class:`MentionSpill`'s.
+    Summaries are numbered ``sid`` 0, 1, ... as added.
 
     * ``rank_order()``: the sids in the order the one pass creates the clusters (by ``rank``;
       summaries added without one keep the order they came in);
     * ``id_inputs()``: (event type, first mention's article and sentence) in that order, what a
       fresh event id is made from; ``previous_overlaps()``: the previous events each shares
       mentions with, in that order;
-    * ``events_in_final_order()``: (sid, event) by first mention (article, sentence), then rank;
-    * the role figures: ``pair_article`` (an index into ``article_ids``), ``pair_weight``,
-      ``pair_ints`` (``ROLE_INTS`` a pair), the pairs of sid ``s`` at ``offsets[s]`` to
-      ``offsets[s + 1]``, in the summary's article order; ``flags`` (dated, places,
-      participants as bits 1, 2, 4).
+    * ``events_in_final_order()``: (sid, event, roles) by first mention (article, sentence),
+      then rank; ``roles``: per article of the summary, in its order, (article index into
+      ``article_ids``, key sentence's index), flat;
+    * the role figures: ``pairs_by_article()``, per article index (increasing), its pairs as
+      (sid, weight, first mention's sentence, its start); ``previews()``: the (article index,
+      sid) pairs where the article only previews the event; in memory ``sizes`` (articles a
+      summary) and ``flags`` (dated, places, participants as bits 1, 2, 4).
     """
 
     what = "summary spill"
 
     def __init__(self, directory: str | Path | None = None) -> None:
-        from storyline.events.grouping import ROLE_INTS
+        from storyline.events import grouping
 
-        self.role_ints = ROLE_INTS
+        self.role_ints = grouping.ROLE_INTS
+        self._first, self._preview, self._key = grouping._FIRST, grouping._PREVIEW, grouping._KEY_SENTENCE
         self.conn, self.path = scratch_db("storyline-summaries-", directory)
         self.conn.execute("CREATE TABLE summaries (sid INTEGER PRIMARY KEY, r0 INTEGER, r1 INTEGER, r2 TEXT, "
                           "r3 INTEGER, r4 INTEGER, r5 INTEGER, event_type TEXT NOT NULL, first_article TEXT NOT NULL, "
-                          "first_sentence INTEGER NOT NULL, event BLOB NOT NULL, previous TEXT NOT NULL)")
+                          "first_sentence INTEGER NOT NULL, event BLOB NOT NULL, previous TEXT NOT NULL, "
+                          "roles BLOB NOT NULL)")
+        # Read by article (the consensus rounds): clustered on it (WITHOUT ROWID), a scan in order.
+        self.conn.execute("CREATE TABLE pairs (article INTEGER NOT NULL, sid INTEGER NOT NULL, weight REAL NOT NULL, "
+                          "first_sentence INTEGER NOT NULL, first_start INTEGER NOT NULL, preview INTEGER NOT NULL, "
+                          "PRIMARY KEY (article, sid)) WITHOUT ROWID")
         self.conn.commit()
-        self.offsets = array("q", [0])
+        self.sizes = array("i")  # int32: 5 bytes a summary with the flags
         self.flags = array("b")
-        self.pair_article = array("q")
-        self.pair_weight = array("d")
-        self.pair_ints = array("q")
         self.article_ids: list[str] = []
         self._article_index: dict[str, int] = {}
 
@@ -229,31 +236,54 @@ class SummarySpill(ScratchFile):
 
     def add(self, summaries: Iterable[ClusterSummary]) -> None:
         db = self._db()
-        rows = []
+        rows, pairs = [], []
+        n, first, preview, key = self.role_ints, self._first, self._preview, self._key
         for summary in summaries:
+            sid = len(self.flags)
             rank = (*summary.rank[0], summary.rank[1]) if summary.rank else (None,) * len(_RANK_COLUMNS)
             if len(rank) != len(_RANK_COLUMNS):
                 raise ValueError(f"a summary's rank has {len(rank)} values, not {len(_RANK_COLUMNS)}: {summary.rank!r}")
-            rows.append((len(self.flags), *rank, summary.event.event_type, *first_mention(summary.event.mention_keys),
-                         _dump_event(summary.event), json.dumps(summary.previous)))
-            self.flags.append(summary.dated | summary.places << 1 | summary.participants << 2)
-            for article in summary.articles:
+            ints = summary.ints
+            if len(ints) != n * len(summary.articles) or len(summary.weights) != len(summary.articles):
+                raise ValueError("a summary's role figures do not match its articles")
+            roles = array("i")
+            for j, article in enumerate(summary.articles):
                 index = self._article_index.get(article)
                 if index is None:
                     index = self._article_index[article] = len(self.article_ids)
                     self.article_ids.append(sys.intern(article))
-                self.pair_article.append(index)
-            self.pair_weight.extend(summary.weights)
-            self.pair_ints.extend(summary.ints)
-            self.offsets.append(len(self.pair_article))
-            if len(self.pair_ints) != self.role_ints * len(self.pair_article):
-                raise ValueError("a summary's role figures do not match its articles")
+                roles.extend((index, ints[n * j + key]))
+                pairs.append((index, sid, summary.weights[j], ints[n * j + first], ints[n * j + first + 1],
+                              ints[n * j + preview]))
+            rows.append((sid, *rank, summary.event.event_type, *first_mention(summary.event.mention_keys),
+                         _dump_event(summary.event), json.dumps(summary.previous), roles.tobytes()))
+            self.flags.append(summary.dated | summary.places << 1 | summary.participants << 2)
+            self.sizes.append(len(summary.articles))
         with db:
-            db.executemany(f"INSERT INTO summaries VALUES ({','.join('?' * 12)})", rows)
+            db.executemany(f"INSERT INTO summaries VALUES ({','.join('?' * 13)})", rows)
+            db.executemany("INSERT INTO pairs VALUES (?,?,?,?,?,?)", pairs)
+
+    def pairs_by_article(self) -> Iterator[tuple[int, list[tuple[int, float, int, int]]]]:
+        """(article index, its pairs as (sid, weight, first sentence, first start), by sid), by article index."""
+        current: int | None = None
+        group: list[tuple[int, float, int, int]] = []
+        for article, *pair in self._db().execute(
+                "SELECT article, sid, weight, first_sentence, first_start FROM pairs ORDER BY article, sid"):
+            if article != current:
+                if group:
+                    yield current, group  # type: ignore[misc]
+                current, group = article, []
+            group.append(tuple(pair))  # type: ignore[arg-type]
+        if group:
+            yield current, group  # type: ignore[misc]
+
+    def previews(self) -> Iterator[tuple[int, int]]:
+        """(article index, sid) of the pairs where the article only previews the event."""
+        return iter(self._db().execute("SELECT article, sid FROM pairs WHERE preview != 0 ORDER BY article, sid"))
 
     def rank_order(self) -> array:
         """The sids in rank order (k = 0, 1, ...)."""
-        return array("q", (sid for (sid,) in self._db().execute(f"SELECT sid FROM summaries ORDER BY {_RANK_ORDER}")))
+        return array("i", (sid for (sid,) in self._db().execute(f"SELECT sid FROM summaries ORDER BY {_RANK_ORDER}")))
 
     def id_inputs(self) -> Iterator[tuple[str, str, int]]:
         return iter(self._db().execute(
@@ -264,8 +294,112 @@ class SummarySpill(ScratchFile):
         for (data,) in self._db().execute(f"SELECT previous FROM summaries ORDER BY {_RANK_ORDER}"):
             yield tuple((old_id, n) for old_id, n in json.loads(data))
 
-    def events_in_final_order(self) -> Iterator[tuple[int, Event]]:
-        for sid, data in self._db().execute(
-                f"SELECT sid, event FROM summaries ORDER BY first_article, first_sentence, {_RANK_ORDER}"):
-            yield sid, _load_event(data)
+    def events_in_final_order(self) -> Iterator[tuple[int, Event, array]]:
+        for sid, data, roles in self._db().execute(
+                f"SELECT sid, event, roles FROM summaries ORDER BY first_article, first_sentence, {_RANK_ORDER}"):
+            yield sid, _load_event(data), array("i", roles)
 
+
+
+class EventSpill(ScratchFile, Sequence[Event]):
+    """The events a build wrote, for the stages that read them afterwards (the facts' index and
+    headline events, the stories), on disk instead of in memory: ~1.2 KB an event as Python
+    objects (211,000 events at 100,000 articles), here a few rows of a private SQLite file.
+
+    Events are numbered ``k`` 0, 1, ... in the order added and stored without their mention keys
+    (the store's ``event_mentions`` has them), with their number of mentions. Read back:
+
+    * ``events[k]``, iteration in order, ``len``: a Sequence, as ``stories.group_stories`` reads it;
+    * ``of_articles(ids)``: the events whose main or mentioning articles include one of ``ids``;
+    * ``on_date(family, date_value)``: the events of a family with that date value;
+    * ``mention_counts``: event id -> its number of mentions (a Mapping read from the file).
+    """
+
+    what = "event spill"
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self.conn, self.path = scratch_db("storyline-events-", directory)
+        self.conn.execute("CREATE TABLE events (k INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, "
+                          "family TEXT NOT NULL, date_value TEXT, mentions INTEGER NOT NULL, data BLOB NOT NULL)")
+        self.conn.execute("CREATE INDEX events_by_date ON events (family, date_value)")
+        self.conn.execute("CREATE TABLE articles (article_id TEXT NOT NULL, k INTEGER NOT NULL)")
+        self.conn.execute("CREATE INDEX articles_by_id ON articles (article_id)")
+        self.conn.commit()
+        self.size = 0
+        self._pending: list[tuple] = []
+        self._pending_articles: list[tuple[str, int]] = []
+        self.mention_counts: Mapping[str, int] = _MentionCounts(self)
+
+    def add(self, event: Event, mentions: int | None = None) -> None:
+        """Append ``event`` (``mentions``: its number of mentions, else ``len(event.mention_keys)``)."""
+        k = self.size
+        count = len(event.mention_keys) if mentions is None else mentions
+        slim = dataclasses.replace(event, mention_keys=[]) if event.mention_keys else event
+        self._pending.append((k, event.event_id, event_family(event.event_type), event.date_value, count,
+                              _dump_event(slim)))
+        self._pending_articles.extend((a, k) for a in dict.fromkeys(event.main_articles + event.mentioning_articles))
+        self.size += 1
+        if len(self._pending) >= 1_000:
+            self._flush()
+
+    def _flush(self) -> sqlite3.Connection:
+        db = self._db()
+        if self._pending:
+            with db:
+                db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", self._pending)
+                db.executemany("INSERT INTO articles VALUES (?,?)", self._pending_articles)
+            self._pending.clear()
+            self._pending_articles.clear()
+        return db
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, k):  # type: ignore[override]
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(self.size))]
+        if k < 0:
+            k += self.size
+        row = self._flush().execute("SELECT data FROM events WHERE k = ?", (int(k),)).fetchone()
+        if row is None:
+            raise IndexError(k)
+        return _load_event(row[0])
+
+    def __iter__(self) -> Iterator[Event]:
+        db = self._flush()
+        for first in range(0, self.size, READ_CHUNK):
+            rows = db.execute("SELECT data FROM events WHERE k >= ? AND k < ? ORDER BY k",
+                              (first, first + READ_CHUNK)).fetchall()
+            yield from (_load_event(data) for (data,) in rows)
+
+    def of_articles(self, article_ids: Iterable[str]) -> list[Event]:
+        """The events (in the order added) that name one of ``article_ids`` as a main or
+        mentioning article."""
+        db = self._flush()
+        ks = sorted({k for (k,) in _rows_in(db, "SELECT k FROM articles WHERE article_id IN ({})",
+                                            sorted(set(article_ids)))})
+        return [_load_event(data) for (data,) in _rows_in(db, "SELECT data FROM events WHERE k IN ({}) ORDER BY k", ks)]
+
+    def on_date(self, family: str, date_value: str | None) -> list[Event]:
+        """The events (in the order added) of ``family`` (``model.event_family``) dated ``date_value``."""
+        return [_load_event(data) for (data,) in self._flush().execute(
+            "SELECT data FROM events WHERE family = ? AND date_value IS ? ORDER BY k", (family, date_value))]
+
+
+class _MentionCounts(Mapping):
+    """Event id -> number of mentions, read from an :class:`EventSpill`'s file."""
+
+    def __init__(self, spill: EventSpill) -> None:
+        self.spill = spill
+
+    def __getitem__(self, event_id: str) -> int:
+        row = self.spill._flush().execute("SELECT mentions FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        if row is None:
+            raise KeyError(event_id)
+        return row[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return (event_id for (event_id,) in self.spill._flush().execute("SELECT event_id FROM events ORDER BY k"))
+
+    def __len__(self) -> int:
+        return len(self.spill)

@@ -257,6 +257,8 @@ def group_stories(
     ``articles`` is read once, one article at a time (a build passes them a chunk at a time):
     only each article's name counts are kept. ``mention_counts`` (event id -> its number of
     mentions) for events that do not carry their mention keys (a build's, once written).
+    ``events`` may be read from disk (a build's ``spill.EventSpill``): it is iterated in order
+    and indexed by position, never held whole here.
     """
 
     def mentions(event: Event) -> int:
