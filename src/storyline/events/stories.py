@@ -303,7 +303,11 @@ def group_stories(
     # 1. units: an event's main articles together; an article about no event alone.
     units: list[_Unit] = []
     unit_of_article: dict[str, int] = {}
+    # Each event's frame family (None for an open trigger's type), kept for step 2b: ``events``
+    # may be on disk, where looking an event up again costs a read.
+    frame_family: list[str | None] = []
     for k, event in enumerate(events):
+        frame_family.append(None if is_open_type(event.event_type) else sys.intern(event_family(event.event_type)))
         if not event.main_articles:
             continue
         span = _event_span(event)
@@ -393,7 +397,7 @@ def group_stories(
     # person is needed: a lone report of a news pool shares a town or a company with many.
     def families(u: int) -> set[str]:
         """The families of its events that a frame found (an open trigger's lemma says less)."""
-        return {event_family(events[k].event_type) for k in units[u].events if not is_open_type(events[k].event_type)}
+        return {f for k in units[u].events if (f := frame_family[k]) is not None}
 
     def shares_person(u: int, v: int) -> bool:
         return any((e := entities.get(name)) is not None and e.label == "PERSON"
