@@ -390,3 +390,18 @@ def test_a_relative_clause_inside_a_nominal_triggers_phrase_still_dates_it(menti
     )
     [murder] = [m for m in mentions_of(article) if m.trigger == "murder"]
     assert murder.date_value == "2031-03-03"
+
+
+@pytest.mark.parametrize(
+    "sentence, talks",
+    [
+        ("Analysts in Vesk talk about the cost of the new bridge.", False),
+        ("In this light, talk about a common currency is premature.", False),
+        ("Kallen talked with Restin about the border on Monday.", True),
+        ("Kallen and Restin talked about the border on Monday.", True),
+        ("Kallen and Restin held talks about the border on Monday.", True),
+    ],
+)
+def test_talking_about_a_topic_is_no_talks_between_parties(mentions_of, sentence, talks):
+    types = [m.event_type for m in mentions_of(make_article("a", [sentence]))]
+    assert ("talks" in types) == talks, types

@@ -82,7 +82,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "event_mentions"
-STAGE_VERSION = "5"
+STAGE_VERSION = "6"
 
 # event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
 # "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
@@ -455,6 +455,8 @@ def _refine(token: Token, frame: Frame, lexicon: Lexicon, persons: frozenset[int
             return _frame_named(lexicon, "shooting")  # "opened fire"
         if token.dep_ == "pobj" and token.head.lower_ == "under":
             return _NO_EVENT  # "under fire": criticism
+    if frame.event_type == "talks" and token.lower_ in ("talk", "talked", "talking") and _talks_about(token):
+        return _NO_EVENT  # "experts talk about subsidies", "talk of a union": speech, not negotiation
     if frame.event_type in ("dismissal", "appointment") and token.pos_ == "VERB" and not _person_object(token, persons):
         return _NO_EVENT  # "dismissed a report", "appointed a committee"
     if frame.event_type == "death" and token.pos_ == "ADJ" and not (
@@ -463,6 +465,17 @@ def _refine(token: Token, frame: Frame, lexicon: Lexicon, persons: frozenset[int
     ):
         return _NO_EVENT  # "the dead man", "a dead end", "dead last"; not "found dead", "ten dead"
     return frame
+
+
+def _talks_about(token: Token) -> bool:
+    """"talk" with a topic ("about", "of") and no two parties: people discussing something, not
+    talks between parties ("Putin talked with Lukashenko about gas" and "Kallen and Restin talked
+    about the border" stay talks; "experts talk about subsidies" does not)."""
+    preps = {c.lower_ for c in token.children if c.dep_ == "prep"}
+    if not preps & {"about", "of"} or "with" in preps:
+        return False
+    subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
+    return not any(any(c.dep_ == "conj" for c in subject.children) for subject in subjects)
 
 
 def _is_person_word(token: Token, persons: frozenset[int] = frozenset()) -> bool:
