@@ -405,3 +405,19 @@ def test_a_relative_clause_inside_a_nominal_triggers_phrase_still_dates_it(menti
 def test_talking_about_a_topic_is_no_talks_between_parties(mentions_of, sentence, talks):
     types = [m.event_type for m in mentions_of(make_article("a", [sentence]))]
     assert ("talks" in types) == talks, types
+
+
+def test_a_lead_mention_takes_no_date_from_talks_marked_as_earlier(mentions_of):
+    # The lead speaks of today's talks; the dated talks further on are "the previous" ones.
+    text = [
+        "The results of the talks between Kallen and Restin remain unknown.",
+        "Officials said the sides confirmed decisions agreed at the previous talks in Vesk on 21 September.",
+    ]
+    dates = [T("21 September", "XXXX-09-21")]
+    lead = mentions_of(make_article("a", text, timexes=dates))[0]
+    assert lead.sentence_index == 0 and lead.event_type == "talks"
+    assert lead.date_value != "XXXX-09-21" and lead.antecedent is None
+    # Without "previous" the later, dated talks are the lead's (the forward reference).
+    plain = mentions_of(make_article("b", [text[0], text[1].replace("the previous talks", "the talks")],
+                                     timexes=dates))[0]
+    assert plain.antecedent is not None and plain.date_value.endswith("09-21")

@@ -82,7 +82,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "event_mentions"
-STAGE_VERSION = "6"
+STAGE_VERSION = "7"
 
 # event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
 # "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
@@ -638,6 +638,7 @@ def extract_event_mentions(
     published = _iso_date(article.published)
     out: list[EventMention] = []
     fresh: set[str] = set()  # keys of mentions that introduce a new referent ("another meeting")
+    marked_earlier: set[str] = set()  # keys of mentions of an earlier happening ("the previous talks")
     for index, span in sentences:
         entities = by_sentence.get(index, [])
         blocked = _blocked_tokens(doc, entities, timex_by_sentence.get(index, []))
@@ -687,7 +688,9 @@ def extract_event_mentions(
             )
             if _introduces_new_referent(token):
                 fresh.add(out[-1].key)
-    _fill_undated(out, published, fresh)
+            if _marked_earlier(token):
+                marked_earlier.add(out[-1].key)
+    _fill_undated(out, published, fresh, marked_earlier)
     return out
 
 
@@ -739,6 +742,14 @@ def _assign_roles(
         token.i: (dates.get(position), places.get(position, []), people.get(position, []))
         for position, token in enumerate(tokens)
     }
+
+
+def _marked_earlier(token: Token) -> bool:
+    """A noun marked as earlier than the happening reported ("the previous talks", "a prior
+    arrest"): another event than the one the report is about."""
+    return token.pos_ in ("NOUN", "PROPN") and any(
+        child.dep_ == "amod" and child.lower_ in _EARLIER_MODIFIERS for child in token.children
+    )
 
 
 def _introduces_new_referent(token: Token) -> bool:
@@ -1172,7 +1183,8 @@ def _compatible_context(mention: EventMention, earlier: EventMention) -> bool:
     return True
 
 
-def _fill_undated(mentions: list[EventMention], published: date | None, fresh: set[str] | None = None) -> None:
+def _fill_undated(mentions: list[EventMention], published: date | None, fresh: set[str] | None = None,
+                  marked_earlier: set[str] | None = None) -> None:
     """Antecedents and context dates, then publication bounds, for mentions whose sentence gives no date.
 
     The antecedent is the nearest earlier mention of the same type (else of the same family)
@@ -1210,13 +1222,14 @@ def _fill_undated(mentions: list[EventMention], published: date | None, fresh: s
                 mention.date_value, mention.date_source = earlier.date_value, "context"
                 origin[mention.key] = source
         if not mention.date_value and mention.sentence_index < FORWARD_LEAD:
-            _forward_antecedent(mention, mentions[position + 1 :])
+            _forward_antecedent(mention, mentions[position + 1 :], marked_earlier or set())
         reported = mention.status in ("happened", "scheduled", "expected")
         if not mention.date_value and published and (reported or mention.sentence_index < LEAD_SENTENCES):
             mention.date_value, mention.date_source = published.isoformat(), "publication"
 
 
-def _forward_antecedent(mention: EventMention, later: list[EventMention]) -> None:
+def _forward_antecedent(mention: EventMention, later: list[EventMention],
+                        marked_earlier: frozenset[str] | set[str] = frozenset()) -> None:
     """A headline or lead mention names the event before the text dates it ("The summit brought
     no results. ... The leaders met on 29 June in Gradel."): it refers to the first dated mention
     of its family that follows within a few sentences, when that one does not contradict it, nor
@@ -1230,6 +1243,8 @@ def _forward_antecedent(mention: EventMention, later: list[EventMention]) -> Non
             return
         if candidate.negated or event_family(candidate.event_type) != family:
             continue
+        if candidate.key in marked_earlier:
+            continue  # "... the previous talks in Sochi on 21 September": not the lead's event
         if candidate.date_source != "explicit":
             named = named or set(candidate.participant_ids)
             continue
