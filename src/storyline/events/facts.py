@@ -44,6 +44,7 @@ from storyline.events.model import (
     Reconciliation,
     event_family,
     is_open_type,
+    mention_count,
     parse_date_value,
     parse_mention_key,
     parts_relation,
@@ -308,9 +309,6 @@ class _HeadlineIndex:
             for article_id in dict.fromkeys(e.main_articles + e.mentioning_articles):
                 self.by_article[(family, article_id)].append(e)
 
-    def mentions(self, event: Event) -> int:
-        return self.mention_counts[event.event_id] if self.mention_counts is not None else len(event.mention_keys)
-
 
 class _AskedByDate(dict):
     """(family, date value) -> its events, asked of a source the first time a key is read."""
@@ -352,7 +350,8 @@ def _headline_of(event: Event, attribute: str, index: _HeadlineIndex, article_id
 
     pool = index.by_date[(preferred[0], event.date_value)] if dated else index.by_article[(preferred[0], article_id)]
     found = [other for other in pool if fits(other)]
-    return max(found, key=lambda e: (article_id in e.main_articles, index.mentions(e), e.event_id)) if found else None
+    counts = index.mention_counts
+    return max(found, key=lambda e: (article_id in e.main_articles, mention_count(e, counts), e.event_id)) if found else None
 
 
 # A generic figure tied to an event of this family states this attribute: people counted at a

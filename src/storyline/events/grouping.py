@@ -1096,10 +1096,15 @@ class EventIds:
 
     def __getitem__(self, k: int) -> str:
         code = self.codes[k]
-        return f"{_ID_PREFIX}{code:0{_ID_HEX}x}" if code >= 0 else self.previous_ids[-code - 1]
+        return _id_of_code(code) if code >= 0 else self.previous_ids[-code - 1]
 
 
 _ID_PREFIX, _ID_HEX = "ev_", 12  # _stable_id's ids
+
+
+def _id_of_code(code: int) -> str:
+    """The event id a fresh id's number stands for (:func:`_stable_code`'s inverse)."""
+    return f"{_ID_PREFIX}{code:0{_ID_HEX}x}"
 
 
 def _stable_code(family: str, article_id: str, sentence_index: int, salt: str = "") -> int:
@@ -1152,7 +1157,7 @@ def _event_ids(
     salted: set[int] = set()
 
     def taken(code: int, k: int) -> bool:
-        if code in salted or (position and f"{_ID_PREFIX}{code:0{_ID_HEX}x}" in position):
+        if code in salted or (position and _id_of_code(code) in position):
             return True
         i = int(np.searchsorted(values, code))
         return i < len(values) and int(values[i]) == code and int(first_k[i]) < k

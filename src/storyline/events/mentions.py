@@ -944,9 +944,7 @@ def _dates_something_else(root: Token, trigger: Token) -> bool:
                 continue  # "the murder of X, which took place on 2 August": the parse hangs it on X
             if token.dep_ == "relcl" or token.head.ent_type_ not in ("DATE", "TIME"):
                 return True  # "Page, the 1950s pin-up queen, died": the 1950s describe Page
-        if token.i != root.i and token.pos_ in ("NOUN", "PROPN") and any(
-            child.dep_ == "amod" and child.lower_ in _EARLIER_MODIFIERS for child in token.children
-        ):
+        if token.i != root.i and _marked_earlier(token):
             return True
     return False
 

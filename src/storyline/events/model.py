@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, NamedTuple
+from typing import Iterable, Literal, Mapping, NamedTuple
 
 STAGE = "events"
 STAGE_VERSION = "1"
@@ -160,6 +160,12 @@ def first_mention(keys: Iterable[str]) -> tuple[str, int]:
     is made from and events are ordered by."""
     article_id, sentence_index, _, _ = min(parse_mention_key(key) for key in keys)
     return article_id, sentence_index
+
+
+def mention_count(event: Event, counts: Mapping[str, int] | None = None) -> int:
+    """An event's number of mentions: from ``counts`` (event id -> its number) for events kept
+    without their mention keys (a build's, once written), else from its keys."""
+    return counts[event.event_id] if counts is not None else len(event.mention_keys)
 
 
 @dataclass

@@ -57,9 +57,10 @@ from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Callable, Iterable, Mapping, Sequence
 
-from storyline.events.model import Event, event_family, is_open_type, parse_date_value
+from storyline.events.model import Event, event_family, is_open_type, mention_count, parse_date_value
 from storyline.records import AnnotatedArticle, Entity
 
 STAGE = "stories"
@@ -261,8 +262,7 @@ def group_stories(
     and indexed by position, never held whole here.
     """
 
-    def mentions(event: Event) -> int:
-        return mention_counts[event.event_id] if mention_counts is not None else len(event.mention_keys)
+    mentions = partial(mention_count, counts=mention_counts)
 
     from storyline.events.grouping import lead_sentences  # the lead as grouping reads it
 
