@@ -116,6 +116,18 @@ def test_three_meetings_apart_with_facts(store: Store) -> None:
     assert status[(sochi_2021["event_id"], "loan_amount")] == "conflict"
 
 
+def test_undated_004_dates_its_exercises_from_the_meeting_it_reports(store: Store) -> None:
+    # 004 has no date and no year: "exercises ... will begin on September 14" takes the year of
+    # its main event, the Sochi meeting that 002 (published 18 Sep 2020) dates to 2020.
+    a004 = _article(store, "004")
+    exercises = [e for e in timeline_data(store) if e["type"] == "exercise"
+                 and a004 in e["main_articles"] + e["mentioning_articles"]]
+    assert [e["date"] for e in exercises] == ["2020-09-14"]
+    row = store.conn.execute("SELECT date_confidence FROM events WHERE event_id = ?",
+                             (exercises[0]["event_id"],)).fetchone()
+    assert 0 < row["date_confidence"] < 1  # a year read off another report, not stated
+
+
 def test_every_fact_keeps_its_provenance(store: Store) -> None:
     for r in store.conn.execute("SELECT f.*, a.text AS article_text FROM facts f JOIN articles a USING(article_id)"):
         assert r["article_text"][r["start"]:r["end"]] == r["text"]

@@ -27,7 +27,7 @@ from storyline.annotate import docdate, entities, figures, modality, timex
 from storyline.annotate import nlp as nlp_stage
 from storyline.annotate.doccache import doc_text
 from storyline.events import facts as facts_stage
-from storyline.events import grouping, mentions, partition
+from storyline.events import anchoring, grouping, mentions, partition
 from storyline.events import stories as stories_stage
 from storyline.events.model import Event, EventMention, Fact
 from storyline.events.spill import EventSpill, MentionSpill
@@ -631,12 +631,46 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
         conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations, story_events
         conn.execute("DELETE FROM stories")
         conn.execute("UPDATE event_mentions SET event_id = NULL")
+        anchors = anchoring.YearAnchors(anchoring.undated_ids(
+            (r[0], bool(r[1])) for r in conn.execute("SELECT article_id, year_known FROM articles")),
+            lambda key: _stored_date(store, key))
+        yearless: list[int] = []  # positions in ``events`` of year-less events with undated reports
         for e in made:  # written as the global step makes them
+            if anchors.see(e):
+                yearless.append(len(events))
             _write_event(store, e)
             events.add(e)  # without its mention keys (in event_mentions now), with their number
         spill.close()  # the mentions' file is not needed any more
+        _anchor_years(store, ents, events, anchors, yearless)
         _facts_and_stories(store, ents, events, scratch)
         return len(events)
+
+
+def _stored_date(store: Store, key: str) -> str | None:
+    """The stored date value of the event mention with this key (``EventMention.key``)."""
+    article_id, _sentence, start, end = key.rsplit(":", 3)
+    row = store.conn.execute("SELECT date_value FROM event_mentions WHERE article_id = ? AND start = ? AND end = ?",
+                             (article_id, int(start), int(end))).fetchone()
+    return row[0] if row is not None else None
+
+
+def _anchor_years(store: Store, ents: dict[str, Entity], events: EventSpill, anchors: anchoring.YearAnchors,
+                  yearless: Sequence[int]) -> None:
+    """Give a year to the year-less events of undated reports that a dated main event anchors
+    (storyline.events.anchoring), in the store and in ``events``, before facts and stories read them."""
+    days = anchors.anchors()
+    if not days:
+        return
+    for k in yearless:
+        event = events[k]
+        new = anchors.redate(event, days)
+        if new is None:
+            continue
+        event = anchoring.redated(event, new, lambda e: grouping.make_title(e, ents))
+        store.conn.execute("UPDATE events SET date_value = ?, date_precision = ?, date_confidence = ?, title = ? "
+                           "WHERE event_id = ?", (event.date_value, event.date_precision, event.date_confidence,
+                                                  event.title, event.event_id))
+        events.replace(k, event)
 
 
 def _facts_and_stories(store: Store, ents: dict[str, Entity], events: EventSpill, scratch: Path | None) -> None:

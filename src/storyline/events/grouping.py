@@ -82,6 +82,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from storyline.events.anchoring import anchor_event_years
 from storyline.events.candidates import CandidateIndex
 from storyline.events.model import (
     DateParts,
@@ -102,7 +103,7 @@ from storyline.events.timeline import format_date
 from storyline.records import AnnotatedArticle, Entity
 
 STAGE = "event_grouping"
-STAGE_VERSION = "4"
+STAGE_VERSION = "5"
 
 PLACE_LABELS = ("GPE", "LOC", "FAC")
 # A building or site ("the Amber Palace") is where in a town an event took place: the town is
@@ -437,7 +438,9 @@ def group_event_mentions(
     usable = usable_mentions(mentions, entities, articles)
     vectors = _vectors(mention_texts(usable, articles), embed or use_embed)
     clusters = cluster_mentions(usable, vectors, families)
-    return events_from_clusters(clusters, usable, by_id, entities, previous_events)
+    events = events_from_clusters(clusters, usable, by_id, entities, previous_events)
+    return anchor_event_years(events, {a.article_id for a in articles if not a.year_known},
+                              {m.key: m.date_value for m in usable}.get, lambda e: make_title(e, entities))
 
 
 def usable_mentions(

@@ -313,6 +313,8 @@ class EventSpill(ScratchFile, Sequence[Event]):
     * ``of_articles(ids)``: the events whose main or mentioning articles include one of ``ids``;
     * ``on_date(family, date_value)``: the events of a family with that date value;
     * ``mention_counts``: event id -> its number of mentions (a Mapping read from the file).
+
+    ``replace`` changes an event already added (a re-dated one, storyline.events.anchoring).
     """
 
     what = "event spill"
@@ -379,6 +381,13 @@ class EventSpill(ScratchFile, Sequence[Event]):
         ks = sorted({k for (k,) in _rows_in(db, "SELECT k FROM articles WHERE article_id IN ({})",
                                             sorted(set(article_ids)))})
         return [_load_event(data) for (data,) in _rows_in(db, "SELECT data FROM events WHERE k IN ({}) ORDER BY k", ks)]
+
+    def replace(self, k: int, event: Event) -> None:
+        """Put ``event`` (the same event, changed: its id and articles are kept) in place of ``events[k]``."""
+        slim = dataclasses.replace(event, mention_keys=[]) if event.mention_keys else event
+        with self._flush() as db:
+            db.execute("UPDATE events SET date_value = ?, data = ? WHERE k = ? AND event_id = ?",
+                       (event.date_value, _dump_event(slim), int(k), event.event_id))
 
     def on_date(self, family: str, date_value: str | None) -> list[Event]:
         """The events (in the order added) of ``family`` (``model.event_family``) dated ``date_value``."""
