@@ -397,6 +397,9 @@ def test_a_relative_clause_inside_a_nominal_triggers_phrase_still_dates_it(menti
     [
         ("Analysts in Vesk talk about the cost of the new bridge.", False),
         ("In this light, talk about a common currency is premature.", False),
+        ("Kallen talks about the cost of the new bridge in an interview.", False),
+        ("Talks about the border resumed in Vesk on Monday.", True),
+        ("Kallen talks with Restin about the border on Monday.", True),
         ("Kallen talked with Restin about the border on Monday.", True),
         ("Kallen and Restin talked about the border on Monday.", True),
         ("Kallen and Restin held talks about the border on Monday.", True),

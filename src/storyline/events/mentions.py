@@ -82,7 +82,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "event_mentions"
-STAGE_VERSION = "7"
+STAGE_VERSION = "8"
 
 # event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
 # "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
@@ -455,7 +455,7 @@ def _refine(token: Token, frame: Frame, lexicon: Lexicon, persons: frozenset[int
             return _frame_named(lexicon, "shooting")  # "opened fire"
         if token.dep_ == "pobj" and token.head.lower_ == "under":
             return _NO_EVENT  # "under fire": criticism
-    if frame.event_type == "talks" and token.lower_ in ("talk", "talked", "talking") and _talks_about(token):
+    if frame.event_type == "talks" and _talk_verb_or_singular(token) and _talks_about(token):
         return _NO_EVENT  # "experts talk about subsidies", "talk of a union": speech, not negotiation
     if frame.event_type in ("dismissal", "appointment") and token.pos_ == "VERB" and not _person_object(token, persons):
         return _NO_EVENT  # "dismissed a report", "appointed a committee"
@@ -465,6 +465,14 @@ def _refine(token: Token, frame: Frame, lexicon: Lexicon, persons: frozenset[int
     ):
         return _NO_EVENT  # "the dead man", "a dead end", "dead last"; not "found dead", "ten dead"
     return frame
+
+
+def _talk_verb_or_singular(token: Token) -> bool:
+    """"talk" as a verb in any form ("talk", "talked", "talking", the third person "talks") or
+    the singular noun; not the plural noun "talks", which names negotiations ("talks about the
+    border resumed"). The word form alone cannot tell "he talks about" from "the talks about":
+    the tag does."""
+    return token.lower_ in ("talk", "talked", "talking") or token.lower_ == "talks" and token.tag_ == "VBZ"
 
 
 def _talks_about(token: Token) -> bool:
