@@ -424,3 +424,23 @@ def test_a_lead_mention_takes_no_date_from_talks_marked_as_earlier(mentions_of):
     plain = mentions_of(make_article("b", [text[0], text[1].replace("the previous talks", "the talks")],
                                      timexes=dates))[0]
     assert plain.antecedent is not None and plain.date_value.endswith("09-21")
+
+
+@pytest.mark.parametrize(
+    "sentence, death",
+    [
+        ("A judge in Vesk sentenced Varn to death on Monday.", False),
+        ("Varn was condemned to death for the murder of a guard.", False),
+        ("Judge sentences Varn to death", False),
+        ("Prosecutors in Vesk will seek the death penalty for Varn.", False),
+        ("Varn has spent ten years on death row in Vesk.", False),
+        ("The mayor of Vesk received a death threat on Monday.", False),
+        ("Restin was beaten to death in Vesk on Monday.", True),
+        ("The death of Restin shocked Vesk.", True),
+    ],
+)
+def test_a_death_sentence_is_no_death(mentions_of, sentence, death):
+    # A punishment, a threat: nobody has died (yet); "beaten to death" is a death.
+    types = [m.event_type for m in mentions_of(make_article("a", [sentence]))]
+    assert ("death" in types) == death, types
+

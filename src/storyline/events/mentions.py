@@ -82,7 +82,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "event_mentions"
-STAGE_VERSION = "8"
+STAGE_VERSION = "9"
 
 # event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
 # "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
@@ -464,7 +464,29 @@ def _refine(token: Token, frame: Frame, lexicon: Lexicon, persons: frozenset[int
         or token.dep_ == "amod" and token.head.pos_ == "NUM"
     ):
         return _NO_EVENT  # "the dead man", "a dead end", "dead last"; not "found dead", "ten dead"
+    if frame.event_type == "death" and _punishment_or_threat(token):
+        return _NO_EVENT  # "sentenced to death", "the death penalty", "death row", "a death threat"
     return frame
+
+
+_SENTENCE_VERBS = {"sentence", "condemn"}
+_UNDONE_DEATH_NOUNS = {"penalty", "row", "sentence", "threat"}
+
+
+def _punishment_or_threat(token: Token) -> bool:
+    """"death" as a punishment or a threat names no one's death: the object of a sentence
+    ("sentenced to death", "condemned to death") or the modifier of "penalty", "row",
+    "sentence", "threat". Not "beaten to death", "stoned to death": a way of dying. The verb is
+    looked for a few words back as well, since headlines in Title Case are parsed badly ("Judge
+    sentences Varn to death" makes "Varn" the verb)."""
+    if token.dep_ == "pobj" and token.head.lower_ == "to" and token.head.head.lemma_.lower() in _SENTENCE_VERBS:
+        return True
+    doc, start = token.doc, token.sent.start
+    if token.i > start and doc[token.i - 1].lower_ == "to" and any(
+        t.lemma_.lower() in _SENTENCE_VERBS for t in doc[max(start, token.i - 5) : token.i - 1]
+    ):
+        return True
+    return token.dep_ in ("compound", "nmod", "amod") and token.head.lemma_.lower() in _UNDONE_DEATH_NOUNS
 
 
 def _talk_verb_or_singular(token: Token) -> bool:
