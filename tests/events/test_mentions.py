@@ -444,3 +444,17 @@ def test_a_death_sentence_is_no_death(mentions_of, sentence, death):
     types = [m.event_type for m in mentions_of(make_article("a", [sentence]))]
     assert ("death" in types) == death, types
 
+
+@pytest.mark.parametrize(
+    "sentence, trigger, people",
+    [
+        ("Judge Marr called the slaying of Restin cowardly.", "slaying", {"p_restin"}),
+        ("Marr described the killing of Restin as an execution.", "killing", {"p_restin"}),
+        ("Kallen condemned the attack on Restin in Vesk.", "attack", {"p_restin"}),
+        ("Kallen shot Restin in Vesk on Monday.", "shot", {"p_kallen", "p_restin"}),
+    ],
+)
+def test_who_describes_or_judges_an_event_takes_no_part_in_it(mentions_of, sentence, trigger, people):
+    # The judge and the mayor speak about the event from outside it; the attacker took part.
+    [mention] = [m for m in mentions_of(make_article("a", [sentence])) if m.trigger == trigger]
+    assert set(mention.participant_ids) == people

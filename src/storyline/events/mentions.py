@@ -47,7 +47,8 @@ held amid protests in Belarus": Belarus is where the protests are, not the meeti
   modifier of it ("the Sochi talks"; not "a Norland loan", where it is a party).
 * participants: PERSON entities nearest to this trigger in the tree (all of the sentence's
   when it names one event), minus whoever only reports it ("according to X", "X said that
-  ..."), whoever stands outside a trigger that only times another clause ("After the meeting,
+  ..."), whoever describes or judges it as the object of their verb ("X called the slaying a
+  murder", "X condemned the attack"), whoever stands outside a trigger that only times another clause ("After the meeting,
   X said"), the object of a verb the trigger is the subject of ("the protests can topple X"),
   names inside the article's outlet name and credit lines ("Reporting by ..."); "the two
   leaders"/"the presidents" stand for the article's two principal people (named in full first,
@@ -82,7 +83,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "event_mentions"
-STAGE_VERSION = "9"
+STAGE_VERSION = "10"
 
 # event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
 # "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
@@ -1082,6 +1083,25 @@ def _is_reporter(root: Token, trigger: Token) -> bool:
     return False
 
 
+# Verbs whose subject describes or judges an event named as their object, from outside it.
+_JUDGING_VERBS = {
+    "call", "describe", "condemn", "denounce", "praise", "criticize", "criticise", "deplore",
+    "hail", "welcome", "decry", "label", "term",
+}
+
+
+def _judges(root: Token, trigger: Token) -> bool:
+    """The person is the subject of a verb that names the event as its object to describe or
+    judge it: "the judge called the slaying a vicious murder", "the mayor condemned the attack"
+    (the judge and the mayor took no part in it)."""
+    while root.dep_ == "appos" and root.head.i != root.i:
+        root = root.head
+    if root.dep_ != "nsubj" or root.head.lemma_.lower() not in _JUDGING_VERBS:
+        return False
+    verb = root.head
+    return any(child.dep_ == "dobj" and trigger in child.subtree for child in verb.children)
+
+
 def _affected_by(root: Token, trigger: Token) -> bool:
     """The trigger is the subject of a verb and the person only its object: "the protests can
     topple Dobrovan" (Dobrovan is what the protests aim at, not one who protests)."""
@@ -1118,7 +1138,7 @@ def _assign_people(
         for k in nearest:
             if (
                 not _is_reporter(span.root, triggers[k]) and not _outside_time_adjunct(span.root, triggers[k])
-                and not _affected_by(span.root, triggers[k])
+                and not _affected_by(span.root, triggers[k]) and not _judges(span.root, triggers[k])
             ):
                 found.setdefault(k, []).append(_entity_key(mention))
     for token in sentence:
