@@ -397,6 +397,9 @@ def test_a_relative_clause_inside_a_nominal_triggers_phrase_still_dates_it(menti
     [
         ("Analysts in Vesk talk about the cost of the new bridge.", False),
         ("In this light, talk about a common currency is premature.", False),
+        ("Kallen talks about the cost of the new bridge in an interview.", False),
+        ("Talks about the border resumed in Vesk on Monday.", True),
+        ("Kallen talks with Restin about the border on Monday.", True),
         ("Kallen talked with Restin about the border on Monday.", True),
         ("Kallen and Restin talked about the border on Monday.", True),
         ("Kallen and Restin held talks about the border on Monday.", True),
@@ -421,3 +424,37 @@ def test_a_lead_mention_takes_no_date_from_talks_marked_as_earlier(mentions_of):
     plain = mentions_of(make_article("b", [text[0], text[1].replace("the previous talks", "the talks")],
                                      timexes=dates))[0]
     assert plain.antecedent is not None and plain.date_value.endswith("09-21")
+
+
+@pytest.mark.parametrize(
+    "sentence, death",
+    [
+        ("A judge in Vesk sentenced Varn to death on Monday.", False),
+        ("Varn was condemned to death for the murder of a guard.", False),
+        ("Judge sentences Varn to death", False),
+        ("Prosecutors in Vesk will seek the death penalty for Varn.", False),
+        ("Varn has spent ten years on death row in Vesk.", False),
+        ("The mayor of Vesk received a death threat on Monday.", False),
+        ("Restin was beaten to death in Vesk on Monday.", True),
+        ("The death of Restin shocked Vesk.", True),
+    ],
+)
+def test_a_death_sentence_is_no_death(mentions_of, sentence, death):
+    # A punishment, a threat: nobody has died (yet); "beaten to death" is a death.
+    types = [m.event_type for m in mentions_of(make_article("a", [sentence]))]
+    assert ("death" in types) == death, types
+
+
+@pytest.mark.parametrize(
+    "sentence, trigger, people",
+    [
+        ("Judge Marr called the slaying of Restin cowardly.", "slaying", {"p_restin"}),
+        ("Marr described the killing of Restin as an execution.", "killing", {"p_restin"}),
+        ("Kallen condemned the attack on Restin in Vesk.", "attack", {"p_restin"}),
+        ("Kallen shot Restin in Vesk on Monday.", "shot", {"p_kallen", "p_restin"}),
+    ],
+)
+def test_who_describes_or_judges_an_event_takes_no_part_in_it(mentions_of, sentence, trigger, people):
+    # The judge and the mayor speak about the event from outside it; the attacker took part.
+    [mention] = [m for m in mentions_of(make_article("a", [sentence])) if m.trigger == trigger]
+    assert set(mention.participant_ids) == people

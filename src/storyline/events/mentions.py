@@ -47,7 +47,8 @@ held amid protests in Belarus": Belarus is where the protests are, not the meeti
   modifier of it ("the Sochi talks"; not "a Norland loan", where it is a party).
 * participants: PERSON entities nearest to this trigger in the tree (all of the sentence's
   when it names one event), minus whoever only reports it ("according to X", "X said that
-  ..."), whoever stands outside a trigger that only times another clause ("After the meeting,
+  ..."), whoever describes or judges it as the object of their verb ("X called the slaying a
+  murder", "X condemned the attack"), whoever stands outside a trigger that only times another clause ("After the meeting,
   X said"), the object of a verb the trigger is the subject of ("the protests can topple X"),
   names inside the article's outlet name and credit lines ("Reporting by ..."); "the two
   leaders"/"the presidents" stand for the article's two principal people (named in full first,
@@ -82,7 +83,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "event_mentions"
-STAGE_VERSION = "7"
+STAGE_VERSION = "10"
 
 # event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
 # "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
@@ -455,7 +456,7 @@ def _refine(token: Token, frame: Frame, lexicon: Lexicon, persons: frozenset[int
             return _frame_named(lexicon, "shooting")  # "opened fire"
         if token.dep_ == "pobj" and token.head.lower_ == "under":
             return _NO_EVENT  # "under fire": criticism
-    if frame.event_type == "talks" and token.lower_ in ("talk", "talked", "talking") and _talks_about(token):
+    if frame.event_type == "talks" and _talk_verb_or_singular(token) and _talks_about(token):
         return _NO_EVENT  # "experts talk about subsidies", "talk of a union": speech, not negotiation
     if frame.event_type in ("dismissal", "appointment") and token.pos_ == "VERB" and not _person_object(token, persons):
         return _NO_EVENT  # "dismissed a report", "appointed a committee"
@@ -464,7 +465,37 @@ def _refine(token: Token, frame: Frame, lexicon: Lexicon, persons: frozenset[int
         or token.dep_ == "amod" and token.head.pos_ == "NUM"
     ):
         return _NO_EVENT  # "the dead man", "a dead end", "dead last"; not "found dead", "ten dead"
+    if frame.event_type == "death" and _punishment_or_threat(token):
+        return _NO_EVENT  # "sentenced to death", "the death penalty", "death row", "a death threat"
     return frame
+
+
+_SENTENCE_VERBS = {"sentence", "condemn"}
+_UNDONE_DEATH_NOUNS = {"penalty", "row", "sentence", "threat"}
+
+
+def _punishment_or_threat(token: Token) -> bool:
+    """"death" as a punishment or a threat names no one's death: the object of a sentence
+    ("sentenced to death", "condemned to death") or the modifier of "penalty", "row",
+    "sentence", "threat". Not "beaten to death", "stoned to death": a way of dying. The verb is
+    looked for a few words back as well, since headlines in Title Case are parsed badly ("Judge
+    sentences Varn to death" makes "Varn" the verb)."""
+    if token.dep_ == "pobj" and token.head.lower_ == "to" and token.head.head.lemma_.lower() in _SENTENCE_VERBS:
+        return True
+    doc, start = token.doc, token.sent.start
+    if token.i > start and doc[token.i - 1].lower_ == "to" and any(
+        t.lemma_.lower() in _SENTENCE_VERBS for t in doc[max(start, token.i - 5) : token.i - 1]
+    ):
+        return True
+    return token.dep_ in ("compound", "nmod", "amod") and token.head.lemma_.lower() in _UNDONE_DEATH_NOUNS
+
+
+def _talk_verb_or_singular(token: Token) -> bool:
+    """"talk" as a verb in any form ("talk", "talked", "talking", the third person "talks") or
+    the singular noun; not the plural noun "talks", which names negotiations ("talks about the
+    border resumed"). The word form alone cannot tell "he talks about" from "the talks about":
+    the tag does."""
+    return token.lower_ in ("talk", "talked", "talking") or token.lower_ == "talks" and token.tag_ == "VBZ"
 
 
 def _talks_about(token: Token) -> bool:
@@ -1052,6 +1083,25 @@ def _is_reporter(root: Token, trigger: Token) -> bool:
     return False
 
 
+# Verbs whose subject describes or judges an event named as their object, from outside it.
+_JUDGING_VERBS = {
+    "call", "describe", "condemn", "denounce", "praise", "criticize", "criticise", "deplore",
+    "hail", "welcome", "decry", "label", "term",
+}
+
+
+def _judges(root: Token, trigger: Token) -> bool:
+    """The person is the subject of a verb that names the event as its object to describe or
+    judge it: "the judge called the slaying a vicious murder", "the mayor condemned the attack"
+    (the judge and the mayor took no part in it)."""
+    while root.dep_ == "appos" and root.head.i != root.i:
+        root = root.head
+    if root.dep_ != "nsubj" or root.head.lemma_.lower() not in _JUDGING_VERBS:
+        return False
+    verb = root.head
+    return any(child.dep_ == "dobj" and trigger in child.subtree for child in verb.children)
+
+
 def _affected_by(root: Token, trigger: Token) -> bool:
     """The trigger is the subject of a verb and the person only its object: "the protests can
     topple Dobrovan" (Dobrovan is what the protests aim at, not one who protests)."""
@@ -1088,7 +1138,7 @@ def _assign_people(
         for k in nearest:
             if (
                 not _is_reporter(span.root, triggers[k]) and not _outside_time_adjunct(span.root, triggers[k])
-                and not _affected_by(span.root, triggers[k])
+                and not _affected_by(span.root, triggers[k]) and not _judges(span.root, triggers[k])
             ):
                 found.setdefault(k, []).append(_entity_key(mention))
     for token in sentence:
