@@ -10,7 +10,8 @@ its space is freed when it is closed, or when the process ends however it ends.
 The global step of grouping reads one summary per cluster (``grouping.ClusterSummary``), a few
 KiB each with its event's mention keys: :class:`SummarySpill` keeps their events and their
 per-(article, event) role figures on disk the same way, and a few bytes a summary in memory.
-:class:`EventSpill` keeps the events a build wrote for the stages after grouping.
+:class:`EventSpill` keeps the events a build wrote for the stages after grouping, and
+:class:`StorySpill` the stories stage's name counts of every article and profile of every unit.
 """
 
 from __future__ import annotations
@@ -372,6 +373,15 @@ class EventSpill(ScratchFile, Sequence[Event]):
                               (first, first + READ_CHUNK)).fetchall()
             yield from (_load_event(data) for (data,) in rows)
 
+    def counted(self) -> Iterator[tuple[Event, int]]:
+        """(event, its number of mentions) in order: the count rides along with the event's row
+        (``mention_counts[event_id]`` is a query of its own)."""
+        db = self._flush()
+        for first in range(0, self.size, READ_CHUNK):
+            rows = db.execute("SELECT data, mentions FROM events WHERE k >= ? AND k < ? ORDER BY k",
+                              (first, first + READ_CHUNK)).fetchall()
+            yield from ((_load_event(data), mentions) for data, mentions in rows)
+
     def of_articles(self, article_ids: Iterable[str]) -> list[Event]:
         """The events (in the order added) that name one of ``article_ids`` as a main or
         mentioning article."""
@@ -403,3 +413,129 @@ class _MentionCounts(Mapping):
 
     def __len__(self) -> int:
         return len(self.spill)
+
+
+class StorySpill(ScratchFile):
+    """What the stories stage (``stories.group_stories``) reads more than once and would otherwise
+    hold for the whole corpus: each article's name counts (~1.6 KB an article as a Counter) and
+    each unit's full profile (every name's weight, a dict as large again), in a private SQLite
+    file like :class:`MentionSpill`'s. Names are int codes (the stage's own), counts and weights
+    float64 (the profiles' sums stay those of the floats in memory, to the last bit).
+
+    * articles are numbered ``idx`` 1, 2, ... as added (``add_article``; an id added again keeps
+      its number and takes the new counts, as a dict would); ``indexes(ids)``: id -> number, ids
+      never added given a number of their own (no names) with ``create``; ``names_of(idxs)`` and
+      ``iter_articles()`` read them back;
+    * ``profile(unit)`` / ``put_profile(unit, profile)``: a unit's full profile, code -> weight;
+    * ``add_members`` / ``members(root)``: a story's events (in order) and articles (sorted), to
+      read them back a story at a time.
+    """
+
+    what = "story spill"
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self.conn, self.path = scratch_db("storyline-stories-", directory)
+        self.conn.execute("CREATE TABLE articles (idx INTEGER PRIMARY KEY, article_id TEXT NOT NULL UNIQUE, "
+                          "codes BLOB NOT NULL, counts BLOB NOT NULL)")
+        self.conn.execute("CREATE TABLE profiles (unit INTEGER PRIMARY KEY, codes BLOB NOT NULL, weights BLOB NOT NULL)")
+        self.conn.execute("CREATE TABLE story_events (root INTEGER NOT NULL, k INTEGER NOT NULL, event_id TEXT NOT NULL)")
+        self.conn.execute("CREATE TABLE story_articles (root INTEGER NOT NULL, article_id TEXT NOT NULL)")
+        self.conn.commit()
+        self._pending: list[tuple[str, bytes, bytes]] = []
+
+    def add_article(self, article_id: str, codes: array, counts: array) -> None:
+        self._pending.append((article_id, codes.tobytes(), counts.tobytes()))
+        if len(self._pending) >= 1_000:
+            self._flush()
+
+    def _flush(self) -> sqlite3.Connection:
+        db = self._db()
+        if self._pending:
+            with db:
+                db.executemany("INSERT INTO articles (article_id, codes, counts) VALUES (?,?,?) ON CONFLICT (article_id) "
+                               "DO UPDATE SET codes = excluded.codes, counts = excluded.counts", self._pending)
+            self._pending.clear()
+        return db
+
+    def last_index(self) -> int:
+        """The largest article number so far (0 when none)."""
+        return self._flush().execute("SELECT COALESCE(MAX(idx), 0) FROM articles").fetchone()[0]
+
+    def __len__(self) -> int:
+        return self._flush().execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def indexes(self, article_ids: Iterable[str], create: bool = False) -> dict[str, int]:
+        """Article id -> its number, for those of ``article_ids`` added (all of them with
+        ``create``: the others are added without names, numbered in the order given)."""
+        db = self._flush()
+        wanted = list(dict.fromkeys(article_ids))
+        found = dict(_rows_in(db, "SELECT article_id, idx FROM articles WHERE article_id IN ({})", wanted))
+        if create and len(found) < len(wanted):
+            empty = array("i").tobytes()
+            with db:
+                for a in wanted:
+                    if a not in found:
+                        found[a] = db.execute("INSERT INTO articles (article_id, codes, counts) VALUES (?,?,?)",
+                                              (a, empty, empty)).lastrowid
+        return found
+
+    def names_of(self, idxs: Iterable[int]) -> dict[int, tuple[array, array]]:
+        """Article number -> (name codes, counts) as added."""
+        return {idx: (_ints(codes), _floats(counts)) for idx, codes, counts in _rows_in(
+            self._flush(), "SELECT idx, codes, counts FROM articles WHERE idx IN ({})", sorted(set(idxs)))}
+
+    def iter_articles(self, last: int) -> Iterator[tuple[int, str, array, array]]:
+        """(number, article id, name codes, counts) of the articles numbered up to ``last``, in order."""
+        for idx, article_id, codes, counts in self._flush().execute(
+                "SELECT idx, article_id, codes, counts FROM articles WHERE idx <= ? ORDER BY idx", (last,)):
+            yield idx, article_id, _ints(codes), _floats(counts)
+
+    def article_ids(self) -> Iterator[tuple[int, str]]:
+        """(number, article id) of every article, in order."""
+        return iter(self._flush().execute("SELECT idx, article_id FROM articles ORDER BY idx"))
+
+    def profile(self, unit: int) -> dict[int, float]:
+        row = self._db().execute("SELECT codes, weights FROM profiles WHERE unit = ?", (unit,)).fetchone()
+        return dict(zip(_ints(row[0]), _floats(row[1]))) if row is not None else {}
+
+    def put_profile(self, unit: int, profile: Mapping[int, float]) -> None:
+        self._db().execute("INSERT OR REPLACE INTO profiles VALUES (?,?,?)",
+                           (unit, array("i", profile.keys()).tobytes(), array("d", profile.values()).tobytes()))
+
+    def drop_profile(self, unit: int) -> None:
+        self._db().execute("DELETE FROM profiles WHERE unit = ?", (unit,))
+
+    def add_members(self, events: Iterable[tuple[int, int, str]] = (), articles: Iterable[tuple[int, str]] = ()) -> None:
+        """A story's events as (root, k, event id) and articles as (root, article id)."""
+        db = self._db()
+        with db:
+            db.executemany("INSERT INTO story_events VALUES (?,?,?)", events)
+            db.executemany("INSERT INTO story_articles VALUES (?,?)", articles)
+
+    def index_members(self) -> None:
+        """Once every member is added: index them by story (one pass each instead of a scan a story)."""
+        db = self._db()
+        with db:
+            db.execute("CREATE INDEX story_events_by_root ON story_events (root, k)")
+            db.execute("CREATE INDEX story_articles_by_root ON story_articles (root, article_id)")
+
+    def members(self, root: int) -> tuple[list[str], list[str]]:
+        """(event ids by position, article ids sorted) of the story of unit ``root``. SQLite's
+        BINARY order of TEXT is that of the UTF-8 bytes: Python's order of the strings."""
+        db = self._db()
+        events = [e for (e,) in db.execute("SELECT event_id FROM story_events WHERE root = ? ORDER BY k", (root,))]
+        articles = [a for (a,) in db.execute(
+            "SELECT article_id FROM story_articles WHERE root = ? ORDER BY article_id", (root,))]
+        return events, articles
+
+
+def _ints(data: bytes) -> array:
+    out = array("i")
+    out.frombytes(data)
+    return out
+
+
+def _floats(data: bytes) -> array:
+    out = array("d")
+    out.frombytes(data)
+    return out
