@@ -45,6 +45,11 @@ A story's id is a hash of its smallest event id; its title is the title of the e
 articles are about, its dates the span of the events its articles are about (dated to the day or
 month). Every event is in exactly one story; an article about no event that joined no story is
 in none.
+
+Memory: what grows with the corpus is on disk, in a scratch file (``spill.StorySpill``): each
+article's name counts, each unit's profiles, the index of the units' heaviest names and each
+story's members. In memory stay flat arrays (4 bytes an article and an event, ~20 a name, ~30 a
+unit), the year-less dates and arrested people of the units that have them, and the scored pairs.
 """
 
 from __future__ import annotations
@@ -239,9 +244,10 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return dot / (na * nb) if na and nb else 0.0
 
 
-def _top(profile: Mapping[int, float], name_of: Sequence[str]) -> dict[int, float]:
-    """The TOP_NAMES heaviest names (codes), heaviest first (ties by the entity's id)."""
-    return dict(sorted(profile.items(), key=lambda kv: (-kv[1], name_of[kv[0]]))[:TOP_NAMES])
+def _top(profile: Mapping[int, float], rank: Sequence[int]) -> dict[int, float]:
+    """The TOP_NAMES heaviest names (codes), heaviest first (ties by the entity's id: ``rank``,
+    per code, is its id's place in the order of the ids)."""
+    return dict(sorted(profile.items(), key=lambda kv: (-kv[1], rank[kv[0]]))[:TOP_NAMES])
 
 
 def _pack(profile: Mapping[int, float]) -> bytes:
@@ -256,30 +262,30 @@ def _unpack(packed: bytes) -> dict[int, float]:
     return dict(zip(codes, weights))
 
 
-PROFILE_CACHE = 4_096  # unpacked heaviest-name profiles kept (a few MiB): the units being compared
+PROFILE_CACHE = 1_024  # unpacked heaviest names kept (~2.5 KB each): the units being compared
 
 
 class _Units:
-    """The units of a corpus, a few dozen bytes each in memory: sizes, date hulls, union-find
-    parents and versions in flat arrays, the heaviest names packed (codes and weights, ~400
-    bytes), families as shared frozensets; year-less dates and the arrested people only for the
-    units that have them. Full profiles (every name's weight) are in the :class:`StorySpill`.
-    A unit's number is its position (0, 1, ...); a merged unit stays, dead, pointing to the one
-    it went into."""
+    """The units of a corpus, ~30 bytes each in memory: sizes, date hulls, union-find parents
+    and versions in flat arrays, families as shared frozensets; year-less dates and the arrested
+    people only for the units that have them. Profiles (every name's weight, and the heaviest
+    names packed) are in the :class:`StorySpill`, the heaviest names of the last PROFILE_CACHE
+    units read kept unpacked. A unit's number is its position (0, 1, ...); a merged unit stays,
+    dead, pointing to the one it went into."""
 
-    def __init__(self, spill: StorySpill, name_of: Sequence[str]) -> None:
-        self.spill, self.name_of = spill, name_of
+    def __init__(self, spill: StorySpill, rank: Sequence[int]) -> None:
+        self.spill, self.rank = spill, rank
         self.sizes = array("i")  # its articles
         self.first, self.last = array("i"), array("i")  # its hull as date ordinals; 0: not dated
         self.alive = bytearray()
         self.parent = array("i")  # a merged unit -> the unit it went into
         self.version = array("i")  # merges it took in: a pair scored before is stale
-        self.top: list[bytes] = []  # _pack of its TOP_NAMES heaviest names
         self.families: list[frozenset[str]] = []  # of its events that a frame found
         self.yearless: dict[int, list[tuple[int, int | None]]] = {}
         self.people: dict[int, dict[str, set[str]]] = {}
         self._shared: dict[frozenset[str], frozenset[str]] = {}  # one object per set of families
-        self.profile = lru_cache(maxsize=PROFILE_CACHE)(_unpack)  # by the packed bytes: a merge makes new ones
+        # by (unit, version): a merge makes new heaviest names
+        self._heaviest = lru_cache(maxsize=PROFILE_CACHE)(lambda u, _version: _unpack(spill.top(u)))
 
     def __len__(self) -> int:
         return len(self.sizes)
@@ -295,8 +301,7 @@ class _Units:
         self.parent.append(u)
         self.version.append(0)
         full = full or {}
-        self.spill.put_profile(u, full)
-        self.top.append(_pack(_top(full, self.name_of)))
+        self.spill.put_profile(u, full, _pack(_top(full, self.rank)))
         self.families.append(self._shared.setdefault(families, families))
         if yearless:
             self.yearless[u] = [yearless]
@@ -306,7 +311,7 @@ class _Units:
 
     def heaviest(self, u: int) -> dict[int, float]:
         """Its TOP_NAMES heaviest names, heaviest first (code -> weight)."""
-        return self.profile(self.top[u])
+        return self._heaviest(u, self.version[u])
 
     def hull(self, u: int) -> tuple[date, date] | None:
         return (date.fromordinal(self.first[u]), date.fromordinal(self.last[u])) if self.first[u] else None
@@ -319,9 +324,8 @@ class _Units:
         full = self.spill.profile(u)
         for name, w in self.spill.profile(v).items():
             full[name] = full.get(name, 0.0) + w
-        self.spill.put_profile(u, full)
+        self.spill.put_profile(u, full, _pack(_top(full, self.rank)))
         self.spill.drop_profile(v)
-        self.top[u], self.top[v] = _pack(_top(full, self.name_of)), b""
         self.sizes[u] += self.sizes[v]
         if self.first[v] and (not self.first[u] or self.first[v] < self.first[u]):
             self.first[u] = self.first[v]
@@ -422,7 +426,11 @@ def iter_stories(
             df[code] += 1
             codes.append(code)
         spill.add_article(article.article_id, codes, array("d", counts.values()))
-    del code_of
+    # Ties of weight go by the entity's id: the codes' ranks in the ids' order do it without the ids.
+    rank = array("i", bytes(4 * len(name_of)))
+    for place, code in enumerate(sorted(range(len(name_of)), key=name_of.__getitem__)):
+        rank[code] = place
+    del code_of, name_of
     n = max(len(spill), 1)
     streamed = spill.last_index()  # articles numbered after these are events' articles never read
 
@@ -430,7 +438,7 @@ def iter_stories(
         idf = math.log(n / df[code]) if df[code] else 0.0
         return idf * (PERSON_WEIGHT if kinds[code] == 1 else PLACE_WEIGHT if kinds[code] == 2 else 1.0)
 
-    weights = array("d", map(weight, range(len(name_of))))
+    weights = array("d", map(weight, range(len(rank))))
 
     def profile_of(article_ids: Iterable[str], names: Mapping[str, tuple[array, array]]) -> dict[int, float]:
         out: dict[int, float] = defaultdict(float)
@@ -443,7 +451,7 @@ def iter_stories(
         return out
 
     # 1. units: an event's main articles together; an article about no event alone.
-    units = _Units(spill, name_of)
+    units = _Units(spill, rank)
     unit_of_article = array("i", [-1]) * (streamed + 1)  # by the article's number in the spill
     event_unit = array("i")  # per event, the unit it made (-1: none)
     for chunk in _chunks(events, EVENT_CHUNK):
@@ -471,34 +479,24 @@ def iter_stories(
         if unit_of_article[idx] < 0 and codes:
             unit_of_article[idx] = units.add(1, profile_of((article_id,), {article_id: (codes, counts)}))
 
-    # 2. merge, best pair first (candidates through shared names). A name's posting list is
-    # dropped (None) once longer than MAX_POSTING: it proposes no candidates any more.
-    index: dict[int, array | None] = {}
+    # 2. merge, best pair first (candidates through shared names, posted in the spill). A name
+    # posted under more than MAX_POSTING units proposes none: it is posted under no more.
+    posted = array("i", bytes(4 * len(rank)))  # per name, the units posted under it
 
     def keys(u: int) -> list[int]:
         return list(units.heaviest(u))[:CANDIDATE_NAMES]  # the profile is heaviest first
 
     def post(u: int) -> None:
         for name in keys(u):
-            posting = index.get(name, ())
-            if posting is None or u in posting:
-                continue
-            if len(posting) == MAX_POSTING:
-                index[name] = None
-            elif isinstance(posting, array):
-                posting.append(u)
-            else:
-                index[name] = array("i", (u,))
+            if posted[name] <= MAX_POSTING and spill.post(name, u):
+                posted[name] += 1
 
     for u in range(len(units)):
         post(u)
 
     def candidates(u: int) -> set[int]:
-        out: set[int] = set()
-        for name in keys(u):
-            if (posting := index.get(name)) is not None:
-                out.update(v for v in posting if v != u and units.alive[v])
-        return out
+        found = spill.posted([name for name in keys(u) if posted[name] <= MAX_POSTING])
+        return {v for v in found if v != u and units.alive[v]}
 
     def cosine(u: int, v: int) -> float:
         return _cosine(units.heaviest(u), units.heaviest(v))
@@ -555,16 +553,13 @@ def iter_stories(
         ]
         if scored and max(scored)[0] >= STRAY_SIMILARITY:
             merge(-max(scored)[1], u)
-    del index
 
-    # 3. events no article is about: the story most of their articles are in. A story's lead
-    # event (most articles about it, then most mentions, then the first) and smallest event id
-    # are kept as the events pass; its members go to the spill.
+    # 3. events no article is about: the story most of their articles are in. Each event goes
+    # to the spill with its story (its unit), and what picks the story's lead event.
     mentions = partial(mention_count, counts=mention_counts)
     counted: Iterable[tuple[Event, int]] = (
         events.counted() if isinstance(events, EventSpill) and mention_counts is events.mention_counts
         else ((event, mentions(event)) for event in events))
-    lead: dict[int, list] = {}  # story (its unit) -> [(articles about, mentions) of its lead, title, seed]
     k = 0
     for chunk in _chunks(counted, EVENT_CHUNK):
         number = spill.indexes(a for event, _ in chunk for a in (*event.main_articles, *event.mentioning_articles))
@@ -577,37 +572,20 @@ def iter_stories(
                 votes = Counter(units.live(unit_of_article[number[a]]) for a in article_ids
                                 if a in number and number[a] < len(unit_of_article) and unit_of_article[number[a]] >= 0)
                 u = min(votes, key=lambda w: (-votes[w], w)) if votes else units.add(0)
-            about = (len(event.main_articles), count)
-            story = lead.get(u)
-            if story is None:
-                lead[u] = [about, event.title, event.event_id]
-            else:
-                if about > story[0]:
-                    story[0], story[1] = about, event.title
-                story[2] = min(story[2], event.event_id)
-            members.append((u, k, event.event_id))
+            members.append((u, k, event.event_id, len(event.main_articles), count, event.title))
             k += 1
         spill.add_members(events=members)
-    for chunk in _chunks(spill.article_ids(), EVENT_CHUNK):
-        # articles about no event that joined no story: no story of their own
-        spill.add_members(articles=[(u, a) for idx, a in chunk if idx < len(unit_of_article)
-                                    and unit_of_article[idx] >= 0 and (u := units.live(unit_of_article[idx])) in lead])
-    spill.index_members()
+    for chunk in spill.article_ids():
+        # an article about no event that joined no story is in none (its unit is no story)
+        spill.add_members(articles=[(units.live(unit_of_article[idx]), a) for idx, a in chunk
+                                    if idx < len(unit_of_article) and unit_of_article[idx] >= 0])
 
-    order = []
-    for u, (_, title, seed) in lead.items():
+    def sort_key(u: int, seed: str) -> tuple[str, str]:
+        """(first date, id) of the story of unit u, whose smallest event id is ``seed``."""
         hull = units.hull(u)  # of the events its articles are about; those mentioned in passing may be older
-        story_id = "st_" + hashlib.sha1(seed.encode()).hexdigest()[:12]
-        order.append(((hull[0].isoformat() if hull else "9999"), story_id, u, title))
-    del lead
-    for _, story_id, u, title in sorted(order):
-        event_ids, article_ids = spill.members(u)
+        return hull[0].isoformat() if hull else "9999", "st_" + hashlib.sha1(seed.encode()).hexdigest()[:12]
+
+    for u, story_id, title, event_ids, article_ids in spill.stories(sort_key):
         hull = units.hull(u)
-        yield Story(
-            story_id=story_id,
-            title=title,
-            event_ids=event_ids,
-            article_ids=article_ids,
-            date_from=hull[0].isoformat() if hull else None,
-            date_to=hull[1].isoformat() if hull else None,
-        )
+        yield Story(story_id=story_id, title=title, event_ids=event_ids, article_ids=article_ids,
+                    date_from=hull[0].isoformat() if hull else None, date_to=hull[1].isoformat() if hull else None)
