@@ -161,6 +161,9 @@ def test_the_story_spill_keeps_name_counts_profiles_postings_and_members(tmp_pat
     monkeypatch.setattr(spill_module, "READ_CHUNK", 2)  # several pages of article ids
     third = 1 / 3  # a float whose every bit counts
     with StorySpill(tmp_path) as spill:
+        assert spill.codes(["p_b", "é", "p_a", "p_b"]) == ({"p_a": 0, "p_b": 1, "é": 2}, ["p_a", "p_b", "é"])
+        assert spill.codes(["p_c", "p_b"]) == ({"p_b": 1, "p_c": 3}, ["p_c"])
+        assert list(spill.ranks()) == [0, 1, 3, 2]  # p_a p_b p_c é, as Python sorts them
         spill.add_article("b", array("i", [4, 2]), array("d", [3.0, third]))
         spill.add_article("a", array("i"), array("d"))
         spill.add_article("c", array("i", [7]), array("d", [1.0]))

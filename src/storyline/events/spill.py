@@ -420,12 +420,13 @@ class _MentionCounts(Mapping):
 
 class StorySpill(ScratchFile):
     """What the stories stage (``stories.iter_stories``) would otherwise hold for the whole
-    corpus, in a private SQLite file like :class:`MentionSpill`'s: each article's name counts
+    corpus, in a private SQLite file like :class:`MentionSpill`'s: the names' codes, each article's name counts
     (~1.6 KB an article as a Counter), each unit's full profile (every name's weight, a dict as
     large again) and heaviest names, the inverted index of those names, and each story's
     members. Names are int codes (the stage's own); counts and weights are float64 (the sums
     are those of the floats in memory, to the last bit).
 
+    * ``codes(names)``: entity ids -> int codes, ``ranks()``: the codes in the ids' order;
     * articles are numbered ``idx`` 1, 2, ... as added (``add_article``; an id added again keeps
       its number and takes the new counts, as a dict would); ``indexes(ids)``: id -> number, ids
       never added given a number of their own (no names) with ``create``; ``names_of(idxs)`` and
@@ -442,6 +443,7 @@ class StorySpill(ScratchFile):
     def __init__(self, directory: str | Path | None = None) -> None:
         self.conn, self.path = scratch_db(
             "storyline-stories-", directory,
+            "CREATE TABLE names (name TEXT PRIMARY KEY, code INTEGER NOT NULL) WITHOUT ROWID",
             "CREATE TABLE articles (idx INTEGER PRIMARY KEY, article_id TEXT NOT NULL UNIQUE, codes BLOB NOT NULL, "
             "counts BLOB NOT NULL)",
             "CREATE TABLE profiles (unit INTEGER PRIMARY KEY, codes BLOB NOT NULL, weights BLOB NOT NULL, "
@@ -452,6 +454,25 @@ class StorySpill(ScratchFile):
             "CREATE TABLE story_articles (root INTEGER NOT NULL, article_id TEXT NOT NULL)",
             "CREATE TABLE stories (root INTEGER PRIMARY KEY, sort_key TEXT NOT NULL, story_id TEXT NOT NULL)")
         self._pending: list[tuple[str, bytes, bytes]] = []
+        self.names = 0  # names coded
+
+    def codes(self, names: Iterable[str]) -> tuple[dict[str, int], list[str]]:
+        """Name (an entity id) -> its code, for ``names``; a name not seen before gets the next
+        code (0, 1, ...). Also the names coded by this call, in the order of their codes."""
+        db = self._db()
+        wanted = sorted(set(names))
+        found = dict(_rows_in(db, "SELECT name, code FROM names WHERE name IN ({})", wanted))
+        new = [name for name in wanted if name not in found]
+        found.update((name, self.names + k) for k, name in enumerate(new))
+        with db:
+            db.executemany("INSERT INTO names VALUES (?,?)", ((name, found[name]) for name in new))
+        self.names += len(new)
+        return found, new
+
+    def ranks(self) -> Iterator[int]:
+        """The codes in the order of their names (SQLite's BINARY order of TEXT is that of the
+        UTF-8 bytes: Python's order of the strings)."""
+        return (code for (code,) in self._db().execute("SELECT code FROM names ORDER BY name"))
 
     def add_article(self, article_id: str, codes: array, counts: array) -> None:
         self._pending.append((article_id, codes.tobytes(), counts.tobytes()))

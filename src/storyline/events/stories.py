@@ -46,8 +46,8 @@ articles are about, its dates the span of the events its articles are about (dat
 month). Every event is in exactly one story; an article about no event that joined no story is
 in none.
 
-Memory: what grows with the corpus is on disk, in a scratch file (``spill.StorySpill``): each
-article's name counts, each unit's profiles, the index of the units' heaviest names and each
+Memory: what grows with the corpus is on disk, in a scratch file (``spill.StorySpill``): the
+names' int codes, each article's name counts, each unit's profiles, the index of the units' heaviest names and each
 story's members. In memory stay flat arrays (4 bytes an article and an event, ~20 a name, ~30 a
 unit), the year-less dates and arrested people of the units that have them, and the scored pairs.
 """
@@ -367,6 +367,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 EVENT_CHUNK = 1_000  # events whose articles are looked up in the spill at a time
+NAME_BATCH = 500  # articles whose names are coded at a time
 
 
 def group_stories(
@@ -403,34 +404,37 @@ def iter_stories(
 
     from storyline.events.grouping import lead_sentences  # the lead as grouping reads it
 
-    # Names as int codes (one string per entity however many articles name it); per code its
-    # number of articles and whether a person or a place (the weight's factor).
-    code_of: dict[str, int] = {}
-    name_of: list[str] = []
+    # Names as int codes, given by the spill a batch of articles at a time (the ids stay there);
+    # per code its number of articles and whether a person or a place (the weight's factor).
     df = array("i")
     kinds = bytearray()  # 1: a person, 2: a town, region or country, 0: any other
+    batch: list[tuple[str, Counter]] = []
+
+    def add_batch() -> None:
+        code_of, new = spill.codes(entity_id for _, counts in batch for entity_id in counts)
+        for entity_id in new:
+            label = entity.label if (entity := entities.get(entity_id)) is not None else None
+            kinds.append(1 if label == "PERSON" else 2 if label in ("GPE", "LOC") else 0)
+        df.frombytes(bytes(4 * len(new)))
+        for article_id, counts in batch:
+            codes = array("i", (code_of[entity_id] for entity_id in counts))
+            for code in codes:
+                df[code] += 1
+            spill.add_article(article_id, codes, array("d", counts.values()))
+        batch.clear()
+
     for article in articles:
         lead = lead_sentences(article)
         if article.title:
             lead |= {s.index for s in article.sentences if s.text.strip() and s.text.strip() in article.title}
-        counts = _article_names(article, entities, lead)
-        codes = array("i")
-        for entity_id in counts:
-            code = code_of.get(entity_id)
-            if code is None:
-                code = code_of[entity_id] = len(name_of)
-                name_of.append(sys.intern(entity_id))
-                df.append(0)
-                label = entity.label if (entity := entities.get(entity_id)) is not None else None
-                kinds.append(1 if label == "PERSON" else 2 if label in ("GPE", "LOC") else 0)
-            df[code] += 1
-            codes.append(code)
-        spill.add_article(article.article_id, codes, array("d", counts.values()))
+        batch.append((article.article_id, _article_names(article, entities, lead)))
+        if len(batch) == NAME_BATCH:
+            add_batch()
+    add_batch()
     # Ties of weight go by the entity's id: the codes' ranks in the ids' order do it without the ids.
-    rank = array("i", bytes(4 * len(name_of)))
-    for place, code in enumerate(sorted(range(len(name_of)), key=name_of.__getitem__)):
+    rank = array("i", bytes(4 * len(df)))
+    for place, code in enumerate(spill.ranks()):
         rank[code] = place
-    del code_of, name_of
     n = max(len(spill), 1)
     streamed = spill.last_index()  # articles numbered after these are events' articles never read
 
