@@ -566,7 +566,8 @@ def iter_stories(
         else ((event, mentions(event)) for event in events))
     k = 0
     for chunk in _chunks(counted, EVENT_CHUNK):
-        number = spill.indexes(a for event, _ in chunk for a in (*event.main_articles, *event.mentioning_articles))
+        number = spill.indexes(a for j, (event, _) in enumerate(chunk, k) if event_unit[j] < 0
+                               for a in (*event.main_articles, *event.mentioning_articles))
         members = []
         for event, count in chunk:
             if event_unit[k] >= 0:
