@@ -30,7 +30,7 @@ from storyline.events import facts as facts_stage
 from storyline.events import anchoring, grouping, mentions, partition
 from storyline.events import stories as stories_stage
 from storyline.events.model import Event, EventMention, Fact
-from storyline.events.spill import EventSpill, MentionSpill
+from storyline.events.spill import EventSpill, MentionSpill, StorySpill
 from storyline.records import AnnotatedArticle, Entity, EntityMention, Figure, Sentence, Timex, source_name
 
 if TYPE_CHECKING:
@@ -678,13 +678,14 @@ def _facts_and_stories(store: Store, ents: dict[str, Entity], events: EventSpill
 
     Facts and stories read the full articles once, a chunk at a time: facts per article, written
     at once (the reconciler keeps those it compares in a scratch file; the attacher indexes the
-    events of a chunk's articles, read from ``events``), the stories keep only each article's
-    name counts and read the events from ``events`` too."""
+    events of a chunk's articles, read from ``events``), the stories keep each article's name
+    counts in a scratch file of their own (``spill.StorySpill``), read the events from ``events``
+    too and are written one at a time as they come."""
     conn = store.conn
     attacher = facts_stage.FactAttacher(
         (), mentions_of=lambda ids: [(a, s, start, e) for a, s, start, _end, e in _grouped_mentions(store, ids)],
         stored=events)
-    with facts_stage.FactReconciler(scratch) as reconciler:
+    with facts_stage.FactReconciler(scratch) as reconciler, StorySpill(scratch) as story_spill:
 
         def articles_once() -> Iterator[AnnotatedArticle]:
             for _ids, chunk in _article_chunks(store):
@@ -694,21 +695,20 @@ def _facts_and_stories(store: Store, ents: dict[str, Entity], events: EventSpill
                 yield from chunk
 
         # Stories: the events of one real-world story together (storyline.events.stories).
-        stories = stories_stage.group_stories(events, articles_once(), ents, events.mention_counts)
+        for story in stories_stage.iter_stories(events, articles_once(), ents, story_spill, events.mention_counts):
+            conn.execute(
+                "INSERT INTO stories(story_id, title, date_from, date_to, event_ids, article_ids, stage, "
+                "stage_version) VALUES (?,?,?,?,?,?,?,?)",
+                (story.story_id, story.title, story.date_from, story.date_to, json.dumps(story.event_ids),
+                 json.dumps(story.article_ids), story.stage, story.stage_version))
+            conn.executemany("INSERT INTO story_events(event_id, story_id) VALUES (?,?)",
+                             [(e, story.story_id) for e in story.event_ids])
         conn.executemany(
             "INSERT OR REPLACE INTO reconciliations(event_id, attribute, status, explanation, sources, stage, "
             "stage_version) VALUES (?,?,?,?,?,?,?)",
             [(r.event_id, r.attribute, r.status, r.explanation, json.dumps(r.sources), r.stage, r.stage_version)
              for r in reconciler.reconciliations()],
         )
-    conn.executemany(
-        "INSERT INTO stories(story_id, title, date_from, date_to, event_ids, article_ids, stage, stage_version) "
-        "VALUES (?,?,?,?,?,?,?,?)",
-        [(s.story_id, s.title, s.date_from, s.date_to, json.dumps(s.event_ids), json.dumps(s.article_ids), s.stage,
-          s.stage_version) for s in stories],
-    )
-    conn.executemany("INSERT INTO story_events(event_id, story_id) VALUES (?,?)",
-                     [(e, s.story_id) for s in stories for e in s.event_ids])
 
 
 class _LazyExecutor:

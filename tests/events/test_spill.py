@@ -134,6 +134,8 @@ def test_the_event_spill_gives_events_by_position_article_and_date(tmp_path: Pat
         assert all(e.mention_keys == [] for e in spill)
         assert spill[10].main_articles == events[10].main_articles and spill[10].title == "t10"
         assert spill.mention_counts["ev_010"] == 2 and len(spill.mention_counts) == len(events)
+        # the counts ride along with the events, in order
+        assert [(e.event_id, n) for e, n in spill.counted()] == [(e.event_id, len(e.mention_keys)) for e in events]
         assert [e.event_id for e in spill.of_articles(["a2", "a0"])] == [
             e.event_id for e in events if {"a2", "a0"} & {*e.main_articles, *e.mentioning_articles}]
         # "talks" is of the meeting family: one family, a date (or none)
@@ -144,3 +146,55 @@ def test_the_event_spill_gives_events_by_position_article_and_date(tmp_path: Pat
             spill[len(events)]
     with pytest.raises(ValueError):
         spill.of_articles(["a1"])
+
+
+def test_the_story_spill_keeps_name_counts_profiles_postings_and_members(tmp_path: Path, monkeypatch) -> None:
+    """StorySpill: articles numbered as added (an id added again keeps its number and takes the
+    new counts, as a dict would), ids never added numbered on request; counts and profiles come
+    back to the last bit; postings are a set; stories come back in the order asked for, with
+    their lead's title, events in order and articles sorted; nothing left on disk."""
+    from array import array
+
+    from storyline.events.spill import StorySpill
+
+    monkeypatch.setattr(spill_module, "_IN_LIST", 3)  # several IN lists
+    monkeypatch.setattr(spill_module, "READ_CHUNK", 2)  # several pages of article ids
+    third = 1 / 3  # a float whose every bit counts
+    with StorySpill(tmp_path) as spill:
+        assert spill.codes(["p_b", "é", "p_a", "p_b"]) == ({"p_a": 0, "p_b": 1, "é": 2}, ["p_a", "p_b", "é"])
+        assert spill.codes(["p_c", "p_b"]) == ({"p_b": 1, "p_c": 3}, ["p_c"])
+        assert list(spill.ranks()) == [0, 1, 3, 2]  # p_a p_b p_c é, as Python sorts them
+        spill.add_article("b", array("i", [4, 2]), array("d", [3.0, third]))
+        spill.add_article("a", array("i"), array("d"))
+        spill.add_article("c", array("i", [7]), array("d", [1.0]))
+        spill.add_article("b", array("i", [5]), array("d", [2.0]))  # again: new counts, same number
+        assert list(tmp_path.iterdir()) == []
+        assert len(spill) == 3 and spill.last_index() == 3
+        assert spill.indexes(["c", "x", "b"]) == {"c": 3, "b": 1}
+        assert spill.indexes(["x", "c", "y", "x"], create=True) == {"c": 3, "x": 4, "y": 5}
+        assert spill.last_index() == 5 and len(spill) == 5
+        names = spill.names_of([1, 3, 4])
+        assert {k: (list(c), list(w)) for k, (c, w) in names.items()} == {1: ([5], [2.0]), 3: ([7], [1.0]), 4: ([], [])}
+        assert [(i, a, list(c)) for i, a, c, _ in spill.iter_articles(3)] == [(1, "b", [5]), (2, "a", []), (3, "c", [7])]
+        assert [row for page in spill.article_ids() for row in page] == [(1, "b"), (2, "a"), (3, "c"), (4, "x"),
+                                                                          (5, "y")]
+
+        spill.put_profile(0, {4: third, 2: 1e-300}, b"top0")
+        spill.put_profile(1, {9: 2.5}, b"top1")
+        assert spill.profile(0) == {4: third, 2: 1e-300} and spill.top(1) == b"top1"
+        spill.drop_profile(1)
+        assert spill.profile(1) == {} and spill.top(1) == b""
+
+        assert spill.post(4, 0) and spill.post(4, 1) and spill.post(2, 1) and not spill.post(4, 0)
+        assert spill.posted([4]) == {0, 1} and spill.posted([2, 4, 8]) == {0, 1} and spill.posted([8]) == set()
+
+        # stories 7 and 3: 7's lead has most articles about it, 3's ties on articles (the most
+        # mentioned leads) and then on mentions (the first leads)
+        spill.add_members(events=[(7, 0, "ev_c", 1, 5, "c"), (3, 1, "ev_b", 2, 1, "b"), (7, 2, "ev_a", 2, 1, "a"),
+                                  (3, 3, "ev_d", 2, 4, "d"), (3, 4, "ev_e", 2, 4, "e")])
+        spill.add_members(articles=[(3, "z"), (7, "m"), (3, "k"), (9, "n")])  # unit 9 has no events: no story
+        got = list(spill.stories(lambda root, seed: ("2021" if root == 7 else "9999", f"st_{seed}")))
+        assert got == [(7, "st_ev_a", "a", ["ev_c", "ev_a"], ["m"]), (3, "st_ev_b", "d", ["ev_b", "ev_d", "ev_e"],
+                                                                      ["k", "z"])]
+    with pytest.raises(ValueError):
+        spill.indexes(["a"])

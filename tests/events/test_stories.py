@@ -245,3 +245,73 @@ def test_stories_of_events_on_disk_are_those_of_the_events_in_memory(tmp_path) -
         assert spill[1].mention_keys == [] and dict(spill.mention_counts) == {"ev_a": 1, "ev_b": 2, "ev_c": 2,
                                                                                 "ev_d": 1, "ev_e": 1}
         assert group_stories(spill, articles, ENTITIES, spill.mention_counts) == expected
+
+
+def test_spilled_profiles_add_up_as_dicts_in_memory_and_keep_the_heaviest_names(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A unit's full profile lives in the StorySpill as int codes and float64 weights: merged
+    units' profiles are the sums a dict in memory makes, to the last bit, and their heaviest
+    names are those of the old in-memory _top (ties of weight by the entity's id, which the
+    codes' ranks stand for)."""
+    import random
+
+    from storyline.events import stories
+    from storyline.events.spill import StorySpill
+
+    rng = random.Random(7)
+    ids = [f"e{rng.randrange(10**6):06d}" for _ in range(80)]  # codes 0.. in an order unlike the ids'
+    rank = [sorted(ids).index(e) for e in ids]
+    profiles = [{rng.randrange(80): rng.choice([0.5, 1 / 3, rng.random(), 2.0]) for _ in range(rng.randrange(1, 45))}
+                for _ in range(12)]
+    with StorySpill(tmp_path) as spill:
+        units = stories._Units(spill, rank)
+        for profile in profiles:
+            units.add(1, dict(profile))
+        memory = [dict(p) for p in profiles]
+        for u, v in [(0, 1), (2, 3), (0, 2), (5, 4), (0, 5), (6, 7)]:
+            units.merge(u, v)
+            for name, w in memory[v].items():  # as the in-memory unit did
+                memory[u][name] = memory[u].get(name, 0.0) + w
+            assert spill.profile(u) == memory[u]
+        for u in range(len(profiles)):
+            if units.alive[u]:
+                by_id = sorted(memory[u].items(), key=lambda kv: (-kv[1], ids[kv[0]]))[: stories.TOP_NAMES]
+                assert list(units.heaviest(u).items()) == by_id
+        assert [units.live(u) for u in range(8)] == [0, 0, 0, 0, 0, 0, 6, 6]
+        assert units.sizes[0] == 6 and units.version[0] == 3
+
+
+def test_pair_keys_order_as_the_tuples_they_stand_for() -> None:
+    import random
+
+    from storyline.events.stories import _pair_key
+
+    rng = random.Random(3)
+    pairs = [(rng.choice([0.1, 0.5, 1.0, rng.uniform(0.1, 1.0)]), rng.randrange(2**31), rng.randrange(2**31))
+             for _ in range(2_000)]
+    assert sorted(pairs, key=lambda p: (-p[0], p[1], p[2])) == sorted(pairs, key=lambda p: _pair_key(*p))
+
+
+def test_stories_are_the_same_whatever_is_read_back_from_disk(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With no unpacked profile kept (every one read from the spill), chunks of one event and a
+    name posted under one unit at most, the same stories as the defaults give where those do not
+    bind; an event's article that was never read is in its story, without names; an article
+    read twice counts once, with its last names."""
+    from storyline.events import stories
+
+    articles = [_article("a1", ["p_kallen", "o_police"]), _article("a2", ["p_kallen", "g_lindhaven"]),
+                _article("a3", ["p_kallen"]), _article("a4", ["p_restin", "p_vell"]), _article("a4", ["p_vell"]),
+                _article("a5", ["p_vell", "p_restin"]), *_corpus()]
+    events = [_event("ev_arrest", "arrest", "2021-03-02", ["a1", "a2", "a9"]),
+              _event("ev_charge", "charge", "2021-03-04", ["a3"]), _event("ev_meet", "meeting", "2022-05-01", ["a4"]),
+              _event("ev_talks", "meeting", "2022-05-02", ["a5"], ["a4"]), _event("ev_aside", "death", None, [], ["a5"])]
+    expected = group_stories(events, articles, ENTITIES)
+    arrest = next(s for s in expected if "ev_arrest" in s.event_ids)
+    assert arrest.article_ids == ["a1", "a2", "a3", "a9"]
+    assert len(expected) == 2 and _story_of(expected, "ev_aside") == _story_of(expected, "ev_talks")
+    monkeypatch.setattr(stories, "PROFILE_CACHE", 1)
+    monkeypatch.setattr(stories, "EVENT_CHUNK", 1)
+    assert group_stories(events, articles, ENTITIES, directory=tmp_path) == expected
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(stories, "MAX_POSTING", 1)  # every name of the story is posted under 2 units or more
+    apart = group_stories(events, articles, ENTITIES)
+    assert len(apart) == 4 and _story_of(apart, "ev_aside") == _story_of(apart, "ev_talks")

@@ -10,7 +10,8 @@ its space is freed when it is closed, or when the process ends however it ends.
 The global step of grouping reads one summary per cluster (``grouping.ClusterSummary``), a few
 KiB each with its event's mention keys: :class:`SummarySpill` keeps their events and their
 per-(article, event) role figures on disk the same way, and a few bytes a summary in memory.
-:class:`EventSpill` keeps the events a build wrote for the stages after grouping.
+:class:`EventSpill` keeps the events a build wrote for the stages after grouping, and
+:class:`StorySpill` the stories stage's name counts of every article and profile of every unit.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import sqlite3
 import sys
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
@@ -70,16 +71,19 @@ def _rows_in(db: sqlite3.Connection, sql: str, values: Sequence) -> Iterator[tup
         yield from db.execute(sql.format(",".join("?" * len(part))), part)
 
 
-def scratch_db(prefix: str, directory: str | Path | None) -> tuple[sqlite3.Connection, Path]:
+def scratch_db(prefix: str, directory: str | Path | None, *schema: str) -> tuple[sqlite3.Connection, Path]:
     """A private SQLite file in ``directory`` (or the system's temp dir) whose name is gone at
     once: the open connection keeps the file, so a build that crashes or is killed leaves
-    nothing behind (with no journal SQLite never opens it by name again)."""
+    nothing behind (with no journal SQLite never opens it by name again). ``schema``: its
+    statements (tables, indexes), run and committed."""
     fd, name = tempfile.mkstemp(prefix=prefix, suffix=".sqlite", dir=str(directory) if directory is not None else None)
     os.close(fd)
     conn = sqlite3.connect(name)
     # A scratch file: no journal, no fsync (a crash loses nothing the store does not have).
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
+    for statement in schema:
+        conn.execute(statement)
     conn.commit()
     Path(name).unlink(missing_ok=True)
     return conn, Path(name)
@@ -374,6 +378,15 @@ class EventSpill(ScratchFile, Sequence[Event]):
                               (first, first + READ_CHUNK)).fetchall()
             yield from (_load_event(data) for (data,) in rows)
 
+    def counted(self) -> Iterator[tuple[Event, int]]:
+        """(event, its number of mentions) in order: the count rides along with the event's row
+        (``mention_counts[event_id]`` is a query of its own)."""
+        db = self._flush()
+        for first in range(0, self.size, READ_CHUNK):
+            rows = db.execute("SELECT data, mentions FROM events WHERE k >= ? AND k < ? ORDER BY k",
+                              (first, first + READ_CHUNK)).fetchall()
+            yield from ((_load_event(data), mentions) for data, mentions in rows)
+
     def of_articles(self, article_ids: Iterable[str]) -> list[Event]:
         """The events (in the order added) that name one of ``article_ids`` as a main or
         mentioning article."""
@@ -412,3 +425,182 @@ class _MentionCounts(Mapping):
 
     def __len__(self) -> int:
         return len(self.spill)
+
+
+class StorySpill(ScratchFile):
+    """What the stories stage (``stories.iter_stories``) would otherwise hold for the whole
+    corpus, in a private SQLite file like :class:`MentionSpill`'s: the names' codes, each article's name counts
+    (~1.6 KB an article as a Counter), each unit's full profile (every name's weight, a dict as
+    large again) and heaviest names, the inverted index of those names, and each story's
+    members. Names are int codes (the stage's own); counts and weights are float64 (the sums
+    are those of the floats in memory, to the last bit).
+
+    * ``codes(names)``: entity ids -> int codes, ``ranks()``: the codes in the ids' order;
+    * articles are numbered ``idx`` 1, 2, ... as added (``add_article``; an id added again keeps
+      its number and takes the new counts, as a dict would); ``indexes(ids)``: id -> number, ids
+      never added given a number of their own (no names) with ``create``; ``names_of(idxs)`` and
+      ``iter_articles(last)`` read them back;
+    * ``put_profile(unit, profile, top)``: a unit's full profile (code -> weight) and its packed
+      heaviest names; ``profile(unit)``, ``top(unit)`` read them back;
+    * ``post(name, unit)`` / ``posted(names)``: the units posted under some names;
+    * ``add_members``, then ``stories(sort_key)``: each story's lead title, events (in order)
+      and articles (sorted), a story at a time.
+    """
+
+    what = "story spill"
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self.conn, self.path = scratch_db(
+            "storyline-stories-", directory,
+            "CREATE TABLE names (name TEXT PRIMARY KEY, code INTEGER NOT NULL) WITHOUT ROWID",
+            "CREATE TABLE articles (idx INTEGER PRIMARY KEY, article_id TEXT NOT NULL UNIQUE, codes BLOB NOT NULL, "
+            "counts BLOB NOT NULL)",
+            "CREATE TABLE profiles (unit INTEGER PRIMARY KEY, codes BLOB NOT NULL, weights BLOB NOT NULL, "
+            "top BLOB NOT NULL)",
+            "CREATE TABLE postings (name INTEGER NOT NULL, unit INTEGER NOT NULL, PRIMARY KEY (name, unit)) WITHOUT ROWID",
+            "CREATE TABLE story_events (root INTEGER NOT NULL, k INTEGER NOT NULL, event_id TEXT NOT NULL, "
+            "about INTEGER NOT NULL, mentions INTEGER NOT NULL, title TEXT NOT NULL)",
+            "CREATE TABLE story_articles (root INTEGER NOT NULL, article_id TEXT NOT NULL)",
+            "CREATE TABLE stories (root INTEGER PRIMARY KEY, sort_key TEXT NOT NULL, story_id TEXT NOT NULL)")
+        self._pending: list[tuple[str, bytes, bytes]] = []
+        self.names = 0  # names coded
+
+    def codes(self, names: Iterable[str]) -> tuple[dict[str, int], list[str]]:
+        """Name (an entity id) -> its code, for ``names``; a name not seen before gets the next
+        code (0, 1, ...). Also the names coded by this call, in the order of their codes."""
+        db = self._db()
+        wanted = sorted(set(names))
+        found = dict(_rows_in(db, "SELECT name, code FROM names WHERE name IN ({})", wanted))
+        new = [name for name in wanted if name not in found]
+        found.update((name, self.names + k) for k, name in enumerate(new))
+        with db:
+            db.executemany("INSERT INTO names VALUES (?,?)", ((name, found[name]) for name in new))
+        self.names += len(new)
+        return found, new
+
+    def ranks(self) -> Iterator[int]:
+        """The codes in the order of their names (SQLite's BINARY order of TEXT is that of the
+        UTF-8 bytes: Python's order of the strings)."""
+        return (code for (code,) in self._db().execute("SELECT code FROM names ORDER BY name"))
+
+    def add_article(self, article_id: str, codes: array, counts: array) -> None:
+        self._pending.append((article_id, codes.tobytes(), counts.tobytes()))
+        if len(self._pending) >= 1_000:
+            self._flush()
+
+    def _flush(self) -> sqlite3.Connection:
+        db = self._db()
+        if self._pending:
+            with db:
+                db.executemany("INSERT INTO articles (article_id, codes, counts) VALUES (?,?,?) ON CONFLICT (article_id) "
+                               "DO UPDATE SET codes = excluded.codes, counts = excluded.counts", self._pending)
+            self._pending.clear()
+        return db
+
+    def last_index(self) -> int:
+        """The largest article number so far (0 when none)."""
+        return self._flush().execute("SELECT COALESCE(MAX(idx), 0) FROM articles").fetchone()[0]
+
+    def __len__(self) -> int:
+        return self._flush().execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def indexes(self, article_ids: Iterable[str], create: bool = False) -> dict[str, int]:
+        """Article id -> its number, for those of ``article_ids`` added (all of them with
+        ``create``: the others are added without names, numbered in the order given)."""
+        db = self._flush()
+        wanted = list(dict.fromkeys(article_ids))
+        found = dict(_rows_in(db, "SELECT article_id, idx FROM articles WHERE article_id IN ({})", wanted))
+        if create and len(found) < len(wanted):
+            empty = array("i").tobytes()
+            with db:
+                for a in wanted:
+                    if a not in found:
+                        found[a] = db.execute("INSERT INTO articles (article_id, codes, counts) VALUES (?,?,?)",
+                                              (a, empty, empty)).lastrowid
+        return found
+
+    def names_of(self, idxs: Iterable[int]) -> dict[int, tuple[array, array]]:
+        """Article number -> (name codes, counts) as added."""
+        return {idx: (_ints(codes), _floats(counts)) for idx, codes, counts in _rows_in(
+            self._flush(), "SELECT idx, codes, counts FROM articles WHERE idx IN ({})", sorted(set(idxs)))}
+
+    def iter_articles(self, last: int) -> Iterator[tuple[int, str, array, array]]:
+        """(number, article id, name codes, counts) of the articles numbered up to ``last``, in order."""
+        for idx, article_id, codes, counts in self._flush().execute(
+                "SELECT idx, article_id, codes, counts FROM articles WHERE idx <= ? ORDER BY idx", (last,)):
+            yield idx, article_id, _ints(codes), _floats(counts)
+
+    def article_ids(self) -> Iterator[list[tuple[int, str]]]:
+        """(number, article id) of every article, in order, READ_CHUNK at a time (the caller may
+        write between two)."""
+        db, last = self._flush(), 0
+        while rows := db.execute("SELECT idx, article_id FROM articles WHERE idx > ? ORDER BY idx LIMIT ?",
+                                 (last, READ_CHUNK)).fetchall():
+            yield rows
+            last = rows[-1][0]
+
+    def put_profile(self, unit: int, profile: Mapping[int, float], top: bytes) -> None:
+        self._db().execute("INSERT OR REPLACE INTO profiles VALUES (?,?,?,?)", (
+            unit, array("i", profile.keys()).tobytes(), array("d", profile.values()).tobytes(), top))
+
+    def profile(self, unit: int) -> dict[int, float]:
+        row = self._db().execute("SELECT codes, weights FROM profiles WHERE unit = ?", (unit,)).fetchone()
+        return dict(zip(_ints(row[0]), _floats(row[1]))) if row is not None else {}
+
+    def top(self, unit: int) -> bytes:
+        row = self._db().execute("SELECT top FROM profiles WHERE unit = ?", (unit,)).fetchone()
+        return row[0] if row is not None else b""
+
+    def drop_profile(self, unit: int) -> None:
+        self._db().execute("DELETE FROM profiles WHERE unit = ?", (unit,))
+
+    def post(self, name: int, unit: int) -> bool:
+        """Post ``unit`` under ``name``; False if it was already."""
+        return self._db().execute("INSERT OR IGNORE INTO postings VALUES (?,?)", (name, unit)).rowcount == 1
+
+    def posted(self, names: Sequence[int]) -> set[int]:
+        """The units posted under any of ``names``."""
+        return {unit for (unit,) in _rows_in(self._db(), "SELECT unit FROM postings WHERE name IN ({})", names)}
+
+    def add_members(self, events: Iterable[tuple[int, int, str, int, int, str]] = (),
+                    articles: Iterable[tuple[int, str]] = ()) -> None:
+        """Stories' events as (root, k, event id, articles about it, mentions, title) and
+        articles as (root, article id); ``root``: the story's unit."""
+        db = self._db()
+        with db:
+            db.executemany("INSERT INTO story_events VALUES (?,?,?,?,?,?)", events)
+            db.executemany("INSERT INTO story_articles VALUES (?,?)", articles)
+
+    def stories(self, sort_key: Callable[[int, str], tuple[str, str]]
+                ) -> Iterator[tuple[int, str, str, list[str], list[str]]]:
+        """Once every member is added: per story, in the order of ``sort_key(root, smallest
+        event id)`` (two strings), its root, that key's second string (its id), the title of its
+        lead event (most articles about it, then most mentions, then the first), its event ids
+        in order and its article ids sorted (SQLite's BINARY order of TEXT is that of the UTF-8
+        bytes: Python's order of the strings)."""
+        db = self._db()
+        with db:
+            db.execute("CREATE INDEX story_events_by_root ON story_events (root, k)")
+            db.execute("CREATE INDEX story_articles_by_root ON story_articles (root, article_id)")
+            db.executemany("INSERT INTO stories VALUES (?,?,?)", (
+                (root, *sort_key(root, seed)) for root, seed in
+                db.execute("SELECT root, MIN(event_id) FROM story_events GROUP BY root").fetchall()))
+        for root, story_id in db.execute("SELECT root, story_id FROM stories ORDER BY sort_key, story_id"):
+            (title,) = db.execute("SELECT title FROM story_events WHERE root = ? "
+                                  "ORDER BY about DESC, mentions DESC, k LIMIT 1", (root,)).fetchone()
+            events = [e for (e,) in db.execute("SELECT event_id FROM story_events WHERE root = ? ORDER BY k", (root,))]
+            articles = [a for (a,) in db.execute(
+                "SELECT article_id FROM story_articles WHERE root = ? ORDER BY article_id", (root,))]
+            yield root, story_id, title, events, articles
+
+
+def _ints(data: bytes) -> array:
+    out = array("i")
+    out.frombytes(data)
+    return out
+
+
+def _floats(data: bytes) -> array:
+    out = array("d")
+    out.frombytes(data)
+    return out

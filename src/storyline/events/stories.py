@@ -45,6 +45,11 @@ A story's id is a hash of its smallest event id; its title is the title of the e
 articles are about, its dates the span of the events its articles are about (dated to the day or
 month). Every event is in exactly one story; an article about no event that joined no story is
 in none.
+
+Memory: what grows with the corpus is on disk, in a scratch file (``spill.StorySpill``): the
+names' int codes, each article's name counts, each unit's profiles, the index of the units' heaviest names and each
+story's members. In memory stay flat arrays (4 bytes an article and an event, ~20 a name, ~30 a
+unit), the year-less dates and arrested people of the units that have them, and the scored pairs.
 """
 
 from __future__ import annotations
@@ -52,15 +57,19 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
+import struct
 import sys
 from array import array
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
-from typing import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache, partial
+from itertools import islice
+from pathlib import Path
 
 from storyline.events.model import Event, event_family, is_open_type, mention_count, parse_date_value
+from storyline.events.spill import EventSpill, StorySpill
 from storyline.records import AnnotatedArticle, Entity
 
 STAGE = "stories"
@@ -103,13 +112,11 @@ class Story:
 
 @dataclass
 class _Unit:
-    articles: set[str]
-    events: set[int]
-    profile: dict[str, float]  # its TOP_NAMES heaviest names
-    spans: list[tuple[date, date]] = field(default_factory=list)  # date spans of its dated events
+    """What may keep two units apart (dates, the people arrested): a view of one unit of
+    :class:`_Units` for :func:`_fits`."""
+
+    hull: tuple[date, date] | None = None  # the span of its dated events (from the first day to the last)
     yearless: list[tuple[int, int | None]] = field(default_factory=list)  # (month, day) of year-less dates
-    alive: bool = True
-    full: dict[str, float] = field(default_factory=dict)  # every name's weight (profiles add up on a merge)
     people: dict[str, set[str]] = field(default_factory=dict)  # family (PROTAGONIST_FAMILIES) -> its events' people (names)
 
 
@@ -157,8 +164,7 @@ def _dates_fit(a: _Unit, b: _Unit) -> bool:
     """Two units' dated events are no more than STORY_GAP_DAYS apart: the spans of their dated
     events, or a year-less day ("19 Oct") and a dated span in some year (or two year-less days
     in some year). A unit with no date fits any; dates that fit in no way are two stories."""
-    hull_a = (min(s for s, _ in a.spans), max(e for _, e in a.spans)) if a.spans else None
-    hull_b = (min(s for s, _ in b.spans), max(e for _, e in b.spans)) if b.spans else None
+    hull_a, hull_b = a.hull, b.hull
     if hull_a and hull_b:
         return _gap(hull_a, hull_b) <= STORY_GAP_DAYS
 
@@ -186,10 +192,6 @@ def _fits(a: _Unit, b: _Unit) -> bool:
     return _dates_fit(a, b) and not _protagonists_clash(a, b)
 
 
-def _hull(unit: _Unit) -> tuple[date, date] | None:
-    return (min(s for s, _ in unit.spans), max(e for _, e in unit.spans)) if unit.spans else None
-
-
 def _protagonists_clash(a: _Unit, b: _Unit) -> bool:
     """The two units are about the arrest (charges, ...) of different people: for a family of
     :data:`PROTAGONIST_FAMILIES` both have events naming people, and no person of one is among
@@ -199,14 +201,14 @@ def _protagonists_clash(a: _Unit, b: _Unit) -> bool:
     people_a, people_b = set().union(*a.people.values()), set().union(*b.people.values())
     if people_a & people_b or any(_may_be_one_person(x, y) for x in people_a for y in people_b):
         return False
-    hull_a, hull_b = _hull(a), _hull(b)
+    hull_a, hull_b = a.hull, b.hull
     return not (hull_a and hull_b and _gap(hull_a, hull_b) <= SAME_INCIDENT_DAYS)
 
 
-_NO_NAMES: tuple[tuple[str, ...], array] = ((), array("d"))
+_NO_NAMES: tuple[array, array] = (array("i"), array("d"))
 
 
-def _person_name(entity_id: str, entities: dict[str, Entity]) -> str:
+def _person_name(entity_id: str, entities: Mapping[str, Entity]) -> str:
     entity = entities.get(entity_id)
     return entity.canonical.lower() if entity is not None else entity_id
 
@@ -220,7 +222,7 @@ def _may_be_one_person(a: str, b: str) -> bool:
     return bool(ta and tb) and ta[-1] == tb[-1] and (len(ta) == 1 or len(tb) == 1)
 
 
-def _article_names(article: AnnotatedArticle, entities: dict[str, Entity], lead: set[int]) -> Counter:
+def _article_names(article: AnnotatedArticle, entities: Mapping[str, Entity], lead: set[int]) -> Counter:
     counts: Counter = Counter()
     for m in article.entities:
         entity = entities.get(m.entity_id) if m.entity_id else None
@@ -242,221 +244,353 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return dot / (na * nb) if na and nb else 0.0
 
 
-def _top(profile: dict[str, float]) -> dict[str, float]:
-    """The TOP_NAMES heaviest names, heaviest first."""
-    return dict(sorted(profile.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_NAMES])
+def _top(profile: Mapping[int, float], rank: Sequence[int]) -> dict[int, float]:
+    """The TOP_NAMES heaviest names (codes), heaviest first (ties by the entity's id: ``rank``,
+    per code, is its id's place in the order of the ids)."""
+    return dict(sorted(profile.items(), key=lambda kv: (-kv[1], rank[kv[0]]))[:TOP_NAMES])
+
+
+def _pack(profile: Mapping[int, float]) -> bytes:
+    return array("i", profile.keys()).tobytes() + array("d", profile.values()).tobytes()
+
+
+def _unpack(packed: bytes) -> dict[int, float]:
+    n = len(packed) // 12  # an int32 code and a float64 weight a name
+    codes, weights = array("i"), array("d")
+    codes.frombytes(packed[: 4 * n])
+    weights.frombytes(packed[4 * n :])
+    return dict(zip(codes, weights))
+
+
+PROFILE_CACHE = 1_024  # unpacked heaviest names kept (~2.5 KB each): the units being compared
+
+
+class _Units:
+    """The units of a corpus, ~30 bytes each in memory: sizes, date hulls, union-find parents
+    and versions in flat arrays, families as shared frozensets; year-less dates and the arrested
+    people only for the units that have them. Profiles (every name's weight, and the heaviest
+    names packed) are in the :class:`StorySpill`, the heaviest names of the last PROFILE_CACHE
+    units read kept unpacked. A unit's number is its position (0, 1, ...); a merged unit stays,
+    dead, pointing to the one it went into."""
+
+    def __init__(self, spill: StorySpill, rank: Sequence[int]) -> None:
+        self.spill, self.rank = spill, rank
+        self.sizes = array("i")  # its articles
+        self.first, self.last = array("i"), array("i")  # its hull as date ordinals; 0: not dated
+        self.alive = bytearray()
+        self.parent = array("i")  # a merged unit -> the unit it went into
+        self.version = array("i")  # merges it took in: a pair scored before is stale
+        self.families: list[frozenset[str]] = []  # of its events that a frame found
+        self.yearless: dict[int, list[tuple[int, int | None]]] = {}
+        self.people: dict[int, dict[str, set[str]]] = {}
+        self._shared: dict[frozenset[str], frozenset[str]] = {}  # one object per set of families
+        # by (unit, version): a merge makes new heaviest names
+        self._heaviest = lru_cache(maxsize=PROFILE_CACHE)(lambda u, _version: _unpack(spill.top(u)))
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def add(self, size: int, full: Mapping[int, float] | None = None, span: tuple[date, date] | None = None,
+            yearless: tuple[int, int | None] | None = None, families: frozenset[str] = frozenset(),
+            people: dict[str, set[str]] | None = None) -> int:
+        u = len(self.sizes)
+        self.sizes.append(size)
+        self.first.append(span[0].toordinal() if span else 0)
+        self.last.append(span[1].toordinal() if span else 0)
+        self.alive.append(1)
+        self.parent.append(u)
+        self.version.append(0)
+        full = full or {}
+        self.spill.put_profile(u, full, _pack(_top(full, self.rank)))
+        self.families.append(self._shared.setdefault(families, families))
+        if yearless:
+            self.yearless[u] = [yearless]
+        if people:
+            self.people[u] = people
+        return u
+
+    def heaviest(self, u: int) -> dict[int, float]:
+        """Its TOP_NAMES heaviest names, heaviest first (code -> weight)."""
+        return self._heaviest(u, self.version[u])
+
+    def hull(self, u: int) -> tuple[date, date] | None:
+        return (date.fromordinal(self.first[u]), date.fromordinal(self.last[u])) if self.first[u] else None
+
+    def view(self, u: int) -> _Unit:
+        return _Unit(self.hull(u), self.yearless.get(u, []), self.people.get(u, {}))
+
+    def merge(self, u: int, v: int) -> None:
+        """Unit v goes into unit u: profiles add up (every name's weight, as a dict in memory did)."""
+        full = self.spill.profile(u)
+        for name, w in self.spill.profile(v).items():
+            full[name] = full.get(name, 0.0) + w
+        self.spill.put_profile(u, full, _pack(_top(full, self.rank)))
+        self.spill.drop_profile(v)
+        self.sizes[u] += self.sizes[v]
+        if self.first[v] and (not self.first[u] or self.first[v] < self.first[u]):
+            self.first[u] = self.first[v]
+        self.last[u] = max(self.last[u], self.last[v])
+        if v in self.yearless:
+            self.yearless[u] = self.yearless.get(u, []) + self.yearless.pop(v)
+        for family, people in self.people.pop(v, {}).items():
+            mine = self.people.setdefault(u, {})
+            mine[family] = mine.get(family, set()) | people
+        families = self.families[u] | self.families[v]
+        self.families[u] = self._shared.setdefault(families, families)
+        self.alive[v] = 0
+        self.parent[v] = u
+        self.version[u] += 1
+
+    def live(self, u: int) -> int:
+        """The unit that unit u went into, at the end of its merges."""
+        parent = self.parent
+        while parent[u] != u:
+            parent[u] = parent[parent[u]]
+            u = parent[u]
+        return u
+
+
+def _pair_key(value: float, x: int, y: int) -> int:
+    """(-value, x, y) as one int in the same order (a 128-bit int is a third of the tuple's bytes
+    with its float and ints): the heap of scored pairs holds one per pair of the corpus. The
+    IEEE bits of a float, sign bit flipped for a positive float and every bit for a negative one,
+    order as the floats do."""
+    bits = struct.unpack(">Q", struct.pack(">d", -value))[0]
+    bits = bits ^ 0xFFFF_FFFF_FFFF_FFFF if bits >> 63 else bits | 1 << 63
+    return bits << 64 | x << 32 | y
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+EVENT_CHUNK = 1_000  # events whose articles are looked up in the spill at a time
+NAME_BATCH = 500  # articles whose names are coded at a time
 
 
 def group_stories(
     events: Sequence[Event],
     articles: Iterable[AnnotatedArticle],
-    entities: dict[str, Entity],
+    entities: Mapping[str, Entity],
     mention_counts: Mapping[str, int] | None = None,
+    directory: str | Path | None = None,
 ) -> list[Story]:
-    """The stories of ``events`` (each event in exactly one story); see the module docstring.
+    """The stories of ``events`` (each event in exactly one story); see the module docstring and
+    :func:`iter_stories` (whose scratch file is made in ``directory``, else the temp dir)."""
+    with StorySpill(directory) as spill:
+        return list(iter_stories(events, articles, entities, spill, mention_counts))
+
+
+def iter_stories(
+    events: Sequence[Event],
+    articles: Iterable[AnnotatedArticle],
+    entities: Mapping[str, Entity],
+    spill: StorySpill,
+    mention_counts: Mapping[str, int] | None = None,
+) -> Iterator[Story]:
+    """The stories of ``events``, in their order (by first date, then id), one at a time.
 
     ``articles`` is read once, one article at a time (a build passes them a chunk at a time):
-    only each article's name counts are kept. ``mention_counts`` (event id -> its number of
-    mentions) for events that do not carry their mention keys (a build's, once written).
-    ``events`` may be read from disk (a build's ``spill.EventSpill``): it is iterated in order
-    and indexed by position, never held whole here.
+    each article's name counts go to ``spill`` (an empty :class:`StorySpill`, open while this
+    runs), as int codes, with the units' full profiles and each story's members; in memory
+    stay a few dozen bytes a unit and a few a name, article or event (see :class:`_Units`).
+    ``mention_counts`` (event id -> its number of mentions) for events that do not carry their
+    mention keys (a build's, once written): a build's ``EventSpill`` gives them with its events.
+    ``events`` may be read from disk (an ``EventSpill``): it is iterated in order twice, never
+    indexed, never held whole here.
     """
-
-    mentions = partial(mention_count, counts=mention_counts)
 
     from storyline.events.grouping import lead_sentences  # the lead as grouping reads it
 
-    # Per article, its names (interned: one string per entity however many articles name it) and
-    # their counts in a flat array, a fifth of a Counter's bytes: a build keeps them for the
-    # whole corpus.
-    names: dict[str, tuple[tuple[str, ...], array]] = {}
-    df: Counter = Counter()
+    # Names as int codes, given by the spill a batch of articles at a time (the ids stay there);
+    # per code its number of articles and whether a person or a place (the weight's factor).
+    df = array("i")
+    kinds = bytearray()  # 1: a person, 2: a town, region or country, 0: any other
+    batch: list[tuple[str, Counter]] = []
+
+    def add_batch() -> None:
+        code_of, new = spill.codes(entity_id for _, counts in batch for entity_id in counts)
+        for entity_id in new:
+            label = entity.label if (entity := entities.get(entity_id)) is not None else None
+            kinds.append(1 if label == "PERSON" else 2 if label in ("GPE", "LOC") else 0)
+        df.frombytes(bytes(4 * len(new)))
+        for article_id, counts in batch:
+            codes = array("i", (code_of[entity_id] for entity_id in counts))
+            for code in codes:
+                df[code] += 1
+            spill.add_article(article_id, codes, array("d", counts.values()))
+        batch.clear()
+
     for article in articles:
         lead = lead_sentences(article)
         if article.title:
             lead |= {s.index for s in article.sentences if s.text.strip() and s.text.strip() in article.title}
-        counts = _article_names(article, entities, lead)
-        names[article.article_id] = (tuple(sys.intern(e) for e in counts), array("d", counts.values()))
-        df.update(counts.keys())
-    n = max(len(names), 1)
+        batch.append((article.article_id, _article_names(article, entities, lead)))
+        if len(batch) == NAME_BATCH:
+            add_batch()
+    add_batch()
+    # Ties of weight go by the entity's id: the codes' ranks in the ids' order do it without the ids.
+    rank = array("i", bytes(4 * len(df)))
+    for place, code in enumerate(spill.ranks()):
+        rank[code] = place
+    n = max(len(spill), 1)
+    streamed = spill.last_index()  # articles numbered after these are events' articles never read
 
-    def weight(entity_id: str) -> float:
-        idf = math.log(n / df[entity_id]) if df[entity_id] else 0.0
-        entity = entities.get(entity_id)
-        label = entity.label if entity is not None else None
-        return idf * (PERSON_WEIGHT if label == "PERSON" else PLACE_WEIGHT if label in ("GPE", "LOC") else 1.0)
+    def weight(code: int) -> float:
+        idf = math.log(n / df[code]) if df[code] else 0.0
+        return idf * (PERSON_WEIGHT if kinds[code] == 1 else PLACE_WEIGHT if kinds[code] == 2 else 1.0)
 
-    def profile_of(article_ids: set[str]) -> dict[str, float]:
-        out: dict[str, float] = defaultdict(float)
-        for aid in article_ids:
-            ids, counts = names.get(aid, _NO_NAMES)
-            for entity_id, count in zip(ids, counts):
-                w = weight(entity_id)
+    weights = array("d", map(weight, range(len(rank))))
+
+    def profile_of(article_ids: Iterable[str], names: Mapping[str, tuple[array, array]]) -> dict[int, float]:
+        out: dict[int, float] = defaultdict(float)
+        for aid in article_ids:  # in the order of a set of the ids, as before the spill: the same sums
+            codes, counts = names.get(aid, _NO_NAMES)
+            for code, count in zip(codes, counts):
+                w = weights[code]
                 if w > 0:
-                    out[entity_id] += math.log1p(count) * w
-        return dict(out)
-
-    def unit(article_ids: set[str], event_positions: set[int], spans: list, yearless: list) -> _Unit:
-        full = profile_of(article_ids)
-        return _Unit(article_ids, event_positions, _top(full), spans, yearless, full=full)
-
-    # 1. units: an event's main articles together; an article about no event alone.
-    units: list[_Unit] = []
-    unit_of_article: dict[str, int] = {}
-    # Each event's frame family (None for an open trigger's type), kept for step 2b: ``events``
-    # may be on disk, where looking an event up again costs a read.
-    frame_family: list[str | None] = []
-    for k, event in enumerate(events):
-        frame_family.append(None if is_open_type(event.event_type) else sys.intern(event_family(event.event_type)))
-        if not event.main_articles:
-            continue
-        span = _event_span(event)
-        members = {a for a in event.main_articles if a not in unit_of_article}
-        if not members:
-            continue
-        yearless = _yearless_date(event)
-        units.append(unit(members, {k}, [span] if span else [], [yearless] if yearless else []))
-        family = event_family(event.event_type)
-        if event.participant_ids and family in PROTAGONIST_FAMILIES:
-            units[-1].people = {family: {_person_name(p, entities) for p in event.participant_ids}}
-        for a in members:
-            unit_of_article[a] = len(units) - 1
-    for article_id, (ids, _) in names.items():  # in the order the articles came
-        if article_id not in unit_of_article and ids:
-            units.append(unit({article_id}, set(), [], []))
-            unit_of_article[article_id] = len(units) - 1
-
-    # 2. merge, best pair first (candidates through shared names).
-    index: dict[str, set[int]] = defaultdict(set)
-
-    def keys(u: int) -> list[str]:
-        return list(units[u].profile)[:CANDIDATE_NAMES]  # the profile is heaviest first
-
-    for u in range(len(units)):
-        for name in keys(u):
-            index[name].add(u)
-
-    def candidates(u: int) -> set[int]:
-        out: set[int] = set()
-        for name in keys(u):
-            if len(index[name]) <= MAX_POSTING:
-                out |= {v for v in index[name] if v != u and units[v].alive}
+                    out[code] += math.log1p(count) * w
         return out
 
-    parent = list(range(len(units)))  # a merged unit -> the unit it went into
-    version = [0] * len(units)
+    # 1. units: an event's main articles together; an article about no event alone.
+    units = _Units(spill, rank)
+    unit_of_article = array("i", [-1]) * (streamed + 1)  # by the article's number in the spill
+    event_unit = array("i")  # per event, the unit it made (-1: none)
+    for chunk in _chunks(events, EVENT_CHUNK):
+        number = spill.indexes((a for event in chunk for a in event.main_articles), create=True)
+        if number:
+            unit_of_article.extend([-1] * (max(number.values()) + 1 - len(unit_of_article)))
+        for event in chunk:
+            event_unit.append(-1)
+            if not event.main_articles:
+                continue
+            members = {a for a in event.main_articles if unit_of_article[number[a]] < 0}
+            if not members:
+                continue
+            rows = spill.names_of(number[a] for a in members)
+            names = {a: rows[number[a]] for a in members if number[a] in rows}
+            family = event_family(event.event_type)
+            people = ({family: {_person_name(p, entities) for p in event.participant_ids}}
+                      if event.participant_ids and family in PROTAGONIST_FAMILIES else None)
+            u = units.add(len(members), profile_of(members, names), _event_span(event), _yearless_date(event),
+                          frozenset() if is_open_type(event.event_type) else frozenset((sys.intern(family),)), people)
+            event_unit[-1] = u
+            for a in members:
+                unit_of_article[number[a]] = u
+    for idx, article_id, codes, counts in spill.iter_articles(streamed):  # in the order the articles came
+        if unit_of_article[idx] < 0 and codes:
+            unit_of_article[idx] = units.add(1, profile_of((article_id,), {article_id: (codes, counts)}))
+
+    # 2. merge, best pair first (candidates through shared names, posted in the spill). A name
+    # posted under more than MAX_POSTING units proposes none: it is posted under no more.
+    posted = array("i", bytes(4 * len(rank)))  # per name, the units posted under it
+
+    def keys(u: int) -> list[int]:
+        return list(units.heaviest(u))[:CANDIDATE_NAMES]  # the profile is heaviest first
+
+    def post(u: int) -> None:
+        for name in keys(u):
+            if posted[name] <= MAX_POSTING and spill.post(name, u):
+                posted[name] += 1
+
+    for u in range(len(units)):
+        post(u)
+
+    def candidates(u: int) -> set[int]:
+        found = spill.posted([name for name in keys(u) if posted[name] <= MAX_POSTING])
+        return {v for v in found if v != u and units.alive[v]}
+
+    def cosine(u: int, v: int) -> float:
+        return _cosine(units.heaviest(u), units.heaviest(v))
 
     def merge(u: int, v: int) -> None:
         """Unit v goes into unit u."""
-        a, b = units[u], units[v]
-        a.articles |= b.articles
-        a.events |= b.events
-        a.spans += b.spans
-        a.yearless += b.yearless
-        for family, people in b.people.items():
-            a.people[family] = a.people.get(family, set()) | people
-        for name, w in b.full.items():
-            a.full[name] = a.full.get(name, 0.0) + w
-        a.profile = _top(a.full)
-        b.alive = False
-        parent[v] = u
-        version[u] += 1
-        for name in keys(u):
-            index[name].add(u)
+        units.merge(u, v)
+        post(u)
 
-    heap: list[tuple[float, int, int]] = []
+    heap: list[int] = []  # _pair_key(value, u, v): the best pair is the smallest
     for u in range(len(units)):
         for v in candidates(u):
             if u < v:
-                value = _cosine(units[u].profile, units[v].profile)
+                value = cosine(u, v)
                 if value >= STORY_SIMILARITY:
-                    heap.append((-value, u, v))
+                    heap.append(_pair_key(value, u, v))
     heapq.heapify(heap)
-    stamp: dict[tuple[int, int], tuple[int, int]] = {}
+    version = units.version
+    stamp: dict[int, int] = {}  # x << 32 | y -> version[x] << 32 | version[y] when last pushed
     while heap:
-        negative, u, v = heapq.heappop(heap)
-        if not (units[u].alive and units[v].alive):
+        key = heapq.heappop(heap)
+        u, v = key >> 32 & 0xFFFF_FFFF, key & 0xFFFF_FFFF
+        if not (units.alive[u] and units.alive[v]):
             continue
-        if stamp.get((u, v), (0, 0)) != (version[u], version[v]):
+        if stamp.get(u << 32 | v, 0) != version[u] << 32 | version[v]:
             continue  # scored before one of them grew; re-scored below
-        if not _fits(units[u], units[v]):
+        if not _fits(units.view(u), units.view(v)):
             continue
         merge(u, v)
         for w in candidates(u):
             x, y = min(u, w), max(u, w)
-            value = _cosine(units[x].profile, units[y].profile)
+            value = cosine(x, y)
             if value >= STORY_SIMILARITY:
-                stamp[(x, y)] = (version[x], version[y])
-                heapq.heappush(heap, (-value, x, y))
+                stamp[x << 32 | y] = version[x] << 32 | version[y]
+                heapq.heappush(heap, _pair_key(value, x, y))
     # Pairs pushed before any merge carry the initial stamp (0, 0).
+    del heap, stamp
 
     # 2b. a report left alone (a unit of one article) joins the story of several reports it is
     # most like, if that is at least STRAY_SIMILARITY, far below STORY_SIMILARITY: it tells the
     # story in names of its own (a quote, a side detail) but names one of its people, the dates
     # fit, and a story of another kind of happening (by a frame's family) is not its story. A
     # person is needed: a lone report of a news pool shares a town or a company with many.
-    def families(u: int) -> set[str]:
-        """The families of its events that a frame found (an open trigger's lemma says less)."""
-        return {f for k in units[u].events if (f := frame_family[k]) is not None}
-
     def shares_person(u: int, v: int) -> bool:
-        return any((e := entities.get(name)) is not None and e.label == "PERSON"
-                   for name in units[u].profile.keys() & units[v].full.keys())
+        return any(kinds[name] == 1 for name in units.heaviest(u).keys() & spill.profile(v).keys())
 
-    strays = [u for u in range(len(units)) if units[u].alive and len(units[u].articles) == 1]
+    strays = [u for u in range(len(units)) if units.alive[u] and units.sizes[u] == 1]
     for u in strays:
-        own = families(u)
+        own = units.families[u]  # the families of its events that a frame found
         scored = [
-            (_cosine(units[u].profile, units[v].profile), -v) for v in candidates(u)
-            if len(units[v].articles) > 1 and _fits(units[u], units[v]) and (not own or own & families(v))
+            (cosine(u, v), -v) for v in candidates(u)
+            if units.sizes[v] > 1 and _fits(units.view(u), units.view(v)) and (not own or own & units.families[v])
             and shares_person(u, v)
         ]
         if scored and max(scored)[0] >= STRAY_SIMILARITY:
             merge(-max(scored)[1], u)
 
-    def live(u: int) -> int:
-        while parent[u] != u:
-            parent[u] = parent[parent[u]]
-            u = parent[u]
-        return u
+    # 3. events no article is about: the story most of their articles are in. Each event goes
+    # to the spill with its story (its unit), and what picks the story's lead event.
+    mentions = partial(mention_count, counts=mention_counts)
+    counted: Iterable[tuple[Event, int]] = (
+        events.counted() if isinstance(events, EventSpill) and mention_counts is events.mention_counts
+        else ((event, mentions(event)) for event in events))
+    k = 0
+    for chunk in _chunks(counted, EVENT_CHUNK):
+        number = spill.indexes(a for j, (event, _) in enumerate(chunk, k) if event_unit[j] < 0
+                               for a in (*event.main_articles, *event.mentioning_articles))
+        members = []
+        for event, count in chunk:
+            if event_unit[k] >= 0:
+                u = units.live(event_unit[k])
+            else:
+                article_ids = sorted({*event.main_articles, *event.mentioning_articles})  # those of its mentions
+                votes = Counter(units.live(unit_of_article[number[a]]) for a in article_ids
+                                if a in number and number[a] < len(unit_of_article) and unit_of_article[number[a]] >= 0)
+                u = min(votes, key=lambda w: (-votes[w], w)) if votes else units.add(0)
+            members.append((u, k, event.event_id, len(event.main_articles), count, event.title))
+            k += 1
+        spill.add_members(events=members)
+    for chunk in spill.article_ids():
+        # an article about no event that joined no story is in none (its unit is no story)
+        spill.add_members(articles=[(units.live(unit_of_article[idx]), a) for idx, a in chunk
+                                    if idx < len(unit_of_article) and unit_of_article[idx] >= 0])
 
-    # 3. events no article is about: the story most of their articles are in.
-    event_unit: dict[int, int] = {k: u for u, unit in enumerate(units) if unit.alive for k in unit.events}
-    for k, event in enumerate(events):
-        if k in event_unit:
-            continue
-        article_ids = sorted({*event.main_articles, *event.mentioning_articles})  # those of its mentions
-        votes = Counter(live(unit_of_article[a]) for a in article_ids if a in unit_of_article)
-        if votes:
-            event_unit[k] = min(votes, key=lambda u: (-votes[u], u))
-        else:
-            units.append(_Unit(set(), {k}, {}))
-            event_unit[k] = len(units) - 1
+    def sort_key(u: int, seed: str) -> tuple[str, str]:
+        """(first date, id) of the story of unit u, whose smallest event id is ``seed``."""
+        hull = units.hull(u)  # of the events its articles are about; those mentioned in passing may be older
+        return hull[0].isoformat() if hull else "9999", "st_" + hashlib.sha1(seed.encode()).hexdigest()[:12]
 
-    stories: list[Story] = []
-    members: dict[int, list[int]] = defaultdict(list)
-    for k in range(len(events)):
-        members[event_unit[k]].append(k)
-    for u, story_unit in enumerate(units):
-        if not story_unit.alive or not members.get(u):
-            continue  # articles about no event that joined no story: no story of their own
-        stories.append(_make_story(story_unit, [events[k] for k in members[u]], mentions))
-    stories.sort(key=lambda s: (s.date_from or "9999", s.story_id))
-    return stories
-
-
-def _make_story(unit: _Unit, events: Sequence[Event], mentions: Callable[[Event], int]) -> Story:
-    about = Counter({e.event_id: len(e.main_articles) for e in events})
-    # most articles about it, then most mentions, then the first
-    lead = max(enumerate(events), key=lambda ke: (about[ke[1].event_id], mentions(ke[1]), -ke[0]))[1] if events else None
-    spans = unit.spans  # of the events its articles are about; those mentioned in passing may be older
-    seed = min((e.event_id for e in events), default=min(unit.articles, default=""))
-    story_id = "st_" + hashlib.sha1(seed.encode()).hexdigest()[:12]
-    return Story(
-        story_id=story_id,
-        title=lead.title if lead is not None else "",
-        event_ids=[e.event_id for e in events],
-        article_ids=sorted(unit.articles),
-        date_from=min(s for s, _ in spans).isoformat() if spans else None,
-        date_to=max(e for _, e in spans).isoformat() if spans else None,
-    )
+    for u, story_id, title, event_ids, article_ids in spill.stories(sort_key):
+        hull = units.hull(u)
+        yield Story(story_id=story_id, title=title, event_ids=event_ids, article_ids=article_ids,
+                    date_from=hull[0].isoformat() if hull else None, date_to=hull[1].isoformat() if hull else None)
