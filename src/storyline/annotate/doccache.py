@@ -26,7 +26,7 @@ _SLOTS = 4  # documents cached per thread, most recent first
 
 
 class _Cached:
-    __slots__ = ("doc", "text", "ents", "ent_starts", "sents")
+    __slots__ = ("doc", "text", "ents", "ent_starts", "sents", "char_spans")
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
@@ -34,6 +34,7 @@ class _Cached:
         self.ents: tuple[Span, ...] | None = None
         self.ent_starts: list[int] = []
         self.sents: list[Span] | None = None
+        self.char_spans: dict[tuple[int, int], Span | None] = {}
 
 
 _local = threading.local()  # per thread: a Dask worker may run several annotation threads
@@ -100,3 +101,13 @@ def doc_sents(doc: Doc) -> list[Span]:
     if entry.sents is None:
         entry.sents = list(doc.sents)
     return entry.sents
+
+
+def char_span(doc: Doc, start: int, end: int) -> Span | None:
+    """`doc.char_span(start, end, alignment_mode="expand")`, built once per document and bounds
+    (the event mention rules ask for each name's span in several of their steps)."""
+    spans = _cached(doc).char_spans
+    bounds = (start, end)
+    if bounds not in spans:
+        spans[bounds] = doc.char_span(start, end, alignment_mode="expand")
+    return spans[bounds]

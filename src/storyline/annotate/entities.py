@@ -734,7 +734,8 @@ def _span_cues(doc: Doc, s: _Span, text: str) -> set[str]:
     return cues
 
 
-def _relabel_by_context(doc: Doc, spans: list[_Span], text: str) -> None:
+def _relabel_by_context(doc: Doc, spans: list[_Span], text: str,
+                        cues_at: dict[tuple[int, int], set[str]] | None = None) -> None:
     """Correct the model's label of a name from how the article uses it, name by name.
 
     The small model tags unfamiliar place names as people ("marched in Brennik") and unfamiliar
@@ -755,7 +756,11 @@ def _relabel_by_context(doc: Doc, spans: list[_Span], text: str) -> None:
       is a PERSON.
 
     The corpus-wide vote (``_harmonize_corpus_labels``) then settles names the article leaves open.
+
+    ``cues_at`` keeps each occurrence's cues by its token bounds (they depend on nothing else)
+    for the next call on the same document.
     """
+    cues_at = {} if cues_at is None else cues_at
     name_tokens: set[str] = set()
     for s in spans:
         if s.label == "PERSON" and s.end - s.start >= 2:
@@ -766,7 +771,10 @@ def _relabel_by_context(doc: Doc, spans: list[_Span], text: str) -> None:
     for s, key in zip(spans, keys):
         if s.forced:
             settled.add(key)
-        for cue in _span_cues(doc, s, text):
+        bounds = (s.start, s.end)
+        if bounds not in cues_at:
+            cues_at[bounds] = _span_cues(doc, s, text)
+        for cue in cues_at[bounds]:
             cues[key][cue] += 1
     # Whether a one-word name is a surname of the article's full names, in any spelling
     # ("Dobrovan" / "Aurel Dabrovan"): the same for every occurrence of the name, so once per key,
@@ -1274,11 +1282,12 @@ def extract_entity_mentions(
     spans = _merge_places(doc, spans)
     _relabel_products(doc, spans)
     spans = [s for s in spans if s.start < s.end and _looks_like_name(doc, s)]
-    _relabel_by_context(doc, spans, text)
+    cues_at: dict[tuple[int, int], set[str]] = {}
+    _relabel_by_context(doc, spans, text, cues_at)
     _vote_doc_labels(doc, spans, text)
     spans = _propagate_names(doc, spans)
     # The occurrences found by propagation bring their own cues ("Aurel Dobrovan, the man ...").
-    _relabel_by_context(doc, spans, text)
+    _relabel_by_context(doc, spans, text, cues_at)
     _vote_doc_labels(doc, spans, text)
     _attach_given_names(doc, spans)
 
