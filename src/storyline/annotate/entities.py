@@ -48,7 +48,7 @@ from rapidfuzz.process import cdist, extract
 from spacy.tokens import Doc, Token
 
 from storyline.annotate import entity_ids
-from storyline.annotate.doccache import doc_ents, doc_sents, doc_text
+from storyline.annotate.doccache import doc_ents, doc_sents, doc_text, token_sent
 from storyline.records import Entity, EntityMention
 
 STAGE = "entities"
@@ -1034,14 +1034,19 @@ def _nations_compatible(a: str, b: str) -> bool:
 
 
 def _role_of(token: Token) -> str | None:
-    word = token.lower_.rstrip(".")
-    if word not in ROLE_WORDS and word.endswith("s") and word[:-1] in ROLE_WORDS:
-        word = word[:-1]  # "Presidents Putin and Lukashenko"
-    if word not in ROLE_WORDS:
-        return None
+    word = _role_word(token.lower_)
     if word == "minister" and token.i > 0 and token.doc[token.i - 1].lower_ == "prime":
         return "premier"
     return word
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _role_word(lower: str) -> str | None:
+    """The role a lowercased word names, if any (asked of every token of an article)."""
+    word = lower.rstrip(".")
+    if word not in ROLE_WORDS and word.endswith("s") and word[:-1] in ROLE_WORDS:
+        word = word[:-1]  # "Presidents Putin and Lukashenko"
+    return word if word in ROLE_WORDS else None
 
 
 def _roles_compatible(descriptor: str, roles: set[str]) -> bool:
@@ -1118,7 +1123,7 @@ def _describe(doc: Doc, start: int, end: int, label_at: dict[int, _Span]) -> _Ev
 
 
 def _sentence_bounds(doc: Doc, i: int) -> tuple[int, int]:
-    sent = doc[i].sent if doc.has_annotation("SENT_START") else doc[:]
+    sent = token_sent(doc, i) if doc.has_annotation("SENT_START") else doc[:]
     return sent.start, sent.end
 
 

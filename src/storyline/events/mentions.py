@@ -74,7 +74,7 @@ from datetime import date
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from storyline.annotate.doccache import char_span, doc_text
+from storyline.annotate.doccache import char_span, doc_text, token_sent
 from storyline.annotate.entities import PLACE_NOUNS
 from storyline.events.model import EventMention, event_family, parse_date_value
 from storyline.records import AnnotatedArticle, EntityMention
@@ -440,7 +440,7 @@ def _frame_named(lexicon: Lexicon, event_type: str) -> Frame:
 
 def _title_case_headline(token: Token) -> bool:
     """The token's sentence is a headline in Title Case, where the tagger takes verbs for names."""
-    words = [t for t in token.sent if t.is_alpha and len(t) > 3]
+    words = [t for t in token_sent(token.doc, token.i) if t.is_alpha and len(t) > 3]
     return len(words) >= 3 and sum(t.is_title or t.is_upper for t in words) >= 0.8 * len(words)
 
 
