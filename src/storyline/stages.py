@@ -89,8 +89,12 @@ def embed_annotation(ann: ArticleAnnotation, annotated: AnnotatedArticle) -> Art
     the articles it annotates. Needs only ``annotated``'s text and sentences, never the spaCy
     ``Doc``, so it can run beside the parse of the next documents (`executors.annotate_batch`).
     """
-    ann.event_vectors = [grouping.vector_bytes(v)
-                         for v in grouping.embed_article_mentions(ann.event_mentions, annotated)]
+    # The mentions of one sentence share its vector: one bytes object for them all is pickled once
+    # when a worker process sends the annotation back (the vectors were most of what it sent).
+    shared: dict[bytes, bytes] = {}
+    ann.event_vectors = [None if blob is None else shared.setdefault(blob, blob)
+                         for blob in map(grouping.vector_bytes,
+                                         grouping.embed_article_mentions(ann.event_mentions, annotated))]
     return ann
 
 

