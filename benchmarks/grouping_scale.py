@@ -60,6 +60,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -93,11 +94,11 @@ class Base:
     entities: dict  # entity id -> Entity
 
 
-def load_base(base_db: Path) -> Base:
-    """Mentions, vectors, light articles and entities of an annotated database (left unchanged)."""
+@contextmanager
+def resolved_copy(base_db: Path) -> Iterator[tuple]:
+    """(store, entities, local id map) of a temporary copy of ``base_db`` with its entities resolved
+    (the base itself is left unchanged); the copy is closed and removed afterwards."""
     from storyline import stages
-    from storyline.events import grouping
-    from storyline.records import AnnotatedArticle
     from storyline.store.sqlite import Store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -106,13 +107,23 @@ def load_base(base_db: Path) -> Base:
         store = Store(copy)
         try:
             ents, mapping = stages.resolve_corpus_entities(store)
-            mentions = stages._load_event_mentions(store, mapping)
-            full = stages._load_articles(store)
-            usable = grouping.usable_mentions(mentions, ents, full)
-            cache = base_db.with_name(base_db.stem + ".grouping-vectors.npz")
-            vectors = _base_vectors(store, usable, full, cache)
+            yield store, ents, mapping
         finally:
             store.close()
+
+
+def load_base(base_db: Path) -> Base:
+    """Mentions, vectors, light articles and entities of an annotated database (left unchanged)."""
+    from storyline import stages
+    from storyline.events import grouping
+    from storyline.records import AnnotatedArticle
+
+    with resolved_copy(base_db) as (store, ents, mapping):
+        mentions = stages._load_event_mentions(store, mapping)
+        full = stages._load_articles(store)
+        usable = grouping.usable_mentions(mentions, ents, full)
+        cache = base_db.with_name(base_db.stem + ".grouping-vectors.npz")
+        vectors = _base_vectors(store, usable, full, cache)
     # Grouping's global step reads an article's title, sentences and publication date only.
     articles = {a.article_id: AnnotatedArticle(a.article_id, "", a.title, a.outlet, a.published, a.published_source,
                                                a.sentences, year_known=a.year_known) for a in full}

@@ -32,10 +32,8 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Iterable, Iterator, Mapping
@@ -46,26 +44,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from grouping_scale import (  # noqa: E402  (a sibling script)
-    DEFAULT_BASE, YEARS_PER_COPY, _copy_of, _PeakSampler, maxrss_bytes, rss_bytes, shift_value)
+    DEFAULT_BASE, YEARS_PER_COPY, _copy_of, _PeakSampler, maxrss_bytes, resolved_copy, rss_bytes, shift_value)
 
 
 def load_base(base_db: Path) -> tuple[list, dict, dict]:
     """Events, light articles (no text, timexes or figures) and entities of a copy of ``base_db``."""
     from storyline import stages
     from storyline.store.events_io import load_events
-    from storyline.store.sqlite import Store
 
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "base.db"
-        shutil.copyfile(base_db, copy)
-        store = Store(copy)
-        try:
-            ents, _mapping = stages.resolve_corpus_entities(store)
-            events = load_events(store)
-            articles = {a.article_id: replace(a, text="", timexes=[], figures=[])
-                        for _ids, chunk in stages._article_chunks(store) for a in chunk}
-        finally:
-            store.close()
+    with resolved_copy(base_db) as (store, ents, _mapping):
+        events = load_events(store)
+        articles = {a.article_id: replace(a, text="", timexes=[], figures=[])
+                    for _ids, chunk in stages._article_chunks(store) for a in chunk}
     return events, articles, ents
 
 

@@ -635,8 +635,8 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
         conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations, story_events
         conn.execute("DELETE FROM stories")
         conn.execute("UPDATE event_mentions SET event_id = NULL")
-        anchors = anchoring.YearAnchors(anchoring.undated_ids(
-            (r[0], bool(r[1])) for r in conn.execute("SELECT article_id, year_known FROM articles")),
+        anchors = anchoring.YearAnchors(
+            {r[0] for r in conn.execute("SELECT article_id FROM articles WHERE year_known = 0")},
             lambda key: _stored_date(store, key))
         yearless: list[int] = []  # positions in ``events`` of year-less events with undated reports
         for e in made:  # written as the global step makes them
@@ -662,15 +662,7 @@ def _anchor_years(store: Store, ents: dict[str, Entity], events: EventSpill, anc
                   yearless: Sequence[int]) -> None:
     """Give a year to the year-less events of undated reports that a dated main event anchors
     (storyline.events.anchoring), in the store and in ``events``, before facts and stories read them."""
-    days = anchors.anchors()
-    if not days:
-        return
-    for k in yearless:
-        event = events[k]
-        new = anchors.redate(event, days)
-        if new is None:
-            continue
-        event = anchoring.redated(event, new, lambda e: grouping.make_title(e, ents))
+    for k, event in anchors.redated(((k, events[k]) for k in yearless), lambda e: grouping.make_title(e, ents)):
         store.conn.execute("UPDATE events SET date_value = ?, date_precision = ?, date_confidence = ?, title = ? "
                            "WHERE event_id = ?", (event.date_value, event.date_precision, event.date_confidence,
                                                   event.title, event.event_id))

@@ -21,7 +21,7 @@ What keeps this honest:
   year-less values. Only the events' dates (and titles) change.
 
 :class:`YearAnchors` sees the events one at a time as a build writes them (``see``), then gives
-the new dates of the events it kept (``redate``); :func:`anchor_event_years` does the same for
+the events it kept that get a year (``redated``); :func:`anchor_event_years` does the same for
 events in memory.
 """
 
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date
 
 from storyline.events.model import (
@@ -73,7 +73,7 @@ class YearAnchors:
     ``undated``: the ids of the articles whose year is unknown (``AnnotatedArticle.year_known``
     false); ``date_of``: a mention key -> the mention's date value (as annotated: year-less in an
     undated report). ``see`` every event (with its mention keys); ``anchors`` then gives article
-    -> anchor day, and ``redate`` the new date of an event ``see`` kept (True), or None.
+    -> anchor day, and ``redated`` the events ``see`` kept (True) that get a year.
     """
 
     def __init__(self, undated: Collection[str], date_of: Callable[[str], str | None]) -> None:
@@ -83,7 +83,7 @@ class YearAnchors:
 
     def see(self, event: Event) -> bool:
         """Note what ``event`` tells; True when it is year-less with undated reports behind it
-        (one :meth:`redate` may give a year)."""
+        (:meth:`redated` may give it a year)."""
         if not self.undated:
             return False
         parts = parse_date_value(event.date_value)
@@ -116,12 +116,27 @@ class YearAnchors:
         return {article_id: (min(d for d, _ in days), min(c for _, c in days))
                 for article_id, days in self._days.items() if len({d.year for d, _ in days}) == 1}
 
-    def redate(self, event: Event, anchors: dict[str, tuple[date, float]] | None = None
-               ) -> tuple[str, str, float] | None:
+    def redated(self, kept: Iterable[tuple[int, Event]], title: Callable[[Event], str]
+                ) -> Iterator[tuple[int, Event]]:
+        """The events of ``kept`` ((position, event) pairs :meth:`see` said True of) that get a
+        year, with their positions: re-dated and titled anew with ``title``. Call once every
+        event has been seen."""
+        anchors = self.anchors()
+        if not anchors:
+            return
+        for k, event in kept:
+            new = self._redate(event, anchors)
+            if new is not None:
+                value, precision, confidence = new
+                out = dataclasses.replace(event, date_value=value, date_precision=precision,
+                                          date_confidence=confidence)
+                out.title = title(out)
+                yield k, out
+
+    def _redate(self, event: Event, anchors: dict[str, tuple[date, float]]) -> tuple[str, str, float] | None:
         """(date value, precision, confidence) for a year-less ``event`` whose undated reports are
         all anchored and put its date in the same year; None otherwise. The confidence is the
         event's, times that of the least sure anchor, times ``ANCHORED_YEAR_CONFIDENCE``."""
-        anchors = self.anchors() if anchors is None else anchors
         parts = parse_date_value(event.date_value)
         if parts is None or parts.year is not None:
             return None
@@ -146,23 +161,7 @@ def anchor_event_years(events: Sequence[Event], undated: Collection[str], date_o
     ``title``); the others as they are."""
     anchors = YearAnchors(undated, date_of)
     kept = [k for k, event in enumerate(events) if anchors.see(event)]
-    days = anchors.anchors()
     out = list(events)
-    for k in kept:
-        new = anchors.redate(events[k], days)
-        if new is not None:
-            out[k] = redated(events[k], new, title)
+    for k, event in anchors.redated(((k, events[k]) for k in kept), title):
+        out[k] = event
     return out
-
-
-def redated(event: Event, new: tuple[str, str, float], title: Callable[[Event], str]) -> Event:
-    """``event`` with the (date value, precision, confidence) of :meth:`YearAnchors.redate`, titled anew."""
-    value, precision, confidence = new
-    out = dataclasses.replace(event, date_value=value, date_precision=precision, date_confidence=confidence)
-    out.title = title(out)
-    return out
-
-
-def undated_ids(rows: Iterable[tuple[str, bool]]) -> set[str]:
-    """The ids of (article id, year known) rows whose year is unknown."""
-    return {article_id for article_id, year_known in rows if not year_known}

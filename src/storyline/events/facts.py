@@ -713,10 +713,9 @@ class FactReconciler(ScratchFile):
     what = "fact reconciler"
 
     def __init__(self, directory: str | Path | None = None) -> None:
-        self.conn, self.path = scratch_db("storyline-facts-", directory)
-        self.conn.execute("CREATE TABLE facts (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, "
-                          "attribute TEXT NOT NULL, data BLOB NOT NULL)")
-        self.conn.commit()
+        self.conn, self.path = scratch_db("storyline-facts-", directory,
+                                          "CREATE TABLE facts (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, "
+                                          "attribute TEXT NOT NULL, data BLOB NOT NULL)")
         self.size = 0
 
     def add(self, facts: Iterable[Fact]) -> None:

@@ -486,7 +486,7 @@ def _punishment_or_threat(token: Token) -> bool:
     sentences Varn to death" makes "Varn" the verb)."""
     if token.dep_ == "pobj" and token.head.lower_ == "to" and token.head.head.lemma_.lower() in _SENTENCE_VERBS:
         return True
-    doc, start = token.doc, token.sent.start
+    doc, start = token.doc, token_sent(token.doc, token.i).start
     if token.i > start and doc[token.i - 1].lower_ == "to" and any(
         t.lemma_.lower() in _SENTENCE_VERBS for t in doc[max(start, token.i - 5) : token.i - 1]
     ):

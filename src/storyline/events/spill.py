@@ -128,11 +128,11 @@ class MentionSpill(ScratchFile):
     what = "mention spill"
 
     def __init__(self, directory: str | Path | None = None) -> None:
-        self.conn, self.path = scratch_db("storyline-mentions-", directory)
-        self.conn.execute("CREATE TABLE mentions (position INTEGER PRIMARY KEY, article_id TEXT NOT NULL, "
-                          "start INTEGER NOT NULL, end INTEGER NOT NULL, data BLOB NOT NULL)")
-        self.conn.execute("CREATE TABLE published (article_id TEXT PRIMARY KEY, day TEXT NOT NULL)")
-        self.conn.commit()
+        self.conn, self.path = scratch_db(
+            "storyline-mentions-", directory,
+            "CREATE TABLE mentions (position INTEGER PRIMARY KEY, article_id TEXT NOT NULL, "
+            "start INTEGER NOT NULL, end INTEGER NOT NULL, data BLOB NOT NULL)",
+            "CREATE TABLE published (article_id TEXT PRIMARY KEY, day TEXT NOT NULL)")
         self.size = 0
 
     def add(self, mentions: Sequence[EventMention], published: Mapping[str, str | None] | None = None) -> None:
@@ -220,16 +220,15 @@ class SummarySpill(ScratchFile):
 
         self.role_ints = grouping.ROLE_INTS
         self._first, self._preview, self._key = grouping._FIRST, grouping._PREVIEW, grouping._KEY_SENTENCE
-        self.conn, self.path = scratch_db("storyline-summaries-", directory)
-        self.conn.execute("CREATE TABLE summaries (sid INTEGER PRIMARY KEY, r0 INTEGER, r1 INTEGER, r2 TEXT, "
-                          "r3 INTEGER, r4 INTEGER, r5 INTEGER, event_type TEXT NOT NULL, first_article TEXT NOT NULL, "
-                          "first_sentence INTEGER NOT NULL, event BLOB NOT NULL, previous TEXT NOT NULL, "
-                          "roles BLOB NOT NULL)")
-        # Read by article (the consensus rounds): clustered on it (WITHOUT ROWID), a scan in order.
-        self.conn.execute("CREATE TABLE pairs (article INTEGER NOT NULL, sid INTEGER NOT NULL, weight REAL NOT NULL, "
-                          "first_sentence INTEGER NOT NULL, first_start INTEGER NOT NULL, preview INTEGER NOT NULL, "
-                          "PRIMARY KEY (article, sid)) WITHOUT ROWID")
-        self.conn.commit()
+        self.conn, self.path = scratch_db(
+            "storyline-summaries-", directory,
+            "CREATE TABLE summaries (sid INTEGER PRIMARY KEY, r0 INTEGER, r1 INTEGER, r2 TEXT, "
+            "r3 INTEGER, r4 INTEGER, r5 INTEGER, event_type TEXT NOT NULL, first_article TEXT NOT NULL, "
+            "first_sentence INTEGER NOT NULL, event BLOB NOT NULL, previous TEXT NOT NULL, roles BLOB NOT NULL)",
+            # Read by article (the consensus rounds): clustered on it (WITHOUT ROWID), a scan in order.
+            "CREATE TABLE pairs (article INTEGER NOT NULL, sid INTEGER NOT NULL, weight REAL NOT NULL, "
+            "first_sentence INTEGER NOT NULL, first_start INTEGER NOT NULL, preview INTEGER NOT NULL, "
+            "PRIMARY KEY (article, sid)) WITHOUT ROWID")
         self.sizes = array("i")  # int32: 5 bytes a summary with the flags
         self.flags = array("b")
         self.article_ids: list[str] = []
@@ -324,13 +323,13 @@ class EventSpill(ScratchFile, Sequence[Event]):
     what = "event spill"
 
     def __init__(self, directory: str | Path | None = None) -> None:
-        self.conn, self.path = scratch_db("storyline-events-", directory)
-        self.conn.execute("CREATE TABLE events (k INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, "
-                          "family TEXT NOT NULL, date_value TEXT, mentions INTEGER NOT NULL, data BLOB NOT NULL)")
-        self.conn.execute("CREATE INDEX events_by_date ON events (family, date_value)")
-        self.conn.execute("CREATE TABLE articles (article_id TEXT NOT NULL, k INTEGER NOT NULL)")
-        self.conn.execute("CREATE INDEX articles_by_id ON articles (article_id)")
-        self.conn.commit()
+        self.conn, self.path = scratch_db(
+            "storyline-events-", directory,
+            "CREATE TABLE events (k INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, "
+            "family TEXT NOT NULL, date_value TEXT, mentions INTEGER NOT NULL, data BLOB NOT NULL)",
+            "CREATE INDEX events_by_date ON events (family, date_value)",
+            "CREATE TABLE articles (article_id TEXT NOT NULL, k INTEGER NOT NULL)",
+            "CREATE INDEX articles_by_id ON articles (article_id)")
         self.size = 0
         self._pending: list[tuple] = []
         self._pending_articles: list[tuple[str, int]] = []
