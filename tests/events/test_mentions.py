@@ -458,3 +458,18 @@ def test_who_describes_or_judges_an_event_takes_no_part_in_it(mentions_of, sente
     # The judge and the mayor speak about the event from outside it; the attacker took part.
     [mention] = [m for m in mentions_of(make_article("a", [sentence])) if m.trigger == trigger]
     assert set(mention.participant_ids) == people
+
+
+@pytest.mark.parametrize(
+    "sentence, trigger, people",
+    [
+        ("Bodo Restin, a former aide who was rumored to be Arvo Kallen, has died.", "died", {"p_restin"}),
+        ("Restin, who helped the rebels by becoming Kallen, died on Thursday in Vesk.", "died", {"p_restin"}),
+        ("The man killed in Vesk on Monday was Bodo Restin.", "killed", {"p_restin"}),
+    ],
+)
+def test_who_someone_else_is_said_to_be_takes_no_part(mentions_of, sentence, trigger, people):
+    # An alias or a rumoured identity in a clause of its own describes the subject; the main
+    # clause's "was Bodo Restin" names the victim.
+    [mention] = [m for m in mentions_of(make_article("a", [sentence])) if m.trigger == trigger]
+    assert set(mention.participant_ids) == people

@@ -50,6 +50,7 @@ held amid protests in Belarus": Belarus is where the protests are, not the meeti
   ..."), whoever describes or judges it as the object of their verb ("X called the slaying a
   murder", "X condemned the attack"), whoever stands outside a trigger that only times another clause ("After the meeting,
   X said"), the object of a verb the trigger is the subject of ("the protests can topple X"),
+  what someone else is said to be in a clause of its own ("Y, who was rumored to be X, died"),
   names inside the article's outlet name and credit lines ("Reporting by ..."); "the two
   leaders"/"the presidents" stand for the article's two principal people (named in full first,
   then most mentioned).
@@ -84,7 +85,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "event_mentions"
-STAGE_VERSION = "10"
+STAGE_VERSION = "11"
 
 # event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
 # "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
@@ -1120,6 +1121,21 @@ def _judges(root: Token, trigger: Token) -> bool:
     return any(child.dep_ == "dobj" and trigger in child.subtree for child in verb.children)
 
 
+_COPULAS = {"be", "become", "remain"}
+
+
+def _describes_someone(root: Token, trigger: Token) -> bool:
+    """The name is what someone else is said to be, in a clause of its own: "Restin, who was
+    rumored to be Grey Fox, has died", "Restin ... by becoming Grey Fox" (Grey Fox is an alias
+    or a rumoured identity of Restin, not a second person in the death). The main clause's
+    copula keeps its name: "the man killed was Bodo Restin"."""
+    copula = root.head
+    return (
+        root.dep_ == "attr" and copula.lemma_.lower() in _COPULAS and copula.dep_ != "ROOT"
+        and trigger not in copula.subtree
+    )
+
+
 def _affected_by(root: Token, trigger: Token) -> bool:
     """The trigger is the subject of a verb and the person only its object: "the protests can
     topple Dobrovan" (Dobrovan is what the protests aim at, not one who protests)."""
@@ -1157,6 +1173,7 @@ def _assign_people(
             if (
                 not _is_reporter(span.root, triggers[k]) and not _outside_time_adjunct(span.root, triggers[k])
                 and not _affected_by(span.root, triggers[k]) and not _judges(span.root, triggers[k])
+                and not _describes_someone(span.root, triggers[k])
             ):
                 found.setdefault(k, []).append(_entity_key(mention))
     for token in sentence:
