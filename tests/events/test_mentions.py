@@ -473,3 +473,20 @@ def test_who_someone_else_is_said_to_be_takes_no_part(mentions_of, sentence, tri
     # clause's "was Bodo Restin" names the victim.
     [mention] = [m for m in mentions_of(make_article("a", [sentence])) if m.trigger == trigger]
     assert set(mention.participant_ids) == people
+
+
+@pytest.mark.parametrize(
+    "sentence, death",
+    [
+        ("Marr said she would reveal the name of her source once he was dead.", False),
+        ("Marr will not reveal the name until after Vell dies.", False),
+        ("Marr promised to reveal his name only after his death.", False),
+        ("Police in Vesk arrested Restin after the guard died on Monday.", True),
+        ("Kallen will resign after the fire killed two guards in Vesk.", True),
+    ],
+)
+def test_a_death_that_only_sets_when_a_promise_is_kept_is_no_death(mentions_of, sentence, death):
+    # A condition of a future or promised act reports no death; a past death that times
+    # another act does.
+    types = [m.event_type for m in mentions_of(make_article("a", [sentence]))]
+    assert ("death" in types or "killing" in types) == death, types

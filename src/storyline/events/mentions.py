@@ -55,7 +55,8 @@ held amid protests in Belarus": Belarus is where the protests are, not the meeti
   leaders"/"the presidents" stand for the article's two principal people (named in full first,
   then most mentioned).
 * not events: generic uses ("any meeting", "every Sunday", "has visited X regularly", a plural
-  "informal summits" without a determiner).
+  "informal summits" without a determiner); the condition of a future or promised act ("would
+  reveal his name once he was dead", "promised to reveal it only after his death").
 * status: from negation, cancel/schedule/expect words, future auxiliaries and tense; a trigger
   marked as earlier ("their previous talks") happened.
 
@@ -85,7 +86,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "event_mentions"
-STAGE_VERSION = "11"
+STAGE_VERSION = "12"
 
 # event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
 # "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
@@ -895,7 +896,32 @@ def _is_specific(token: Token, frame: Frame) -> bool:
         objects = [child for child in token.children if child.dep_ == "dobj"]
         if any(obj.lemma_.lower() in _MEET_OBJECT_STOP for obj in objects):
             return False
-    return True
+    return not _only_a_condition(token)
+
+
+_CONDITION_WORDS = {"until", "after", "once", "when", "before"}
+_PROMISE_VERBS = {"promise", "vow", "pledge", "swear"}
+
+
+def _only_a_condition(token: Token) -> bool:
+    """The trigger only sets when a promised or future act will happen: "would reveal his name
+    once he was dead", "will not reveal it until after Vell dies", "promised to reveal it only
+    after his death". Nothing reports that the condition came about. Not "will resign after the
+    fire killed two people": a past tense under "will" tells what did happen."""
+    clause = token.head if token.dep_ in ("acomp", "attr") else token  # "once he was dead"
+    if clause.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in _CONDITION_WORDS for c in clause.children):
+        governor = clause.head
+    elif clause.dep_ == "pobj" and clause.head.lower_ in _CONDITION_WORDS:
+        prep = clause.head
+        while prep.dep_ == "prep" and prep.head.lower_ in _CONDITION_WORDS:  # "until after his death"
+            prep = prep.head
+        governor = prep.head
+    else:
+        return False
+    auxiliaries = {c.lower_ for c in governor.children if c.dep_ == "aux"}
+    if auxiliaries & _FUTURE_AUX:
+        return clause.tag_ != "VBD"
+    return "would" in auxiliaries or governor.dep_ == "xcomp" and governor.head.lemma_.lower() in _PROMISE_VERBS
 
 
 def _tree_distance(a: Token, b: Token) -> int | None:
