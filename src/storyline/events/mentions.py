@@ -55,8 +55,8 @@ held amid protests in Belarus": Belarus is where the protests are, not the meeti
   leaders"/"the presidents" stand for the article's two principal people (named in full first,
   then most mentioned).
 * not events: generic uses ("any meeting", "every Sunday", "has visited X regularly", a plural
-  "informal summits" without a determiner); the condition of a future or promised act ("would
-  reveal his name once he was dead", "promised to reveal it only after his death").
+  "informal summits" without a determiner); the condition of a hypothetical act ("would reveal
+  his name once he was dead"; not "will sign it after the talks", which announces them).
 * status: from negation, cancel/schedule/expect words, future auxiliaries and tense; a trigger
   marked as earlier ("their previous talks") happened.
 
@@ -899,29 +899,22 @@ def _is_specific(token: Token, frame: Frame) -> bool:
     return not _only_a_condition(token)
 
 
-_CONDITION_WORDS = {"until", "after", "once", "when", "before"}
-_PROMISE_VERBS = {"promise", "vow", "pledge", "swear"}
+_CONDITION_WORDS = {"until", "once", "when"}  # "after"/"before" also time acts that follow real events
 
 
 def _only_a_condition(token: Token) -> bool:
-    """The trigger only sets when a promised or future act will happen: "would reveal his name
-    once he was dead", "will not reveal it until after Vell dies", "promised to reveal it only
-    after his death". Nothing reports that the condition came about. Not "will resign after the
-    fire killed two people": a past tense under "will" tells what did happen."""
+    """The trigger only sets when a hypothetical act would happen: "would reveal his name once he
+    was dead", "would name him when he died" (a past tense under "would": nothing says the
+    condition came about). Only such a clause under "would": "will sign the deal after the talks
+    in Sochi" or "when they meet on Friday" announces the talks, "would return to the streets
+    after the election" speaks of a real election, and "said he would resign after the guard
+    died on Monday" of a real death."""
     clause = token.head if token.dep_ in ("acomp", "attr") else token  # "once he was dead"
-    if clause.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in _CONDITION_WORDS for c in clause.children):
-        governor = clause.head
-    elif clause.dep_ == "pobj" and clause.head.lower_ in _CONDITION_WORDS:
-        prep = clause.head
-        while prep.dep_ == "prep" and prep.head.lower_ in _CONDITION_WORDS:  # "until after his death"
-            prep = prep.head
-        governor = prep.head
-    else:
+    if clause.dep_ != "advcl" or clause.tag_ != "VBD":
         return False
-    auxiliaries = {c.lower_ for c in governor.children if c.dep_ == "aux"}
-    if auxiliaries & _FUTURE_AUX:
-        return clause.tag_ != "VBD"
-    return "would" in auxiliaries or governor.dep_ == "xcomp" and governor.head.lemma_.lower() in _PROMISE_VERBS
+    if not any(c.dep_ in ("mark", "advmod") and c.lower_ in _CONDITION_WORDS for c in clause.children):
+        return False
+    return any(c.dep_ == "aux" and c.lower_ == "would" for c in clause.head.children)
 
 
 def _tree_distance(a: Token, b: Token) -> int | None:
