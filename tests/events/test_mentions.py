@@ -458,3 +458,50 @@ def test_who_describes_or_judges_an_event_takes_no_part_in_it(mentions_of, sente
     # The judge and the mayor speak about the event from outside it; the attacker took part.
     [mention] = [m for m in mentions_of(make_article("a", [sentence])) if m.trigger == trigger]
     assert set(mention.participant_ids) == people
+
+
+@pytest.mark.parametrize(
+    "sentence, trigger, people",
+    [
+        ("Bodo Restin, a former aide who was rumored to be Arvo Kallen, has died.", "died", {"p_restin"}),
+        ("Restin, who helped the rebels by becoming Kallen, died on Thursday in Vesk.", "died", {"p_restin"}),
+        ("The man killed in Vesk on Monday was Bodo Restin.", "killed", {"p_restin"}),
+    ],
+)
+def test_who_someone_else_is_said_to_be_takes_no_part(mentions_of, sentence, trigger, people):
+    # An alias or a rumoured identity in a clause of its own describes the subject; the main
+    # clause's "was Bodo Restin" names the victim.
+    [mention] = [m for m in mentions_of(make_article("a", [sentence])) if m.trigger == trigger]
+    assert set(mention.participant_ids) == people
+
+
+@pytest.mark.parametrize(
+    "sentence, death",
+    [
+        ("Marr said she would reveal the name of her source once he was dead.", False),
+        ("Marr said she would name him when he died.", False),
+        ("Police in Vesk arrested Restin after the guard died on Monday.", True),
+        ("Kallen will resign after the fire killed two guards in Vesk.", True),
+        ("Kallen said he would resign after the guard died on Monday.", True),
+    ],
+)
+def test_a_death_that_only_sets_when_a_promise_is_kept_is_no_death(mentions_of, sentence, death):
+    # A condition of a hypothetical act reports no death; a past death that times another act
+    # does.
+    types = [m.event_type for m in mentions_of(make_article("a", [sentence]))]
+    assert ("death" in types or "killing" in types) == death, types
+
+
+@pytest.mark.parametrize(
+    "sentence, trigger",
+    [
+        ("Marek and Ostrov will sign the agreement after the talks in Lindhaven on Friday.", "talks"),
+        ("The ministers will meet again before the summit in Grauburg next week.", "summit"),
+        ("The two leaders will sign the deal once they meet in Lindhaven.", "meet"),
+        ("The opposition would return to the streets after the election.", "election"),
+    ],
+)
+def test_an_event_that_times_a_future_act_is_still_an_event(mentions_of, sentence, trigger):
+    # A preview announces the talks it times the signing by; only a hypothetical condition
+    # under "would" ("once he was dead") is no event.
+    assert trigger in [m.trigger for m in mentions_of(make_article("a", [sentence]))]

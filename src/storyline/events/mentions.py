@@ -50,11 +50,13 @@ held amid protests in Belarus": Belarus is where the protests are, not the meeti
   ..."), whoever describes or judges it as the object of their verb ("X called the slaying a
   murder", "X condemned the attack"), whoever stands outside a trigger that only times another clause ("After the meeting,
   X said"), the object of a verb the trigger is the subject of ("the protests can topple X"),
+  what someone else is said to be in a clause of its own ("Y, who was rumored to be X, died"),
   names inside the article's outlet name and credit lines ("Reporting by ..."); "the two
   leaders"/"the presidents" stand for the article's two principal people (named in full first,
   then most mentioned).
 * not events: generic uses ("any meeting", "every Sunday", "has visited X regularly", a plural
-  "informal summits" without a determiner).
+  "informal summits" without a determiner); the condition of a hypothetical act ("would reveal
+  his name once he was dead"; not "will sign it after the talks", which announces them).
 * status: from negation, cancel/schedule/expect words, future auxiliaries and tense; a trigger
   marked as earlier ("their previous talks") happened.
 
@@ -84,7 +86,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 STAGE = "event_mentions"
-STAGE_VERSION = "10"
+STAGE_VERSION = "12"
 
 # event type -> lemma lists. "verbs" match verbs (and -ing nouns), "nouns" match nouns,
 # "plural_nouns" match only plural nouns ("talks", "exercises": the singular means something
@@ -894,7 +896,25 @@ def _is_specific(token: Token, frame: Frame) -> bool:
         objects = [child for child in token.children if child.dep_ == "dobj"]
         if any(obj.lemma_.lower() in _MEET_OBJECT_STOP for obj in objects):
             return False
-    return True
+    return not _only_a_condition(token)
+
+
+_CONDITION_WORDS = {"until", "once", "when"}  # "after"/"before" also time acts that follow real events
+
+
+def _only_a_condition(token: Token) -> bool:
+    """The trigger only sets when a hypothetical act would happen: "would reveal his name once he
+    was dead", "would name him when he died" (a past tense under "would": nothing says the
+    condition came about). Only such a clause under "would": "will sign the deal after the talks
+    in Sochi" or "when they meet on Friday" announces the talks, "would return to the streets
+    after the election" speaks of a real election, and "said he would resign after the guard
+    died on Monday" of a real death."""
+    clause = token.head if token.dep_ in ("acomp", "attr") else token  # "once he was dead"
+    if clause.dep_ != "advcl" or clause.tag_ != "VBD":
+        return False
+    if not any(c.dep_ in ("mark", "advmod") and c.lower_ in _CONDITION_WORDS for c in clause.children):
+        return False
+    return any(c.dep_ == "aux" and c.lower_ == "would" for c in clause.head.children)
 
 
 def _tree_distance(a: Token, b: Token) -> int | None:
@@ -1120,6 +1140,21 @@ def _judges(root: Token, trigger: Token) -> bool:
     return any(child.dep_ == "dobj" and trigger in child.subtree for child in verb.children)
 
 
+_COPULAS = {"be", "become", "remain"}
+
+
+def _describes_someone(root: Token, trigger: Token) -> bool:
+    """The name is what someone else is said to be, in a clause of its own: "Restin, who was
+    rumored to be Grey Fox, has died", "Restin ... by becoming Grey Fox" (Grey Fox is an alias
+    or a rumoured identity of Restin, not a second person in the death). The main clause's
+    copula keeps its name: "the man killed was Bodo Restin"."""
+    copula = root.head
+    return (
+        root.dep_ == "attr" and copula.lemma_.lower() in _COPULAS and copula.dep_ != "ROOT"
+        and trigger not in copula.subtree
+    )
+
+
 def _affected_by(root: Token, trigger: Token) -> bool:
     """The trigger is the subject of a verb and the person only its object: "the protests can
     topple Dobrovan" (Dobrovan is what the protests aim at, not one who protests)."""
@@ -1157,6 +1192,7 @@ def _assign_people(
             if (
                 not _is_reporter(span.root, triggers[k]) and not _outside_time_adjunct(span.root, triggers[k])
                 and not _affected_by(span.root, triggers[k]) and not _judges(span.root, triggers[k])
+                and not _describes_someone(span.root, triggers[k])
             ):
                 found.setdefault(k, []).append(_entity_key(mention))
     for token in sentence:
