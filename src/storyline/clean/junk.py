@@ -190,19 +190,26 @@ class _Line:
     norm: str  # the line as the cleaner writes it: kept tokens, single spaces, straight quotes
 
 
+def _is_bullet(token: str) -> bool:
+    return all(ch in _BULLET_CHARS for ch in token)
+
+
 def _split_line(start: int, text: str) -> _Line:
-    tokens: list[tuple[int, str]] = []
+    found = [(start + m.start(), m.group()) for m in _TOKEN.finditer(text)]
     removals: list[RemovedSpan] = []
-    for m in _TOKEN.finditer(text):
-        tok = m.group(0)
-        if not tokens and all(ch in _BULLET_CHARS for ch in tok):
-            removals.append(RemovedSpan(start + m.start(), start + m.end(), tok, "bullet"))
-            continue
-        if _INLINE_AD.match(tok):
-            removals.append(RemovedSpan(start + m.start(), start + m.end(), tok, "ad_placeholder"))
-            continue
-        tokens.append((start + m.start(), tok))
-    norm = " ".join(tok for _, tok in tokens).translate(_QUOTE_TABLE)
+    if "[" not in text and not (found and _is_bullet(found[0][1])):
+        tokens = found  # the usual line: no leading bullet, no inline ad placeholder ("[ad_3]")
+    else:
+        tokens = []
+        for orig, tok in found:
+            if not tokens and _is_bullet(tok):
+                removals.append(RemovedSpan(orig, orig + len(tok), tok, "bullet"))
+                continue
+            if _INLINE_AD.match(tok):
+                removals.append(RemovedSpan(orig, orig + len(tok), tok, "ad_placeholder"))
+                continue
+            tokens.append((orig, tok))
+    norm = " ".join([tok for _, tok in tokens]).translate(_QUOTE_TABLE)
     return _Line(start, text, tokens, removals, norm)
 
 
@@ -282,18 +289,22 @@ def clean_text(raw: str, title: str | None = None) -> CleanResult:
             length += len(sep)
         prev_kept = i
         removed.extend(line.token_removals)
-        for n, (orig, tok) in enumerate(line.tokens):
-            if n:
-                out.append(" ")
-                length += 1
-            last = segments[-1] if segments else None
-            # Merge with the previous segment when the gap is the same single space in both.
-            if n and last and last.clean_start + last.length + 1 == length \
-                    and last.orig_start + last.length + 1 == orig and raw[orig - 1] == " ":
-                last.length += 1 + len(tok)
+        # The line's tokens are written joined by single spaces, quotes straightened: its `norm`.
+        # A token continues the segment of the one before when the gap is a single space in the
+        # original too.
+        seg_clean, (seg_orig, first) = length, line.tokens[0]
+        seg_len = len(first)
+        at = length + seg_len  # clean offset after the token just placed
+        for orig, tok in line.tokens[1:]:
+            at += 1
+            if orig == seg_orig + seg_len + 1 and raw[orig - 1] == " ":
+                seg_len += 1 + len(tok)
             else:
-                segments.append(OffsetSegment(length, orig, len(tok)))
-            out.append(tok.translate(_QUOTE_TABLE))
-            length += len(tok)
+                segments.append(OffsetSegment(seg_clean, seg_orig, seg_len))
+                seg_clean, seg_orig, seg_len = at, orig, len(tok)
+            at += len(tok)
+        segments.append(OffsetSegment(seg_clean, seg_orig, seg_len))
+        out.append(line.norm)
+        length += len(line.norm)
     removed.sort(key=lambda r: (r.orig_start, r.orig_end))
     return CleanResult("".join(out), segments, removed, title_line, dateline_date, dateline_text)
