@@ -36,8 +36,10 @@ STAGE_VERSION = "1"
 _WORD = re.compile(r"\w+")
 
 
-def normalized_words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+@lru_cache(maxsize=8)
+def normalized_words(text: str) -> tuple[str, ...]:
+    # Ingest asks for a text's words three times (word count, fingerprint, shingles): found once.
+    return tuple(_WORD.findall(text.lower()))
 
 
 def text_fingerprint(text: str) -> str:
