@@ -70,3 +70,22 @@ def test_only_the_first_pass_queries_the_store(tmp_path: Path, monkeypatch: pyte
         assert sorted(queried) == sorted(source.ids)  # each article queried once
         assert passes[0] == passes[1] == passes[2] and passes[0]
         assert (source.conn is None) == (limit > 0)  # a scratch file only above the limit
+
+
+def test_resolving_again_rewrites_no_unchanged_mention(tmp_path: Path) -> None:
+    """A resolution that gives every mention the id and label it has (a second run over the same
+    corpus) writes no entity mention row, and leaves the tables as they were."""
+    from storyline.store.sqlite import Store
+    from tests.conftest import EXAMPLES
+
+    db = tmp_path / "s.db"
+    build([str(EXAMPLES / "corpus")], db)
+    before = _entity_tables(db)
+    with Store(db) as store:
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        with store.transaction():
+            stages.resolve_corpus_entities(store)
+        store.conn.set_trace_callback(None)
+    assert not [s for s in statements if s.startswith("UPDATE entity_mentions")]
+    assert _entity_tables(db) == before

@@ -270,7 +270,8 @@ class _EntityMentionPages(ScratchFile):
     and unpickled by the later passes (a sixth of the CPU of querying it again, which made the
     resolution grow x9 for x5 articles), so memory stays one page. A mention carries its
     antecedent pointer in ``entity_id`` as the resolver expects; ``previous`` holds the id the
-    last build gave it, and ``local_ids`` its article-local entity id.
+    last build gave it, ``local_ids`` its article-local entity id and ``stored_labels`` its
+    stored label.
     """
 
     what = "entity mention pages"
@@ -312,7 +313,7 @@ class _EntityMentionPages(ScratchFile):
         for first in range(0, len(self.ids), ENTITY_PAGE_ARTICLES):
             for aid, rows in self._page(first):
                 yield entities.ArticleMentions(aid, [EntityMention(*r[:9]) for r in rows],
-                                               [r[9] for r in rows], [r[10] for r in rows])
+                                               [r[9] for r in rows], [r[10] for r in rows], [r[5] for r in rows])
 
 
 def resolve_corpus_entities(store: Store) -> tuple[dict[str, Entity], LocalEntityMap]:
@@ -329,8 +330,12 @@ def resolve_corpus_entities(store: Store) -> tuple[dict[str, Entity], LocalEntit
         updates: list[tuple] = []
         update_sql = "UPDATE entity_mentions SET entity_id = ?, label = ? WHERE article_id = ? AND start = ? AND end = ?"
         for art in assigned:  # the last pass, reading the pages once more
-            for m in art.mentions:
-                updates.append((m.entity_id, m.label, m.article_id, m.start, m.end))
+            # A mention whose stored id and label it keeps (most of them, when a build adds
+            # articles to a resolved corpus) is not written again.
+            assert art.previous is not None and art.stored_labels is not None  # _EntityMentionPages sets both
+            for m, stored_id, stored_label in zip(art.mentions, art.previous, art.stored_labels):
+                if m.entity_id != stored_id or m.label != stored_label:
+                    updates.append((m.entity_id, m.label, m.article_id, m.start, m.end))
             if len(updates) >= 20_000:
                 store.conn.executemany(update_sql, updates)
                 updates = []

@@ -1558,6 +1558,7 @@ class ArticleMentions:
     mentions: list[EntityMention]
     previous: list[str | None] | None = None
     local_ids: list[str | None] | None = None  # the store's article-local entity ids, passed through
+    stored_labels: list[str] | None = None  # the store's labels, passed through (unchanged rows are not rewritten)
 
 
 ArticleSource = Callable[[], Iterable[ArticleMentions]]
