@@ -250,7 +250,7 @@ def annotate_articles(store: Store, settings: BuildSettings, progress: ProgressC
 
 
 ENTITY_PAGE_ARTICLES = 500  # articles per read of entity mentions in the corpus-wide resolution
-ENTITY_CACHE_MENTIONS = 200_000  # up to this many mentions (~4,000 articles) are read once and kept
+ENTITY_CACHE_MENTIONS = 200_000  # up to this many mentions (~4,000 articles) are kept in memory; more: a scratch file
 
 
 # The resolver's arguments of an EntityMention first (alias_of is the antecedent pointer it reads in
@@ -267,7 +267,7 @@ class _EntityMentionPages(ScratchFile):
 
     Only the first pass queries the store. A corpus of at most ENTITY_CACHE_MENTIONS mentions is
     then kept in memory; a larger one has each page pickled to a scratch file as it is first read
-    and unpickled by the later passes (a sixth of the CPU of querying it again, which made the
+    and unpickled by the later passes (a third of the CPU of querying it again, which made the
     resolution grow x9 for x5 articles), so memory stays one page. A mention carries its
     antecedent pointer in ``entity_id`` as the resolver expects; ``previous`` holds the id the
     last build gave it, ``local_ids`` its article-local entity id and ``stored_labels`` its
