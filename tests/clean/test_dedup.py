@@ -104,3 +104,19 @@ def test_the_stored_index_decides_as_the_in_memory_one(tmp_path) -> None:
         store.conn.commit()
     with sqlite3.connect(db) as conn:
         assert sorted(conn.execute("SELECT bucket, band, article_id FROM dedup_bands").fetchall()) == rows
+
+
+def test_signatures_share_one_set_of_permutations() -> None:
+    """The MinHash permutations are drawn once per setting, not for every text; the values are
+    those of a MinHash made from scratch."""
+    from datasketch import MinHash
+
+    from storyline.clean.dedup import shingles, text_signature
+    from storyline.config import DedupSettings
+
+    settings = DedupSettings()
+    (_, a), (_, b) = text_signature(A, settings), text_signature(OTHER, settings)
+    assert a.permutations is b.permutations
+    fresh = MinHash(num_perm=settings.num_perm, seed=1)
+    fresh.update_batch([s.encode("utf-8") for s in shingles(A, settings.shingle_words)])
+    assert (fresh.hashvalues == a.hashvalues).all()

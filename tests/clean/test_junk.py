@@ -53,6 +53,20 @@ def test_whitespace_is_collapsed() -> None:
     assert result.text == "A first line with gaps and enough words to count.\n\nA second line of the body."
 
 
+def test_segments_join_tokens_only_across_single_spaces() -> None:
+    # single spaces continue a segment; a double space, a tab, a leading bullet or an inline ad
+    # placeholder start a new one, and every kept character maps back to itself
+    raw = "• One two  three\tfour [ad_2] five six seven eight.\nNine “ten” eleven twelve words here."
+    result = clean_text(raw)
+    assert result.text == 'One two three four five six seven eight.\nNine "ten" eleven twelve words here.'
+    assert [(s.clean_start, s.orig_start, s.length) for s in result.segments] == [
+        (0, 2, 7), (8, 11, 5), (14, 17, 4), (19, 29, 21), (41, 51, 36)]
+    assert [(r.rule, r.text) for r in result.removed] == [("bullet", "•"), ("ad_placeholder", "[ad_2]")]
+    for k, ch in enumerate(result.text):
+        if ch not in " \n\"":
+            assert raw[result.to_original(k)] == ch
+
+
 def test_parse_date_string_forms() -> None:
     assert parse_date_string("SECURITY 18 September, 2020 10:00 am") == "2020-09-18"
     assert parse_date_string("Updated March 3, 2024") == "2024-03-03"

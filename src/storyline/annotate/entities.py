@@ -1558,6 +1558,7 @@ class ArticleMentions:
     mentions: list[EntityMention]
     previous: list[str | None] | None = None
     local_ids: list[str | None] | None = None  # the store's article-local entity ids, passed through
+    stored_labels: list[str] | None = None  # the store's labels, passed through (unchanged rows are not rewritten)
 
 
 ArticleSource = Callable[[], Iterable[ArticleMentions]]
@@ -1666,6 +1667,7 @@ class CorpusResolver:
         self.near_surnames: dict[str, set[str]] = defaultdict(set)
         self._candidates: dict[tuple[str, str], frozenset[object]] = {}
         self.cluster_mentions: Counter[object] = Counter()  # full-name person cluster -> its named mentions
+        self._forms: dict[tuple[str, str], tuple[tuple[str, str], bool]] = {}  # see _form
 
     # --- passes 1 and 2: names ---
 
@@ -1721,9 +1723,14 @@ class CorpusResolver:
 
     def _form(self, text: str, label: str) -> tuple[tuple[str, str], bool]:
         """A named mention's (family, key) under its corpus label, and whether it is a full name."""
-        family = _family(label)
-        key = name_key(text, label) or _surface(text).lower()
-        return (family, key), family != "PERSON" or _parse_person(key).is_full
+        # Asked for every named mention in four passes: kept per distinct (text, label), which the
+        # resolver holds anyway (`labels`).
+        found = self._forms.get((text, label))
+        if found is None:
+            family = _family(label)
+            key = name_key(text, label) or _surface(text).lower()
+            found = self._forms[(text, label)] = ((family, key), family != "PERSON" or _parse_person(key).is_full)
+        return found
 
     def _compatible(self, name: _PersonName, clusters: Iterable[object]) -> set[object]:
         return {c for c in clusters if any(_persons_compatible(name, n) for n in self.cluster_names[c])}

@@ -19,6 +19,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,8 +36,10 @@ STAGE_VERSION = "1"
 _WORD = re.compile(r"\w+")
 
 
-def normalized_words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+@lru_cache(maxsize=8)
+def normalized_words(text: str) -> tuple[str, ...]:
+    # Ingest asks for a text's words three times (word count, fingerprint, shingles): found once.
+    return tuple(_WORD.findall(text.lower()))
 
 
 def text_fingerprint(text: str) -> str:
@@ -64,18 +67,30 @@ def shingle_hashes(shingle_set: set[str]) -> np.ndarray:
     blake2b rather than Python's salted `hash`, so that the same text gives the same array in
     every process.
     """
-    if not shingle_set:
+    return _encoded_shingle_hashes([s.encode("utf-8") for s in shingle_set])
+
+
+def _encoded_shingle_hashes(encoded: list[bytes]) -> np.ndarray:
+    if not encoded:
         return np.empty(0, dtype=np.uint64)
-    digests = b"".join([hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest() for s in shingle_set])
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(s, digest_size=8).digest() for s in encoded])
     return np.unique(np.frombuffer(digests, dtype=np.uint64))
+
+
+@lru_cache(maxsize=4)
+def _blank_minhash(num_perm: int, seed: int) -> MinHash:
+    """An empty MinHash to copy: its permutations are drawn once, not for every text (what
+    datasketch's own `MinHash.generator` does)."""
+    return MinHash(num_perm=num_perm, seed=seed)
 
 
 def text_signature(text: str, settings: DedupSettings) -> tuple[np.ndarray, MinHash]:
     """(sorted shingle hashes, MinHash) of a text: what both indexes confirm on and look up by."""
-    sh = shingles(text, settings.shingle_words)
-    mh = MinHash(num_perm=settings.num_perm, seed=1)
-    mh.update_batch([s.encode("utf-8") for s in sh])
-    return shingle_hashes(sh), mh
+    encoded = [s.encode("utf-8") for s in shingles(text, settings.shingle_words)]  # once, for both
+    mh = _blank_minhash(settings.num_perm, 1).copy()
+    mh.update_batch(encoded)
+    return _encoded_shingle_hashes(encoded), mh
 
 
 def lsh_bands(settings: DedupSettings) -> tuple[int, int]:

@@ -12,6 +12,7 @@ import bisect
 import datetime
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from storyline.records import OffsetSegment, RemovedSpan
 
@@ -64,7 +65,10 @@ _QUOTE_TABLE = str.maketrans({
     "‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'",
     "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ",
 })
-_TOKEN = re.compile(r"[^\s\u200b\u200c\u200d\u2060\ufeff]+")
+_VISIBLE = r"[^\s\u200b\u200c\u200d\u2060\ufeff]+"
+_TOKEN = re.compile(_VISIBLE)
+# Tokens joined by single plain spaces: the cleaner writes such a run as it is (one offset segment).
+_RUN = re.compile(rf"{_VISIBLE}(?: {_VISIBLE})*")
 
 
 @dataclass
@@ -131,8 +135,10 @@ def _reads_as_sentence(line: str) -> bool:
     return sum(1 for word in _WORD.findall(rest) if not word.isdigit()) >= SENTENCE_WORDS
 
 
-def _words(line: str) -> list[str]:
-    return _WORD.findall(line.lower())
+@lru_cache(maxsize=256)
+def _words(line: str) -> tuple[str, ...]:
+    # A line's words are asked for by several rules and again when it is kept: found once.
+    return tuple(_WORD.findall(line.lower()))
 
 
 def _headline_like(line: str) -> bool:
@@ -155,9 +161,10 @@ def _classify_line(line: str, *, index: int, n_lines: int, title: str | None, se
     words = _words(s_plain)
     if _AD_PLACEHOLDER.match(s_plain):
         return "ad_placeholder"
-    if _URL.search(s_plain) and len(words) <= 25 and (_CALL_TO_ACTION.search(s_plain) or len(words) <= 8):
+    # the word counts first: a body paragraph is longer, and then no pattern is searched
+    if len(words) <= 25 and _URL.search(s_plain) and (len(words) <= 8 or _CALL_TO_ACTION.search(s_plain)):
         return "channel_link"
-    if _CALL_TO_ACTION.search(s_plain) and len(words) <= 20:
+    if len(words) <= 20 and _CALL_TO_ACTION.search(s_plain):
         return "call_to_action"
     if _BYLINE.match(s_plain):
         return "byline"
@@ -185,25 +192,35 @@ def _normalize_title(title: str | None) -> str | None:
 class _Line:
     start: int  # offset of the line in the original text
     text: str  # the original line, without its line break
-    tokens: list[tuple[int, str]]  # (original offset, token) of the tokens written out
+    # (original offset, text) of each run of kept tokens that the original separates by single
+    # plain spaces: the cleaner writes the runs joined by single spaces, one offset segment each
+    runs: list[tuple[int, str]]
     token_removals: list[RemovedSpan]  # leading bullets and inline ad placeholders
     norm: str  # the line as the cleaner writes it: kept tokens, single spaces, straight quotes
 
 
+def _is_bullet(token: str) -> bool:
+    return all(ch in _BULLET_CHARS for ch in token)
+
+
 def _split_line(start: int, text: str) -> _Line:
-    tokens: list[tuple[int, str]] = []
+    if "[" not in text:  # no inline ad placeholder ("[ad_3]") ...
+        runs = [(start + m.start(), m.group()) for m in _RUN.finditer(text)]
+        if not runs or not _is_bullet(runs[0][1].split(" ", 1)[0]):  # ... and no leading bullet
+            return _Line(start, text, runs, [], " ".join([run for _, run in runs]).translate(_QUOTE_TABLE))
     removals: list[RemovedSpan] = []
+    runs = []
     for m in _TOKEN.finditer(text):
-        tok = m.group(0)
-        if not tokens and all(ch in _BULLET_CHARS for ch in tok):
-            removals.append(RemovedSpan(start + m.start(), start + m.end(), tok, "bullet"))
-            continue
-        if _INLINE_AD.match(tok):
-            removals.append(RemovedSpan(start + m.start(), start + m.end(), tok, "ad_placeholder"))
-            continue
-        tokens.append((start + m.start(), tok))
-    norm = " ".join(tok for _, tok in tokens).translate(_QUOTE_TABLE)
-    return _Line(start, text, tokens, removals, norm)
+        orig, tok = start + m.start(), m.group()
+        if not runs and _is_bullet(tok):
+            removals.append(RemovedSpan(orig, orig + len(tok), tok, "bullet"))
+        elif _INLINE_AD.match(tok):
+            removals.append(RemovedSpan(orig, orig + len(tok), tok, "ad_placeholder"))
+        elif runs and orig == runs[-1][0] + len(runs[-1][1]) + 1 and text[orig - start - 1] == " ":
+            runs[-1] = (runs[-1][0], f"{runs[-1][1]} {tok}")
+        else:
+            runs.append((orig, tok))
+    return _Line(start, text, runs, removals, " ".join([run for _, run in runs]).translate(_QUOTE_TABLE))
 
 
 def clean_text(raw: str, title: str | None = None) -> CleanResult:
@@ -232,7 +249,7 @@ def clean_text(raw: str, title: str | None = None) -> CleanResult:
     title_line: str | None = None
     kept: list[int] = []
     for i, line in enumerate(lines):
-        if not line.tokens:
+        if not line.runs:
             if line.token_removals:  # a line of nothing but bullets or ad placeholders
                 drop(line, "ad_placeholder" if any(r.rule == "ad_placeholder" for r in line.token_removals)
                      else "bullet")
@@ -276,24 +293,20 @@ def clean_text(raw: str, title: str | None = None) -> CleanResult:
         if not keep[i]:
             continue
         if prev_kept is not None:
-            blank_between = any(not lines[j].tokens and not lines[j].token_removals for j in range(prev_kept + 1, i))
+            blank_between = any(not lines[j].runs and not lines[j].token_removals for j in range(prev_kept + 1, i))
             sep = "\n\n" if blank_between else "\n"
             out.append(sep)
             length += len(sep)
         prev_kept = i
         removed.extend(line.token_removals)
-        for n, (orig, tok) in enumerate(line.tokens):
-            if n:
-                out.append(" ")
-                length += 1
-            last = segments[-1] if segments else None
-            # Merge with the previous segment when the gap is the same single space in both.
-            if n and last and last.clean_start + last.length + 1 == length \
-                    and last.orig_start + last.length + 1 == orig and raw[orig - 1] == " ":
-                last.length += 1 + len(tok)
-            else:
-                segments.append(OffsetSegment(length, orig, len(tok)))
-            out.append(tok.translate(_QUOTE_TABLE))
-            length += len(tok)
+        # The line is written as its `norm`: its runs joined by single spaces, one segment each.
+        at = length
+        for orig, run in line.runs:
+            if at > length:
+                at += 1
+            segments.append(OffsetSegment(at, orig, len(run)))
+            at += len(run)
+        out.append(line.norm)
+        length += len(line.norm)
     removed.sort(key=lambda r: (r.orig_start, r.orig_end))
     return CleanResult("".join(out), segments, removed, title_line, dateline_date, dateline_text)
