@@ -1,15 +1,18 @@
-"""The candidate index finds every cluster a plain key index would whose date can fit the probe."""
+"""The candidate index finds every cluster a plain key index would whose date can fit the probe,
+and grouping with it makes the clusters it would make with plain key blocks."""
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
+from dataclasses import replace
 
 import numpy as np
+import pytest
 
-from storyline.events import grouping
+from storyline.events import candidates, grouping
 from storyline.events.candidates import CandidateIndex
-from storyline.events.model import EventMention
+from storyline.events.model import DateParts, EventMention
 
 VECTOR = np.ones(2, dtype=np.float32)
 
@@ -44,15 +47,20 @@ def _single(mention: EventMention) -> grouping._Cluster:
     return cluster
 
 
-def test_candidates_are_the_date_compatible_part_of_the_key_blocks() -> None:
+# 0: every plain key's block is split by date; 3: blocks are split as they grow; 1000: none is.
+@pytest.mark.parametrize("split_size", [0, 3, 1000])
+def test_candidates_are_the_date_compatible_part_of_the_key_blocks(monkeypatch, split_size: int) -> None:
+    monkeypatch.setattr(candidates, "SPLIT_SIZE", split_size)
     for seed in range(40):
         rng = random.Random(seed)
         clusters: list[grouping._Cluster] = []
         plain: dict[tuple, set[int]] = defaultdict(set)
+        keys_now: dict[int, set[tuple]] = {}
         index = CandidateIndex()
 
         def register(c: int) -> None:
-            for key in clusters[c].keys():
+            keys_now[c] = clusters[c].keys()
+            for key in keys_now[c]:
                 plain[key].add(c)
             index.register(c, clusters[c])
 
@@ -82,3 +90,83 @@ def test_candidates_are_the_date_compatible_part_of_the_key_blocks() -> None:
             found = index.candidates(cluster)
             fits = {d for d in blocks if grouping._date_relation(cluster, clusters[d]) != "incompatible"}
             assert fits <= found <= blocks, (seed, c)
+            # With c named: also the clusters whose own blocks hold c (through a key c had before).
+            had = {key for key, members in plain.items() if c in members}
+            blocks |= {d for d in keys_now if not keys_now[d].isdisjoint(had)}
+            found = index.candidates(cluster, c)
+            fits = {d for d in blocks if grouping._date_relation(cluster, clusters[d]) != "incompatible"}
+            assert fits <= found <= blocks, (seed, c)
+
+
+def test_a_shared_name_brings_only_the_clusters_of_fitting_dates() -> None:
+    """Forty meetings of one person, one a year: a probe dated one day is scored against that
+    year's meeting and the undated one only, not against every meeting the person had."""
+    index = CandidateIndex()
+    for k in range(41):
+        date = f"{1980 + k}-03-04" if k < 40 else None
+        cluster = _single(EventMention(article_id=f"a{k}", sentence_index=0, start=0, end=1, trigger="met",
+                                       event_type="meeting", date_value=date, date_source="explicit",
+                                       participant_ids=["p_lenn"]))
+        index.register(k, cluster)
+    probe = _single(EventMention(article_id="z", sentence_index=0, start=0, end=1, trigger="met",
+                                 event_type="meeting", date_value="2001-03", date_source="explicit",
+                                 participant_ids=["p_lenn"]))
+    assert index.candidates(probe) == {21, 40}
+    yearless = replace(probe, best=DateParts(None, 3, 5))  # a year-less day fits no year's 4 March
+    assert index.candidates(yearless) == {40}
+
+
+class _PlainIndex:
+    """Key blocks as they are, for comparison: every cluster ever registered under a key."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[tuple, set[int]] = defaultdict(set)
+        self.keys_now: dict[int, set[tuple]] = {}
+
+    def register(self, c: int, cluster: grouping._Cluster) -> None:
+        self.keys_now[c] = cluster.keys()
+        for key in self.keys_now[c]:
+            self.blocks[key].add(c)
+
+    def candidates(self, probe: grouping._Cluster, c: int | None = None) -> set[int]:
+        found = set().union(*(self.blocks.get(key, set()) for key in probe.keys()))
+        if c is not None:  # and every cluster whose blocks hold c
+            had = {key for key, members in self.blocks.items() if c in members}
+            found |= {d for d, keys in self.keys_now.items() if not keys.isdisjoint(had)}
+        return found
+
+
+def _corpus(rng: random.Random, size: int) -> tuple[list[EventMention], np.ndarray]:
+    """Random mentions (some referring back to an earlier one of their article) and vectors from a few directions."""
+    mentions: list[EventMention] = []
+    for k in range(size):
+        mention = _mention(rng, k)
+        earlier = [e for e in mentions if e.article_id == mention.article_id]
+        if earlier and rng.random() < 0.2:
+            mention = replace(mention, antecedent=rng.choice(earlier).key)
+        mentions.append(replace(mention, names={n: 0.5 for n in rng.sample(["n1", "n2", "n3"], rng.randrange(2))}))
+    directions = np.asarray([[1, 0, 0], [0.8, 0.6, 0], [0, 0.6, 0.8]], dtype=np.float32)
+    return mentions, directions[[rng.randrange(3) for _ in mentions]]
+
+
+def _outcome(clusters: list[grouping._Cluster]) -> list[tuple[bool, list[int]]]:
+    return [(c.alive, sorted(c.members)) for c in clusters]
+
+
+def test_grouping_makes_the_clusters_of_plain_key_blocks(monkeypatch) -> None:
+    """Candidates by date and a merge pass that probes only the clusters that grew in its last
+    round make the clusters the plain key blocks made, scoring every pair every round; and no
+    two clusters left are a pair that would still merge."""
+    for seed in range(30):
+        rng = random.Random(seed)
+        usable, vectors = _corpus(rng, 80)
+        filtered = grouping.cluster_mentions(usable, vectors)
+        with monkeypatch.context() as patch:
+            patch.setattr(grouping, "CandidateIndex", _PlainIndex)
+            plain = grouping.cluster_mentions(usable, vectors)
+        assert _outcome(filtered) == _outcome(plain), seed
+        live = [c for c in filtered if c.alive]
+        for a, first in enumerate(live):
+            for second in live[a + 1:]:
+                value = grouping._score(first, second)
+                assert value is None or value < grouping.JOIN_THRESHOLD or not first.keys() & second.keys(), seed
