@@ -116,6 +116,22 @@ def test_a_shared_name_brings_only_the_clusters_of_fitting_dates() -> None:
     assert index.candidates(yearless) == {40}
 
 
+def test_a_publication_window_brings_only_the_days_in_it(monkeypatch) -> None:
+    """A report of the past published on 20 March is scored against the meetings of its window's
+    days (and the undated), not against a later one of that month."""
+    monkeypatch.setattr(candidates, "SPLIT_SIZE", 0)  # split this small block too
+    index = CandidateIndex()
+    for k, date in enumerate(["2001-03-04", "2001-03-25", "2001-01-10", "XXXX-03-10", "XXXX-03-30", None]):
+        index.register(k, _single(EventMention(
+            article_id=f"a{k}", sentence_index=0, start=0, end=1, trigger="met", event_type="meeting",
+            date_value=date, date_source="explicit" if date else "none", participant_ids=["p_lenn"])))
+    probe = _single(EventMention(article_id="z", sentence_index=0, start=0, end=1, trigger="met",
+                                 event_type="meeting", date_value="2001-03-20", date_source="publication",
+                                 participant_ids=["p_lenn"], status="happened"))
+    assert probe.bound is not None and probe.best is None
+    assert index.candidates(probe) == {0, 3, 5}  # 10 January is before the 62 days' window
+
+
 class _PlainIndex:
     """Key blocks as they are, for comparison: every cluster ever registered under a key."""
 

@@ -32,6 +32,7 @@ the plain index (``tests/events/test_candidates.py`` compares the two on random 
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
@@ -62,6 +63,11 @@ def _months(low: date, high: date) -> list[tuple[int, int]]:
         out.append((year, month))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out
+
+
+def _day(year: int, month: int, day: int) -> date:
+    """The day, or the month's last day for one past it (as ``grouping._interval`` reads it)."""
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
 def date_state(cluster: _Probe) -> State:
@@ -123,9 +129,16 @@ class DateBuckets:
                 day_of += [("b", y, month) for y in (*self.years, None)]
                 every_day += [("b", y, None) for y in self.years] + [("w", y, month) for y in self.years]
         else:
-            touched = _months(*state[1])
-            every_day += [("b", y, m) for y, m in touched] + [("b", None, m) for _, m in touched]
+            low, high = state[1]
+            touched = _months(low, high)
             every_day += [("w", y, m) for y, m in touched] + [("b", y, None) for y in {y for y, _ in touched}]
+            # A best date of a month the window touches fits when its day is in the window (of
+            # some year, for a year-less one): ``_date_bound_relation``.
+            for coarse in [("b", y, m) for y, m in touched] + [("b", None, m) for m in {m for _, m in touched}]:
+                years = [coarse[1]] if coarse[1] is not None else range(low.year, high.year + 1)
+                for fine, fitting in self.buckets.get(coarse, {}).items():
+                    if fine is None or any(low <= _day(y, coarse[2], fine) <= high for y in years):
+                        yield fitting
         every_day.append(("u",))
         for coarse in every_day:
             yield from self.buckets.get(coarse, {}).values()
