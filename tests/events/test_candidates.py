@@ -1,4 +1,4 @@
-"""The candidate index finds every cluster a plain key index would whose date can fit the probe,
+"""The candidate index finds every cluster a plain key index would that ``_score`` may accept,
 and grouping with it makes the clusters it would make with plain key blocks."""
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ def _date(rng: random.Random) -> tuple[str | None, str]:
 
 def _mention(rng: random.Random, k: int) -> EventMention:
     value, source = _date(rng)
+    places = rng.sample(["g1", "g2", "g3", "f1"], rng.randrange(3))
     return EventMention(
         article_id=f"a{rng.randrange(6)}", sentence_index=k, start=k, end=k + 1, trigger="met",
         event_type=rng.choice(["meeting", "meeting", "loan"]), date_value=value, date_source=source,
-        place_ids=rng.sample(["g1", "g2", "g3"], rng.randrange(2)),
+        place_ids=places, site_ids=frozenset(p for p in places if p.startswith("f")),  # f1: a building
         participant_ids=rng.sample(["p1", "p2", "p3"], rng.randrange(2)),
         status=rng.choice(["happened", "scheduled"]),
     )
@@ -45,6 +46,11 @@ def _single(mention: EventMention) -> grouping._Cluster:
     cluster = grouping._Cluster(grouping.event_family(mention.event_type))
     cluster.add(0, mention, VECTOR)
     return cluster
+
+
+def _may_join(a: grouping._Cluster, b: grouping._Cluster) -> bool:
+    """``_score`` may accept the pair: it gives it a score (a link adds to it)."""
+    return grouping._score(a, b, linked=True) is not None
 
 
 # 0: every plain key's block is split by date; 3: blocks are split as they grow; 1000: none is.
@@ -69,7 +75,7 @@ def test_candidates_are_the_date_compatible_part_of_the_key_blocks(monkeypatch, 
             probe = _single(mention)
             blocks = set().union(*(plain.get(key, set()) for key in probe.keys()))
             found = index.candidates(probe)
-            fits = {c for c in blocks if grouping._date_relation(clusters[c], probe) != "incompatible"}
+            fits = {c for c in blocks if _may_join(clusters[c], probe)}
             assert fits <= found <= blocks, (seed, k)
             # Grow the clusters as grouping does: join one of the block (its date may change), or found one.
             same_family = [c for c in sorted(blocks) if clusters[c].family == probe.family and clusters[c].alive]
@@ -88,13 +94,13 @@ def test_candidates_are_the_date_compatible_part_of_the_key_blocks(monkeypatch, 
         for c, cluster in enumerate(clusters):  # clusters as probes, as in the merge pass
             blocks = set().union(*(plain.get(key, set()) for key in cluster.keys()))
             found = index.candidates(cluster)
-            fits = {d for d in blocks if grouping._date_relation(cluster, clusters[d]) != "incompatible"}
+            fits = {d for d in blocks if _may_join(cluster, clusters[d])}
             assert fits <= found <= blocks, (seed, c)
             # With c named: also the clusters whose own blocks hold c (through a key c had before).
             had = {key for key, members in plain.items() if c in members}
             blocks |= {d for d in keys_now if not keys_now[d].isdisjoint(had)}
             found = index.candidates(cluster, c)
-            fits = {d for d in blocks if grouping._date_relation(cluster, clusters[d]) != "incompatible"}
+            fits = {d for d in blocks if _may_join(cluster, clusters[d])}
             assert fits <= found <= blocks, (seed, c)
 
 
@@ -130,6 +136,26 @@ def test_a_publication_window_brings_only_the_days_in_it(monkeypatch) -> None:
                                  participant_ids=["p_lenn"], status="happened"))
     assert probe.bound is not None and probe.best is None
     assert index.candidates(probe) == {0, 3, 5}  # 10 January is before the 62 days' window
+
+
+def test_a_town_brings_no_cluster_of_another_town_but_one_of_its_day(monkeypatch) -> None:
+    """A meeting in one town is not scored against the person's meetings in other towns (they
+    clash) unless one is of the same day, but is against those at only a building, at no place,
+    and in its own town."""
+    monkeypatch.setattr(candidates, "SPLIT_SIZE", 0)  # split this small block too
+    index = CandidateIndex()
+    for k, (date, places, sites) in enumerate([
+        ("2001-03-04", ["g_osk"], []), ("2001-03-04", ["g_brel"], []), ("2001-03", ["g_brel"], []),
+        ("2001-03-04", ["f_hall"], ["f_hall"]), ("2001-03-04", [], []), ("2001-03", ["g_tarn"], []),
+    ]):
+        index.register(k, _single(EventMention(
+            article_id=f"a{k}", sentence_index=0, start=0, end=1, trigger="met", event_type="meeting",
+            date_value=date, date_source="explicit", participant_ids=["p_lenn"], place_ids=places,
+            site_ids=frozenset(sites))))
+    probe = _single(EventMention(article_id="z", sentence_index=0, start=0, end=1, trigger="met",
+                                 event_type="meeting", date_value="2001-03-04", date_source="explicit",
+                                 participant_ids=["p_lenn"], place_ids=["g_tarn"]))
+    assert index.candidates(probe) == {0, 1, 3, 4, 5}  # not 2: Brel in March, no day
 
 
 class _PlainIndex:

@@ -12,6 +12,8 @@ at. This index returns exactly
     {clusters registered under a plain key of the probe whose date may fit the probe's date}
   ∪ {clusters registered under a date key of the probe whose date may fit the probe's date}
 
+less the clusters whose places clash with the probe's (below),
+
 where "may fit" is a superset of ``grouping._date_relation(...) != "incompatible"``, found
 through the clusters' dates (:class:`DateBuckets`) instead of by scanning the blocks:
 
@@ -21,6 +23,11 @@ through the clusters' dates (:class:`DateBuckets`) instead of by scanning the bl
   any year (the years a block holds are kept for it);
 * a date fits a publication-date bound (a window of days) when its interval overlaps it: the
   months the window touches, by (year, month), and by month of the year for year-less dates.
+
+``_score`` also rejects two clusters of one place class (both naming a town, or both only a
+site) that share no place, unless their days are the same: outside the probe's own place keys
+("l", which find the clusters sharing a place), the buckets keep each cluster's place class
+(:func:`place_class`) and such clusters are left out.
 
 A plain key's block is split by date only once it holds more than :data:`SPLIT_SIZE` clusters:
 a small block is returned whole (still a superset), and most keys (an article's, a rare name's)
@@ -34,7 +41,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Protocol
 
@@ -51,6 +58,8 @@ class _Probe(Protocol):
     family: str
     best: DateParts | None
     bound: tuple[date, date] | None
+    places: Mapping[str, int]
+    sites: set[str]
 
     def keys(self) -> set[tuple]: ...
 
@@ -70,6 +79,16 @@ def _day(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
+def place_class(cluster: _Probe) -> str:
+    """What ``grouping._places_clash`` looks at: "towns" when it names a town (region, country),
+    "sites" when only sites (buildings, streets), "none" without a place. Two clusters of one
+    class ("towns" or "sites") with no place in common clash: ``_score`` rejects them unless their
+    days are the same."""
+    if not cluster.places:
+        return "none"
+    return "towns" if set(cluster.places) - cluster.sites else "sites"
+
+
 def date_state(cluster: _Probe) -> State:
     """What ``grouping._date_relation`` looks at: the best date, else the bound, else nothing."""
     if cluster.best is not None:
@@ -79,39 +98,45 @@ def date_state(cluster: _Probe) -> State:
     return NO_DATE
 
 
+Filed = tuple[State, str]  # a cluster's date state and place class
+
+
 class DateBuckets:
-    """Clusters by their date state: ("b", year, month) → day → clusters for a best date,
-    ("w", year, month) → clusters for each month a bound touches, ("u",) for no date."""
+    """Clusters by their date state and place class: ("b", year, month) → (day, class) →
+    clusters for a best date, ("w", year, month) → (None, class) → clusters for each month a
+    bound touches, ("u",) → (None, class) → clusters for no date."""
 
     def __init__(self) -> None:
-        self.buckets: dict[tuple, dict[int | None, set[int]]] = {}
+        self.buckets: dict[tuple, dict[tuple[int | None, str], set[int]]] = {}
         self.years: set[int] = set()  # every year filed, for year-less probes
 
-    def _slots(self, state: State) -> Iterator[tuple[tuple, int | None]]:
+    def _slots(self, filed: Filed) -> Iterator[tuple[tuple, tuple[int | None, str]]]:
+        state, place = filed
         if state[0] == "best":
             year, month, day = state[1]
-            yield ("b", year, month), day
+            yield ("b", year, month), (day, place)
         elif state[0] == "bound":
             for year, month in _months(*state[1]):
-                yield ("w", year, month), None
+                yield ("w", year, month), (None, place)
         else:
-            yield ("u",), None
+            yield ("u",), (None, place)
 
-    def add(self, c: int, state: State) -> None:
-        for coarse, fine in self._slots(state):
+    def add(self, c: int, filed: Filed) -> None:
+        for coarse, fine in self._slots(filed):
             self.buckets.setdefault(coarse, {}).setdefault(fine, set()).add(c)
             if coarse[0] != "u" and coarse[1] is not None:
                 self.years.add(coarse[1])
 
-    def discard(self, c: int, state: State) -> None:
-        for coarse, fine in self._slots(state):
+    def discard(self, c: int, filed: Filed) -> None:
+        for coarse, fine in self._slots(filed):
             self.buckets[coarse][fine].discard(c)
 
-    def near(self, state: State) -> Iterator[set[int]]:
-        """Sets whose union is a superset of the clusters filed here whose date may fit ``state``."""
+    def near(self, state: State, clash: str | None = None) -> Iterator[set[int]]:
+        """Sets whose union is a superset of the clusters filed here whose date may fit ``state``,
+        leaving out those of place class ``clash`` unless their best date is the probe's day."""
         if state[0] == "none":
             for days in self.buckets.values():
-                yield from days.values()
+                yield from (fitting for (_, place), fitting in days.items() if place != clash)
             return
         every_day: list[tuple] = []  # coarse buckets taken whole
         day_of: list[tuple] = []  # coarse buckets of best dates, filtered by the probe's day
@@ -136,47 +161,47 @@ class DateBuckets:
             # some year, for a year-less one): ``_date_bound_relation``.
             for coarse in [("b", y, m) for y, m in touched] + [("b", None, m) for m in {m for _, m in touched}]:
                 years = [coarse[1]] if coarse[1] is not None else range(low.year, high.year + 1)
-                for fine, fitting in self.buckets.get(coarse, {}).items():
-                    if fine is None or any(low <= _day(y, coarse[2], fine) <= high for y in years):
+                for (fine, place), fitting in self.buckets.get(coarse, {}).items():
+                    if place != clash and (fine is None or any(low <= _day(y, coarse[2], fine) <= high
+                                                               for y in years)):
                         yield fitting
         every_day.append(("u",))
         for coarse in every_day:
-            yield from self.buckets.get(coarse, {}).values()
+            yield from (fitting for (_, place), fitting in self.buckets.get(coarse, {}).items() if place != clash)
+        exact = state[0] == "best" and None not in state[1]  # "exact" (a place clash costs, not rejects)
         for coarse in day_of:
             days = self.buckets.get(coarse)
             if not days:
                 continue
-            if day is None:
-                yield from days.values()
-            else:
-                for fitting in (day, None):
-                    if fitting in days:
-                        yield days[fitting]
+            for (fine, place), fitting in days.items():
+                if fine is None or day is None or fine == day:
+                    if place != clash or (exact and fine == day and coarse[1] is not None):
+                        yield fitting
 
 
 class CandidateIndex:
-    """Clusters by blocking key, each block filtered by the clusters' dates (see module doc)."""
+    """Clusters by blocking key, each block filtered by the clusters' dates and places (see module doc)."""
 
     def __init__(self) -> None:
         self.plain: dict[tuple, set[int]] = defaultdict(set)  # non-date key -> clusters
         self.split: dict[tuple, DateBuckets] = {}  # the plain keys' blocks larger than SPLIT_SIZE, by date
         self.date_keys: dict[int, set[tuple]] = defaultdict(set)  # cluster -> every date key it had
         self.date_keys_now: dict[int, set[tuple]] = {}  # cluster -> its date keys when last registered
-        self.state: dict[int, State] = {}  # cluster -> its date state
+        self.state: dict[int, Filed] = {}  # cluster -> its date state and place class
         self.by_family: dict[str, DateBuckets] = defaultdict(DateBuckets)  # dated clusters, for the date keys
 
     def register(self, c: int, cluster: _Probe) -> None:
         """Index cluster ``c`` under its current keys and date (it keeps its earlier keys, and a
         cluster's plain keys only grow: its articles, participants, places and names)."""
         old = self.state.get(c)
-        state = date_state(cluster)
+        state = (date_state(cluster), place_class(cluster))
         changed = state != old
         self.state[c] = state
         if changed:
             family = self.by_family[cluster.family]
-            if old is not None and old != NO_DATE:
+            if old is not None and old[0] != NO_DATE:
                 family.discard(c, old)
-            if state != NO_DATE:
+            if state[0] != NO_DATE:
                 family.add(c, state)
         now = self.date_keys_now[c] = set()
         for key in cluster.keys():
@@ -208,20 +233,23 @@ class CandidateIndex:
         rounds probes from one side only.
         """
         state = date_state(probe)
+        # Clusters of the probe's place class clash with it, unless they share a place: those
+        # its place keys ("l") find.
+        clash = place_class(probe) if probe.places else None
         out: set[int] = set()
         date_keys = set()
         for key in probe.keys():
             if key[0] in DATE_KEY_KINDS:
                 date_keys.add(key)
             elif (split := self.split.get(key)) is not None:
-                for fitting in split.near(state):
+                for fitting in split.near(state, None if key[0] == "l" else clash):
                     out |= fitting
             else:
                 out |= self.plain.get(key, set())
         had = self.date_keys.get(c, set()) if c is not None else set()
         if (date_keys or had) and state != NO_DATE:
             family = self.by_family.get(probe.family)
-            for fitting in family.near(state) if family is not None else ():
+            for fitting in family.near(state, clash) if family is not None else ():
                 for d in fitting:
                     if d not in out and (not self.date_keys[d].isdisjoint(date_keys)
                                          or not self.date_keys_now[d].isdisjoint(had)):
