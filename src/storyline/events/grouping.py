@@ -942,9 +942,9 @@ def _merge_pass(
         grown: set[int] = set()
         pairs: list[tuple[float, int, int]] = []
         # Nothing changes while pairs are collected: links are computed once per round and each
-        # pair is scored once (a pair is found from both of its clusters).
-        # (A probe needs no clusters linked *to* it: a link joins two mentions of one article, so
-        # two clusters of one family that it links share that article's key.)
+        # pair is scored once (in the first round a pair is found from both of its clusters). A
+        # probe needs no clusters linked *to* it: a link joins two mentions of one article, so
+        # the two clusters share that article's key and the index finds the pair either way.
         linked_to = {i: links(i) for i, cluster in enumerate(clusters) if cluster.alive}
         scored: set[tuple[int, int]] = set()
         for i in probes:
