@@ -1,15 +1,18 @@
-"""The candidate index finds every cluster a plain key index would whose date can fit the probe."""
+"""The candidate index finds every cluster a plain key index would that ``_score`` may accept,
+and grouping with it makes the clusters it would make with plain key blocks."""
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
+from dataclasses import replace
 
 import numpy as np
+import pytest
 
-from storyline.events import grouping
+from storyline.events import candidates, grouping
 from storyline.events.candidates import CandidateIndex
-from storyline.events.model import EventMention
+from storyline.events.model import DateParts, EventMention
 
 VECTOR = np.ones(2, dtype=np.float32)
 
@@ -29,10 +32,11 @@ def _date(rng: random.Random) -> tuple[str | None, str]:
 
 def _mention(rng: random.Random, k: int) -> EventMention:
     value, source = _date(rng)
+    places = rng.sample(["g1", "g2", "g3", "f1"], rng.randrange(3))
     return EventMention(
         article_id=f"a{rng.randrange(6)}", sentence_index=k, start=k, end=k + 1, trigger="met",
         event_type=rng.choice(["meeting", "meeting", "loan"]), date_value=value, date_source=source,
-        place_ids=rng.sample(["g1", "g2", "g3"], rng.randrange(2)),
+        place_ids=places, site_ids=frozenset(p for p in places if p.startswith("f")),  # f1: a building
         participant_ids=rng.sample(["p1", "p2", "p3"], rng.randrange(2)),
         status=rng.choice(["happened", "scheduled"]),
     )
@@ -44,15 +48,25 @@ def _single(mention: EventMention) -> grouping._Cluster:
     return cluster
 
 
-def test_candidates_are_the_date_compatible_part_of_the_key_blocks() -> None:
+def _may_join(a: grouping._Cluster, b: grouping._Cluster) -> bool:
+    """``_score`` may accept the pair: it gives it a score (a link adds to it)."""
+    return grouping._score(a, b, linked=True) is not None
+
+
+# 0: every plain key's block is split by date; 3: blocks are split as they grow; 1000: none is.
+@pytest.mark.parametrize("split_size", [0, 3, 1000])
+def test_candidates_are_the_date_compatible_part_of_the_key_blocks(monkeypatch, split_size: int) -> None:
+    monkeypatch.setattr(candidates, "SPLIT_SIZE", split_size)
     for seed in range(40):
         rng = random.Random(seed)
         clusters: list[grouping._Cluster] = []
         plain: dict[tuple, set[int]] = defaultdict(set)
+        keys_now: dict[int, set[tuple]] = {}
         index = CandidateIndex()
 
         def register(c: int) -> None:
-            for key in clusters[c].keys():
+            keys_now[c] = clusters[c].keys()
+            for key in keys_now[c]:
                 plain[key].add(c)
             index.register(c, clusters[c])
 
@@ -61,7 +75,7 @@ def test_candidates_are_the_date_compatible_part_of_the_key_blocks() -> None:
             probe = _single(mention)
             blocks = set().union(*(plain.get(key, set()) for key in probe.keys()))
             found = index.candidates(probe)
-            fits = {c for c in blocks if grouping._date_relation(clusters[c], probe) != "incompatible"}
+            fits = {c for c in blocks if _may_join(clusters[c], probe)}
             assert fits <= found <= blocks, (seed, k)
             # Grow the clusters as grouping does: join one of the block (its date may change), or found one.
             same_family = [c for c in sorted(blocks) if clusters[c].family == probe.family and clusters[c].alive]
@@ -80,5 +94,121 @@ def test_candidates_are_the_date_compatible_part_of_the_key_blocks() -> None:
         for c, cluster in enumerate(clusters):  # clusters as probes, as in the merge pass
             blocks = set().union(*(plain.get(key, set()) for key in cluster.keys()))
             found = index.candidates(cluster)
-            fits = {d for d in blocks if grouping._date_relation(cluster, clusters[d]) != "incompatible"}
+            fits = {d for d in blocks if _may_join(cluster, clusters[d])}
             assert fits <= found <= blocks, (seed, c)
+            # With c named: also the clusters whose own blocks hold c (through a key c had before).
+            had = {key for key, members in plain.items() if c in members}
+            blocks |= {d for d in keys_now if not keys_now[d].isdisjoint(had)}
+            found = index.candidates(cluster, c)
+            fits = {d for d in blocks if _may_join(cluster, clusters[d])}
+            assert fits <= found <= blocks, (seed, c)
+
+
+def test_a_shared_name_brings_only_the_clusters_of_fitting_dates() -> None:
+    """Forty meetings of one person, one a year: a probe dated one day is scored against that
+    year's meeting and the undated one only, not against every meeting the person had."""
+    index = CandidateIndex()
+    for k in range(41):
+        date = f"{1980 + k}-03-04" if k < 40 else None
+        cluster = _single(EventMention(article_id=f"a{k}", sentence_index=0, start=0, end=1, trigger="met",
+                                       event_type="meeting", date_value=date, date_source="explicit",
+                                       participant_ids=["p_lenn"]))
+        index.register(k, cluster)
+    probe = _single(EventMention(article_id="z", sentence_index=0, start=0, end=1, trigger="met",
+                                 event_type="meeting", date_value="2001-03", date_source="explicit",
+                                 participant_ids=["p_lenn"]))
+    assert index.candidates(probe) == {21, 40}
+    yearless = replace(probe, best=DateParts(None, 3, 5))  # a year-less day fits no year's 4 March
+    assert index.candidates(yearless) == {40}
+
+
+def test_a_publication_window_brings_only_the_days_in_it(monkeypatch) -> None:
+    """A report of the past published on 20 March is scored against the meetings of its window's
+    days (and the undated), not against a later one of that month."""
+    monkeypatch.setattr(candidates, "SPLIT_SIZE", 0)  # split this small block too
+    index = CandidateIndex()
+    for k, date in enumerate(["2001-03-04", "2001-03-25", "2001-01-10", "XXXX-03-10", "XXXX-03-30", None]):
+        index.register(k, _single(EventMention(
+            article_id=f"a{k}", sentence_index=0, start=0, end=1, trigger="met", event_type="meeting",
+            date_value=date, date_source="explicit" if date else "none", participant_ids=["p_lenn"])))
+    probe = _single(EventMention(article_id="z", sentence_index=0, start=0, end=1, trigger="met",
+                                 event_type="meeting", date_value="2001-03-20", date_source="publication",
+                                 participant_ids=["p_lenn"], status="happened"))
+    assert probe.bound is not None and probe.best is None
+    assert index.candidates(probe) == {0, 3, 5}  # 10 January is before the 62 days' window
+
+
+def test_a_town_brings_no_cluster_of_another_town_but_one_of_its_day(monkeypatch) -> None:
+    """A meeting in one town is not scored against the person's meetings in other towns (they
+    clash) unless one is of the same day, but is against those at only a building, at no place,
+    and in its own town."""
+    monkeypatch.setattr(candidates, "SPLIT_SIZE", 0)  # split this small block too
+    index = CandidateIndex()
+    for k, (date, places, sites) in enumerate([
+        ("2001-03-04", ["g_osk"], []), ("2001-03-04", ["g_brel"], []), ("2001-03", ["g_brel"], []),
+        ("2001-03-04", ["f_hall"], ["f_hall"]), ("2001-03-04", [], []), ("2001-03", ["g_tarn"], []),
+    ]):
+        index.register(k, _single(EventMention(
+            article_id=f"a{k}", sentence_index=0, start=0, end=1, trigger="met", event_type="meeting",
+            date_value=date, date_source="explicit", participant_ids=["p_lenn"], place_ids=places,
+            site_ids=frozenset(sites))))
+    probe = _single(EventMention(article_id="z", sentence_index=0, start=0, end=1, trigger="met",
+                                 event_type="meeting", date_value="2001-03-04", date_source="explicit",
+                                 participant_ids=["p_lenn"], place_ids=["g_tarn"]))
+    assert index.candidates(probe) == {0, 1, 3, 4, 5}  # not 2: Brel in March, no day
+
+
+class _PlainIndex:
+    """Key blocks as they are, for comparison: every cluster ever registered under a key."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[tuple, set[int]] = defaultdict(set)
+        self.keys_now: dict[int, set[tuple]] = {}
+
+    def register(self, c: int, cluster: grouping._Cluster) -> None:
+        self.keys_now[c] = cluster.keys()
+        for key in self.keys_now[c]:
+            self.blocks[key].add(c)
+
+    def candidates(self, probe: grouping._Cluster, c: int | None = None) -> set[int]:
+        found = set().union(*(self.blocks.get(key, set()) for key in probe.keys()))
+        if c is not None:  # and every cluster whose blocks hold c
+            had = {key for key, members in self.blocks.items() if c in members}
+            found |= {d for d, keys in self.keys_now.items() if not keys.isdisjoint(had)}
+        return found
+
+
+def _corpus(rng: random.Random, size: int) -> tuple[list[EventMention], np.ndarray]:
+    """Random mentions (some referring back to an earlier one of their article) and vectors from a few directions."""
+    mentions: list[EventMention] = []
+    for k in range(size):
+        mention = _mention(rng, k)
+        earlier = [e for e in mentions if e.article_id == mention.article_id]
+        if earlier and rng.random() < 0.2:
+            mention = replace(mention, antecedent=rng.choice(earlier).key)
+        mentions.append(replace(mention, names={n: 0.5 for n in rng.sample(["n1", "n2", "n3"], rng.randrange(2))}))
+    directions = np.asarray([[1, 0, 0], [0.8, 0.6, 0], [0, 0.6, 0.8]], dtype=np.float32)
+    return mentions, directions[[rng.randrange(3) for _ in mentions]]
+
+
+def _outcome(clusters: list[grouping._Cluster]) -> list[tuple[bool, list[int]]]:
+    return [(c.alive, sorted(c.members)) for c in clusters]
+
+
+def test_grouping_makes_the_clusters_of_plain_key_blocks(monkeypatch) -> None:
+    """Candidates by date and a merge pass that probes only the clusters that grew in its last
+    round make the clusters the plain key blocks made, scoring every pair every round; and no
+    two clusters left are a pair that would still merge."""
+    for seed in range(30):
+        rng = random.Random(seed)
+        usable, vectors = _corpus(rng, 80)
+        filtered = grouping.cluster_mentions(usable, vectors)
+        with monkeypatch.context() as patch:
+            patch.setattr(grouping, "CandidateIndex", _PlainIndex)
+            plain = grouping.cluster_mentions(usable, vectors)
+        assert _outcome(filtered) == _outcome(plain), seed
+        live = [c for c in filtered if c.alive]
+        for a, first in enumerate(live):
+            for second in live[a + 1:]:
+                value = grouping._score(first, second)
+                assert value is None or value < grouping.JOIN_THRESHOLD or not first.keys() & second.keys(), seed

@@ -1,23 +1,37 @@
 """The candidate index of event grouping: which clusters a mention (or cluster) is scored against.
 
 Grouping scores a probe against every cluster that shares a blocking key with it
-(:meth:`storyline.events.grouping._Cluster.keys`). The year and month keys ("y"/"m": every
-meeting of 2021, every meeting of any September) make those blocks grow with the corpus, so a
-plain key → clusters index makes grouping quadratic. But ``grouping._score`` rejects a pair
-whose dates are incompatible before anything else, so for the date keys only the clusters whose
-*current* date could fit the probe's need to be looked at. This index returns exactly
+(:meth:`storyline.events.grouping._Cluster.keys`). Those blocks grow with the corpus: the year
+and month keys ("y"/"m": every meeting of 2021, every meeting of any September), and in a
+story-rich corpus the participant, place, name and article keys too ("p"/"l"/"n"/"a": every
+meeting of one leader over many years). A plain key → clusters index makes grouping quadratic.
+But ``grouping._score`` rejects a pair whose dates are incompatible before anything else, so
+within a block only the clusters whose *current* date could fit the probe's need to be looked
+at. This index returns exactly
 
-    {clusters registered under a non-date key of the probe}
+    {clusters registered under a plain key of the probe whose date may fit the probe's date}
   ∪ {clusters registered under a date key of the probe whose date may fit the probe's date}
 
-where "may fit" is a superset of ``grouping._date_relation(...) != "incompatible"``, found
-through the clusters' dates instead of by scanning the blocks:
+less the clusters whose places clash with the probe's (below),
 
+where "may fit" is a superset of ``grouping._date_relation(...) != "incompatible"``, found
+through the clusters' dates (:class:`DateBuckets`) instead of by scanning the blocks:
+
+* a cluster (or probe) with neither a date nor a publication-date bound fits anything;
 * a probe dated (Y, M, D) fits a cluster dated v when each part of v is equal or missing
-  (``parts_relation``): at most five values for a day, the values of one month or one year
-  otherwise; a year-less probe fits any year;
+  (``parts_relation``): a few (year, month) buckets, filtered by day; a year-less probe fits
+  any year (the years a block holds are kept for it);
 * a date fits a publication-date bound (a window of days) when its interval overlaps it: the
   months the window touches, by (year, month), and by month of the year for year-less dates.
+
+``_score`` also rejects two clusters of one place class (both naming a town, or both only a
+site) that share no place, unless their days are the same: outside the probe's own place keys
+("l", which find the clusters sharing a place), the buckets keep each cluster's place class
+(:func:`place_class`) and such clusters are left out.
+
+A plain key's block is split by date only once it holds more than :data:`SPLIT_SIZE` clusters:
+a small block is returned whole (still a superset), and most keys (an article's, a rare name's)
+stay small, so the index does not pay a bucket structure for each.
 
 The pairs dropped are ones ``_score`` returns None for, so the clusters and events are those of
 the plain index (``tests/events/test_candidates.py`` compares the two on random clusters).
@@ -25,19 +39,27 @@ the plain index (``tests/events/test_candidates.py`` compares the two on random 
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Protocol
 
 from storyline.events.model import DateParts
 
-DATE_KEY_KINDS = ("y", "m")  # the blocking keys answered through the clusters' dates
+DATE_KEY_KINDS = ("y", "m")  # the blocking keys answered through the family-wide date buckets
+SPLIT_SIZE = 8  # a plain key's block is split by date beyond this many clusters
+
+State = tuple  # ("best", parts) | ("bound", (low, high)) | ("none",)
+NO_DATE: State = ("none",)
 
 
 class _Probe(Protocol):
     family: str
     best: DateParts | None
     bound: tuple[date, date] | None
+    places: Mapping[str, int]
+    sites: set[str]
 
     def keys(self) -> set[tuple]: ...
 
@@ -52,115 +74,184 @@ def _months(low: date, high: date) -> list[tuple[int, int]]:
     return out
 
 
+def _day(year: int, month: int, day: int) -> date:
+    """The day, or the month's last day for one past it (as ``grouping._interval`` reads it)."""
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def place_class(cluster: _Probe) -> str:
+    """What ``grouping._places_clash`` looks at: "towns" when it names a town (region, country),
+    "sites" when only sites (buildings, streets), "none" without a place. Two clusters of one
+    class ("towns" or "sites") with no place in common clash: ``_score`` rejects them unless their
+    days are the same."""
+    if not cluster.places:
+        return "none"
+    return "towns" if set(cluster.places) - cluster.sites else "sites"
+
+
+def date_state(cluster: _Probe) -> State:
+    """What ``grouping._date_relation`` looks at: the best date, else the bound, else nothing."""
+    if cluster.best is not None:
+        return ("best", cluster.best)
+    if cluster.bound is not None:
+        return ("bound", cluster.bound)
+    return NO_DATE
+
+
+Filed = tuple[State, str]  # a cluster's date state and place class
+
+
+class DateBuckets:
+    """Clusters by their date state and place class: ("b", year, month) → (day, class) →
+    clusters for a best date, ("w", year, month) → (None, class) → clusters for each month a
+    bound touches, ("u",) → (None, class) → clusters for no date."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[tuple, dict[tuple[int | None, str], set[int]]] = {}
+        self.years: set[int] = set()  # every year filed, for year-less probes
+
+    def _slots(self, filed: Filed) -> Iterator[tuple[tuple, tuple[int | None, str]]]:
+        state, place = filed
+        if state[0] == "best":
+            year, month, day = state[1]
+            yield ("b", year, month), (day, place)
+        elif state[0] == "bound":
+            for year, month in _months(*state[1]):
+                yield ("w", year, month), (None, place)
+        else:
+            yield ("u",), (None, place)
+
+    def add(self, c: int, filed: Filed) -> None:
+        for coarse, fine in self._slots(filed):
+            self.buckets.setdefault(coarse, {}).setdefault(fine, set()).add(c)
+            if coarse[0] != "u" and coarse[1] is not None:
+                self.years.add(coarse[1])
+
+    def discard(self, c: int, filed: Filed) -> None:
+        for coarse, fine in self._slots(filed):
+            self.buckets[coarse][fine].discard(c)
+
+    def near(self, state: State, clash: str | None = None) -> Iterator[set[int]]:
+        """Sets whose union is a superset of the clusters filed here whose date may fit ``state``,
+        leaving out those of place class ``clash`` unless their best date is the probe's day."""
+        if state[0] == "none":
+            for days in self.buckets.values():
+                yield from (fitting for (_, place), fitting in days.items() if place != clash)
+            return
+        every_day: list[tuple] = []  # coarse buckets taken whole
+        day_of: list[tuple] = []  # coarse buckets of best dates, filtered by the probe's day
+        day = None
+        if state[0] == "best":
+            year, month, day = state[1]
+            if year is not None:
+                if month is None:  # a year fits its months, and any year-less date of them
+                    every_day += [("b", year, None)] + [("b", year, m) for m in range(1, 13)]
+                    every_day += [("b", None, m) for m in range(1, 13)] + [("w", year, m) for m in range(1, 13)]
+                else:
+                    day_of += [("b", year, month), ("b", None, month)]
+                    every_day += [("b", year, None), ("w", year, month)]
+            else:  # a year-less date fits its month of any year (month is set: parse_date_value)
+                day_of += [("b", y, month) for y in (*self.years, None)]
+                every_day += [("b", y, None) for y in self.years] + [("w", y, month) for y in self.years]
+        else:
+            low, high = state[1]
+            touched = _months(low, high)
+            every_day += [("w", y, m) for y, m in touched] + [("b", y, None) for y in {y for y, _ in touched}]
+            # A best date of a month the window touches fits when its day is in the window (of
+            # some year, for a year-less one): ``_date_bound_relation``.
+            for coarse in [("b", y, m) for y, m in touched] + [("b", None, m) for m in {m for _, m in touched}]:
+                years = [coarse[1]] if coarse[1] is not None else range(low.year, high.year + 1)
+                for (fine, place), fitting in self.buckets.get(coarse, {}).items():
+                    if place != clash and (fine is None or any(low <= _day(y, coarse[2], fine) <= high
+                                                               for y in years)):
+                        yield fitting
+        every_day.append(("u",))
+        for coarse in every_day:
+            yield from (fitting for (_, place), fitting in self.buckets.get(coarse, {}).items() if place != clash)
+        exact = state[0] == "best" and None not in state[1]  # "exact" (a place clash costs, not rejects)
+        for coarse in day_of:
+            days = self.buckets.get(coarse)
+            if not days:
+                continue
+            for (fine, place), fitting in days.items():
+                if fine is None or day is None or fine == day:
+                    if place != clash or (exact and fine == day and coarse[1] is not None):
+                        yield fitting
+
+
 class CandidateIndex:
-    """Clusters by blocking key; date keys through the clusters' current dates (see module doc)."""
+    """Clusters by blocking key, each block filtered by the clusters' dates and places (see module doc)."""
 
     def __init__(self) -> None:
         self.plain: dict[tuple, set[int]] = defaultdict(set)  # non-date key -> clusters
+        self.split: dict[tuple, DateBuckets] = {}  # the plain keys' blocks larger than SPLIT_SIZE, by date
         self.date_keys: dict[int, set[tuple]] = defaultdict(set)  # cluster -> every date key it had
-        self.state: dict[int, tuple] = {}  # cluster -> ("best", family, parts) | ("bound", family, window)
-        # clusters by their best date; distinct best dates by (year, month), (month, day), month, year
-        self.by_value: dict[tuple[str, DateParts], set[int]] = defaultdict(set)
-        self.values_ym: dict[tuple[str, int | None, int | None], set[DateParts]] = defaultdict(set)
-        self.values_md: dict[tuple[str, int | None, int | None], set[DateParts]] = defaultdict(set)
-        self.values_m: dict[tuple[str, int | None], set[DateParts]] = defaultdict(set)
-        self.values_y: dict[tuple[str, int | None], set[DateParts]] = defaultdict(set)
-        # clusters with only a publication-date bound, by each month it touches (and month of year)
-        self.bound_ym: dict[tuple[str, int, int], set[int]] = defaultdict(set)
-        self.bound_moy: dict[tuple[str, int], set[int]] = defaultdict(set)
+        self.date_keys_now: dict[int, set[tuple]] = {}  # cluster -> its date keys when last registered
+        self.state: dict[int, Filed] = {}  # cluster -> its date state and place class
+        self.by_family: dict[str, DateBuckets] = defaultdict(DateBuckets)  # dated clusters, for the date keys
 
     def register(self, c: int, cluster: _Probe) -> None:
-        """Index cluster ``c`` under its current keys and date (it keeps its earlier keys)."""
+        """Index cluster ``c`` under its current keys and date (it keeps its earlier keys, and a
+        cluster's plain keys only grow: its articles, participants, places and names)."""
+        old = self.state.get(c)
+        state = (date_state(cluster), place_class(cluster))
+        changed = state != old
+        self.state[c] = state
+        if changed:
+            family = self.by_family[cluster.family]
+            if old is not None and old[0] != NO_DATE:
+                family.discard(c, old)
+            if state[0] != NO_DATE:
+                family.add(c, state)
+        now = self.date_keys_now[c] = set()
         for key in cluster.keys():
             if key[0] in DATE_KEY_KINDS:
                 self.date_keys[c].add(key)
-            else:
-                self.plain[key].add(c)
-        if cluster.best is not None:
-            state: tuple | None = ("best", cluster.family, cluster.best)
-        elif cluster.bound is not None:
-            state = ("bound", cluster.family, cluster.bound)
-        else:
-            state = None
-        old = self.state.get(c)
-        if state == old:
-            return
-        if old is not None:
-            self._file(c, old, remove=True)
-        if state is not None:
-            self._file(c, state, remove=False)
-            self.state[c] = state
+                now.add(key)
+                continue
+            members = self.plain[key]
+            split = self.split.get(key)
+            if c not in members:
+                members.add(c)
+                if split is not None:
+                    split.add(c, state)
+                elif len(members) > SPLIT_SIZE:
+                    self.split[key] = split = DateBuckets()
+                    for d in members:
+                        split.add(d, self.state[d])
+            elif changed and split is not None:
+                split.discard(c, old)  # type: ignore[arg-type]  # c was filed under key: old is set
+                split.add(c, state)
 
-    def _file(self, c: int, state: tuple, *, remove: bool) -> None:
-        kind, family, value = state
-        if kind == "best":
-            if remove:
-                self.by_value[(family, value)].discard(c)
-                return
-            self.by_value[(family, value)].add(c)
-            year, month, day = value
-            self.values_ym[(family, year, month)].add(value)
-            self.values_md[(family, month, day)].add(value)
-            self.values_m[(family, month)].add(value)
-            self.values_y[(family, year)].add(value)
-            return
-        for year, month in _months(*value):
-            for bucket in (self.bound_ym[(family, year, month)], self.bound_moy[(family, month)]):
-                bucket.discard(c) if remove else bucket.add(c)
+    def candidates(self, probe: _Probe, c: int | None = None) -> set[int]:
+        """The clusters to score ``probe`` against (see the module docstring).
 
-    def candidates(self, probe: _Probe) -> set[int]:
-        """The clusters to score ``probe`` against (see the module docstring)."""
-        keys = probe.keys()
+        With ``c``, the registered cluster that ``probe`` is: also the clusters whose own
+        candidates hold ``c``. A cluster keeps the date keys it had, so ``d`` may find ``c`` through
+        an old key of ``c`` that ``c`` no longer finds ``d`` by (the plain keys only grow: they
+        find both ways). The merge pass scores a pair found from either side, and in its later
+        rounds probes from one side only.
+        """
+        state = date_state(probe)
+        # Clusters of the probe's place class clash with it, unless they share a place: those
+        # its place keys ("l") find.
+        clash = place_class(probe) if probe.places else None
         out: set[int] = set()
         date_keys = set()
-        for key in keys:
+        for key in probe.keys():
             if key[0] in DATE_KEY_KINDS:
                 date_keys.add(key)
+            elif (split := self.split.get(key)) is not None:
+                for fitting in split.near(state, None if key[0] == "l" else clash):
+                    out |= fitting
             else:
                 out |= self.plain.get(key, set())
-        if date_keys:
-            for c in self._near(probe.family, probe.best, probe.bound):
-                if c not in out and not self.date_keys[c].isdisjoint(date_keys):
-                    out.add(c)
-        return out
-
-    def _near(self, family: str, best: DateParts | None, bound: tuple[date, date] | None) -> set[int]:
-        """A superset of the clusters of ``family`` whose date may fit ``best`` (or else ``bound``)."""
-        values: set[DateParts] = set()
-        out: set[int] = set()
-        if best is not None:
-            year, month, day = best
-            if year is not None:
-                if month is None:
-                    values = self.values_y.get((family, year), set()) | self.values_y.get((family, None), set())
-                    months = [(year, m) for m in range(1, 13)]
-                else:
-                    if day is None:
-                        values = self.values_ym.get((family, year, month), set()) | self.values_ym.get(
-                            (family, None, month), set())
-                    else:
-                        values = {best, DateParts(year, month, None), DateParts(None, month, day),
-                                  DateParts(None, month, None)}
-                    values.add(DateParts(year, None, None))
-                    months = [(year, month)]
-                for y, m in months:
-                    out |= self.bound_ym.get((family, y, m), set())
-            elif month is not None:  # a year-less date fits any year
-                if day is None:
-                    values = set(self.values_m.get((family, month), set()))
-                else:
-                    values = self.values_md.get((family, month, day), set()) | self.values_md.get(
-                        (family, month, None), set())
-                values |= self.values_md.get((family, None, None), set())  # year-only dates
-                out |= self.bound_moy.get((family, month), set())
-        elif bound is not None:
-            touched = _months(*bound)
-            for y, m in touched:
-                values |= self.values_ym.get((family, y, m), set())
-                values |= self.values_ym.get((family, None, m), set())
-                out |= self.bound_ym.get((family, y, m), set())
-            for y in {y for y, _ in touched}:
-                values.add(DateParts(y, None, None))
-        for value in values:
-            out |= self.by_value.get((family, value), set())
+        had = self.date_keys.get(c, set()) if c is not None else set()
+        if (date_keys or had) and state != NO_DATE:
+            family = self.by_family.get(probe.family)
+            for fitting in family.near(state, clash) if family is not None else ():
+                for d in fitting:
+                    if d not in out and (not self.date_keys[d].isdisjoint(date_keys)
+                                         or not self.date_keys_now[d].isdisjoint(had)):
+                        out.add(d)
         return out

@@ -933,18 +933,22 @@ def _merge_pass(
     def score(i: int, j: int) -> float | None:
         return _score(clusters[i], clusters[j], linked=j in links(i) or i in links(j))
 
-    merged = True
-    while merged:
-        merged = False
+    # The first round scores every live cluster; a later one only those that absorbed another in
+    # the round before. A pair of clusters neither of which changed in a round scores the same in
+    # the next (their keys, dates and links are unchanged), and it was below the threshold, or
+    # they would have merged: only pairs with a grown cluster can merge next.
+    probes = [i for i, cluster in enumerate(clusters) if cluster.alive]
+    while probes:
+        grown: set[int] = set()
         pairs: list[tuple[float, int, int]] = []
         # Nothing changes while pairs are collected: links are computed once per round and each
-        # pair is scored once (a pair is found from both of its clusters).
+        # pair is scored once (in the first round a pair is found from both of its clusters). A
+        # probe needs no clusters linked *to* it: a link joins two mentions of one article, so
+        # the two clusters share that article's key and the index finds the pair either way.
         linked_to = {i: links(i) for i, cluster in enumerate(clusters) if cluster.alive}
         scored: set[tuple[int, int]] = set()
-        for i, cluster in enumerate(clusters):
-            if not cluster.alive:
-                continue
-            for j in index.candidates(cluster) | linked_to[i]:
+        for i in probes:
+            for j in index.candidates(clusters[i], i) | linked_to[i]:
                 a, b = min(i, j), max(i, j)
                 if j == i or not clusters[j].alive or (a, b) in scored:
                     continue
@@ -959,7 +963,8 @@ def _merge_pass(
             if value is not None and value >= JOIN_THRESHOLD:
                 clusters[i].absorb(clusters[j])
                 register(i)
-                merged = True
+                grown.add(i)
+        probes = sorted(i for i in grown if clusters[i].alive)
 
 
 # --- from clusters to events -----------------------------------------------------------------------
