@@ -120,3 +120,31 @@ def test_signatures_share_one_set_of_permutations() -> None:
     fresh = MinHash(num_perm=settings.num_perm, seed=1)
     fresh.update_batch([s.encode("utf-8") for s in shingles(A, settings.shingle_words)])
     assert (fresh.hashvalues == a.hashvalues).all()
+
+
+def test_stored_candidates_are_confirmed_on_stored_shingles(tmp_path, monkeypatch) -> None:
+    """A candidate no longer among the latest articles is confirmed on the shingle hashes stored
+    with it (`dedup_shingles`), not made again from its text; an article stored before that table
+    existed is made from its text once, and then stored."""
+    from storyline.clean import dedup
+    from storyline.clean.dedup import StoredNearDuplicateIndex
+    from storyline.store.sqlite import Store
+
+    db = _ingest(tmp_path, {"1.txt": A, "2.txt": OTHER})
+    with Store(db) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM dedup_shingles").fetchone()[0] == 2
+        stored = StoredNearDuplicateIndex(store)  # a later build: nothing in memory yet
+        sh, mh = stored.signature(REPRINT)
+
+        def no_shingling(*args, **kwargs):
+            raise AssertionError("a stored candidate's shingles were made again from its text")
+
+        monkeypatch.setattr(dedup, "shingles", no_shingling)
+        hit = stored.query(REPRINT, sh, mh)
+        assert hit is not None and hit.similarity < 1.0
+        monkeypatch.undo()
+        # without its stored row (an older database), the text serves once and the row is written
+        store.conn.execute("DELETE FROM dedup_shingles")
+        again = StoredNearDuplicateIndex(store).query(REPRINT, sh, mh)
+        assert again == hit
+        assert store.conn.execute("SELECT COUNT(*) FROM dedup_shingles").fetchone()[0] == 1

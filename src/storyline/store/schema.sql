@@ -120,6 +120,13 @@ CREATE TABLE IF NOT EXISTS dedup_bands (
 );
 CREATE INDEX IF NOT EXISTS dedup_bands_article ON dedup_bands(article_id);
 
+-- Each indexed article's shingle hashes (sorted distinct 64-bit values, little-endian), which a
+-- near-duplicate candidate is confirmed on: read back instead of made again from the text.
+CREATE TABLE IF NOT EXISTS dedup_shingles (
+    article_id TEXT PRIMARY KEY REFERENCES articles(article_id) ON DELETE CASCADE,
+    hashes     BLOB NOT NULL
+);
+
 -- An entity id that no longer exists (its entity merged into another, or its mentions left
 -- with their articles) → the entity that holds most of its mentions now; old links keep working.
 CREATE TABLE IF NOT EXISTS entity_redirects (
