@@ -74,8 +74,8 @@ def _months(low: date, high: date) -> list[tuple[int, int]]:
     return out
 
 
-def _day(year: int, month: int, day: int) -> date:
-    """The day, or the month's last day for one past it (as ``grouping._interval`` reads it)."""
+def month_day(year: int, month: int, day: int) -> date:
+    """The day, or the month's last day for one past it (how grouping reads a stated day)."""
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
@@ -162,7 +162,7 @@ class DateBuckets:
             for coarse in [("b", y, m) for y, m in touched] + [("b", None, m) for m in {m for _, m in touched}]:
                 years = [coarse[1]] if coarse[1] is not None else range(low.year, high.year + 1)
                 for (fine, place), fitting in self.buckets.get(coarse, {}).items():
-                    if place != clash and (fine is None or any(low <= _day(y, coarse[2], fine) <= high
+                    if place != clash and (fine is None or any(low <= month_day(y, coarse[2], fine) <= high
                                                                for y in years)):
                         yield fitting
         every_day.append(("u",))

@@ -83,7 +83,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 
 from storyline.events.anchoring import anchor_event_years
-from storyline.events.candidates import CandidateIndex
+from storyline.events.candidates import CandidateIndex, month_day, place_class
 from storyline.events.model import (
     DateParts,
     Event,
@@ -286,7 +286,7 @@ def _interval(parts: DateParts) -> tuple[date, date]:
     if parts.day is None:
         last = calendar.monthrange(parts.year, parts.month)[1]
         return date(parts.year, parts.month, 1), date(parts.year, parts.month, last)
-    day = date(parts.year, parts.month, min(parts.day, calendar.monthrange(parts.year, parts.month)[1]))
+    day = month_day(parts.year, parts.month, parts.day)
     return day, day
 
 
@@ -323,11 +323,9 @@ def _yearless_best(a: _Cluster, b: _Cluster) -> bool:
 def _places_clash(a: _Cluster, b: _Cluster) -> bool:
     """Two clusters with no place in common are at different places when both name a town
     (region, country), or both name only sites; a street or a building on one side and a town on
-    the other may be one place ("Newton Street" in Millom)."""
-    towns_a, towns_b = set(a.places) - a.sites, set(b.places) - b.sites
-    if towns_a and towns_b:
-        return True
-    return not towns_a and not towns_b
+    the other may be one place ("Newton Street" in Millom). The candidate index leaves out the
+    clashing clusters by the same :func:`~storyline.events.candidates.place_class`."""
+    return place_class(a) == place_class(b)
 
 
 def _cosine(a: _Cluster, b: _Cluster) -> float:
@@ -945,15 +943,22 @@ def _merge_pass(
         # pair is scored once (in the first round a pair is found from both of its clusters). A
         # probe needs no clusters linked *to* it: a link joins two mentions of one article, so
         # the two clusters share that article's key and the index finds the pair either way.
-        linked_to = {i: links(i) for i, cluster in enumerate(clusters) if cluster.alive}
+        # Only the probes and their candidates' links are asked for (a later round probes few).
+        linked_to: dict[int, set[int]] = {}
+
+        def linked(c: int) -> set[int]:
+            if c not in linked_to:
+                linked_to[c] = links(c)
+            return linked_to[c]
+
         scored: set[tuple[int, int]] = set()
         for i in probes:
-            for j in index.candidates(clusters[i], i) | linked_to[i]:
+            for j in index.candidates(clusters[i], i) | linked(i):
                 a, b = min(i, j), max(i, j)
                 if j == i or not clusters[j].alive or (a, b) in scored:
                     continue
                 scored.add((a, b))
-                value = _score(clusters[a], clusters[b], linked=b in linked_to[a] or a in linked_to[b])
+                value = _score(clusters[a], clusters[b], linked=b in linked(a) or a in linked(b))
                 if value is not None and value >= JOIN_THRESHOLD:
                     pairs.append((value, a, b))
         for _, i, j in sorted(set(pairs), key=lambda p: (-p[0], p[1], p[2])):
