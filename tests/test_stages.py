@@ -89,3 +89,107 @@ def test_resolving_again_rewrites_no_unchanged_mention(tmp_path: Path) -> None:
         store.conn.set_trace_callback(None)
     assert not [s for s in statements if s.startswith("UPDATE entity_mentions")]
     assert _entity_tables(db) == before
+
+
+def _mention_events(conn: sqlite3.Connection) -> list[tuple]:
+    return [tuple(r) for r in conn.execute("SELECT article_id, start, end, event_id FROM event_mentions ORDER BY article_id, start")]
+
+
+def test_writing_events_rewrites_only_the_mentions_whose_event_changed(tmp_path: Path) -> None:
+    """Events written over the previous build's: a mention keeps its row when its event id is the
+    same (no blanket clearing of every row first, which rewrote the whole table), takes its new
+    event's id, or loses the id of an event it is no longer in or that is gone."""
+    import json
+
+    from storyline.events.model import Event
+    from storyline.store.sqlite import Store
+    from tests.conftest import EXAMPLES
+
+    db = tmp_path / "s.db"
+    build([str(EXAMPLES / "corpus")], db)
+    with Store(db) as store:
+        conn = store.conn
+        expected = _mention_events(conn)
+        keys: dict[str, list[str]] = {}
+        for r in conn.execute("SELECT article_id, sentence_index, start, end, event_id FROM event_mentions "
+                              "WHERE event_id IS NOT NULL ORDER BY article_id, start"):
+            keys.setdefault(r[4], []).append(f"{r[0]}:{r[1]}:{r[2]}:{r[3]}")
+        events = [Event(r["event_id"], r["event_type"], r["title"], r["date_value"], r["date_precision"],
+                        r["date_confidence"], r["place_id"], json.loads(r["participant_ids"]),
+                        json.loads(r["main_articles"]), json.loads(r["mentioning_articles"]),
+                        [tuple(k) for k in json.loads(r["key_sentences"])], keys[r["event_id"]])
+                  for r in conn.execute("SELECT * FROM events ORDER BY rowid")]
+        grouped = [row for row in expected if row[3] is not None]
+        free = [row for row in expected if row[3] is None]
+        assert len(grouped) > 3 and free
+        with store.transaction():
+            # the previous build's ids, some of them different from the events written now
+            conn.execute("UPDATE event_mentions SET event_id = 'ev_gone' WHERE article_id = ? AND start = ?", grouped[0][:2])
+            conn.execute("UPDATE event_mentions SET event_id = NULL WHERE article_id = ? AND start = ?", grouped[1][:2])
+            conn.execute("UPDATE event_mentions SET event_id = ? WHERE article_id = ? AND start = ?",
+                         (grouped[2][3], *free[0][:2]))  # in that event before, in none now
+            conn.execute("DELETE FROM events")
+            conn.execute("CREATE TEMP TABLE written (article_id TEXT, start INTEGER)")
+            conn.execute("CREATE TEMP TRIGGER count_writes AFTER UPDATE OF event_id ON event_mentions "
+                         "BEGIN INSERT INTO written VALUES (new.article_id, new.start); END")
+            for event in events:
+                stages._write_event(store, event)
+            stages._clear_gone_events(store)
+            written = sorted(tuple(r) for r in conn.execute("SELECT article_id, start FROM written"))
+        assert _mention_events(conn) == expected
+        assert written == sorted([grouped[0][:2], grouped[1][:2], free[0][:2]])
+
+
+def test_mapping_mentions_again_rewrites_no_unchanged_row(tmp_path: Path) -> None:
+    """The event mentions' corpus ids (place, places, people) are written back only where they
+    changed: a second build over the same corpus writes none of them, and a row whose stored ids
+    are stale gets them again."""
+    from storyline.store.sqlite import Store
+    from tests.conftest import EXAMPLES
+
+    db = tmp_path / "s.db"
+    build([str(EXAMPLES / "corpus")], db)
+    with Store(db) as store:
+        conn = store.conn
+        columns = "SELECT article_id, start, place_id, place_ids, participant_ids FROM event_mentions ORDER BY article_id, start"
+        expected = [tuple(r) for r in conn.execute(columns)]
+        stale = next(r for r in expected if r[4] != "[]")
+        with store.transaction():
+            conn.execute("UPDATE event_mentions SET participant_ids = '[]' WHERE article_id = ? AND start = ?", stale[:2])
+            conn.execute("CREATE TEMP TABLE written (article_id TEXT, start INTEGER)")
+            conn.execute("CREATE TEMP TRIGGER count_writes AFTER UPDATE OF participant_ids ON event_mentions "
+                         "BEGIN INSERT INTO written VALUES (new.article_id, new.start); END")
+            ents, mapping = stages.resolve_corpus_entities(store)
+            mentions = stages._load_event_mentions(store, mapping)
+            written = [tuple(r) for r in conn.execute("SELECT article_id, start FROM written")]
+        assert len(mentions) == len(expected)
+        assert written == [stale[:2]]
+        assert [tuple(r) for r in conn.execute(columns)] == expected
+
+
+def test_the_corpus_stages_collect_young_objects_rarely_and_restore_the_threshold(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entity resolution and the events phase run with the cyclic collector's young threshold at
+    CORPUS_GC_YOUNG (its collections took a third of their CPU at 10,000 articles), and give the
+    caller's threshold back, also when they fail."""
+    import gc
+
+    from storyline.store.sqlite import Store
+    from tests.conftest import EXAMPLES
+
+    db = tmp_path / "s.db"
+    build([str(EXAMPLES / "corpus")], db)
+    before = gc.get_threshold()
+    seen: list[tuple[int, ...]] = []
+    facts_and_stories = stages._facts_and_stories
+    monkeypatch.setattr(stages, "_facts_and_stories",
+                        lambda *args: seen.append(gc.get_threshold()) or facts_and_stories(*args))
+    with Store(db) as store, store.transaction():
+        ents, mapping = stages.resolve_corpus_entities(store)
+        stages.build_events(store, ents, mapping)
+        assert gc.get_threshold() == before
+        monkeypatch.setattr(stages, "_prepare_mentions", lambda *args: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            stages.build_events(store, ents, mapping)
+    assert seen == [(stages.CORPUS_GC_YOUNG, *before[1:])]
+    assert gc.get_threshold() == before

@@ -343,3 +343,102 @@ def test_facts_from_events_on_disk_are_those_of_the_events_in_memory(seed_story,
             spill.add(replace(e, mention_keys=[]), len(e.mention_keys))
         attacher = FactAttacher((), mentions_of=_mention_rows(pair), stored=spill)
         assert attacher.attach([article]) == attach_facts(pair, [article])
+
+
+def test_a_chunk_indexes_its_events_under_its_own_articles_only(seed_story, tmp_path):
+    """An event of a long story names thousands of articles; a chunk of articles indexes it under
+    the chunk's articles alone (main events, headline candidates by article), not under every
+    article it names, which made the facts' index grow with the square of the corpus."""
+    from storyline.events.facts import FactAttacher
+    from storyline.events.spill import EventSpill
+
+    articles, _, events = seed_story
+    assert any(len(set(e.main_articles + e.mentioning_articles)) > 1 for e in events)
+    with EventSpill(tmp_path) as spill:
+        for e in events:
+            spill.add(e)
+        attacher = FactAttacher((), mentions_of=_mention_rows(events), stored=spill)
+        for article in articles:
+            attacher.attach([article])
+            assert set(attacher.main_events) <= {article.article_id}
+            assert {a for _family, a in attacher.headlines.by_article} <= {article.article_id}
+            assert attacher.events_by_id  # the article's events are indexed
+
+
+def _reconcile_all_pairs(facts: list[Fact]):  # type: ignore[no-untyped-def]
+    """reconcile_facts as it was before session 9: every clash of every pair of sources listed,
+    then the minimum taken (the reference the faster loop must match)."""
+    from storyline.events.facts import _clash, _overlap
+
+    groups: dict = {}
+    for f in facts:
+        if f.attribute != "amount":
+            groups.setdefault((f.event_id, f.attribute), []).append(f)
+    out = []
+    for key, group in groups.items():
+        by_source: dict = {}
+        for f in group:
+            by_source.setdefault(f.article_id, []).append(f)
+        sources = list(by_source)
+        if len(sources) == 1:
+            out.append((key, "single", None))
+            continue
+        clashes, agreeing = [], {}
+        for i, first in enumerate(sources):
+            for second in sources[i + 1 :]:
+                pairs = [(a, b) for a in by_source[first] for b in by_source[second]]
+                match = next(((a, b) for a, b in pairs if _clash(a, b) is None), None)
+                if match:
+                    agreeing.setdefault(first, match[0])
+                    agreeing.setdefault(second, match[1])
+                    continue
+                for a, b in pairs:
+                    why = _clash(a, b) or "values"
+                    rank = {"denial": 1, "values": 2, "units": 3}[why] - (why == "denial" and _overlap(a, b))
+                    clashes.append((rank, len(clashes), a, b, why))
+        if clashes:
+            _, _, a, b, why = min(clashes, key=lambda c: c[:2])
+            out.append((key, "conflict", (a.start, b.start, why)))
+        else:
+            out.append((key, "agree", tuple(sorted((s, f.start) for s, f in agreeing.items()))))
+    return out
+
+
+def test_reconciliation_computes_each_interval_once_and_keeps_the_most_telling_clash(monkeypatch):
+    """Every pair of sources of an (event, attribute) is compared; a fact's normalized interval
+    is computed once (not once a pair: a long story's event has hundreds of sources), and the
+    clash shown is the one all pairs' minimum gives, as before."""
+    import random
+
+    from storyline.events import facts as facts_module
+
+    rng = random.Random(9)
+    facts = []
+    for k in range(400):
+        event_id = rng.randrange(12)
+        calm = event_id < 4  # sources of these events all state one amount: they agree
+        amount = 1.5e9 if calm else rng.choice([1.5e9, 1.5e9, 3e9, 6e8, None])
+        facts.append(fact(f"a{rng.randrange(60)}", f"figure {k}", "money", amount,
+                          unit="USD" if calm else rng.choice(["USD", "USD", "$", "EUR"]),
+                          value_max=amount * 1.2 if amount and not calm and rng.random() < 0.2 else None,
+                          qualifier=None if calm else rng.choice([None, None, "APPROX", "MORE_THAN"]),
+                          event_id=f"ev_{event_id}",
+                          modality="asserted" if calm else rng.choice(["asserted"] * 6 + ["denied"]),
+                          attribute=rng.choice(["loan_amount", "loan_amount", "amount"]), start=k))
+    expected = _reconcile_all_pairs(facts)
+    assert {status for _, status, _ in expected} >= {"agree", "conflict"}
+    calls = []
+    real = facts_module.normalized_interval
+    monkeypatch.setattr(facts_module, "normalized_interval", lambda f: calls.append(f) or real(f))
+    got = reconcile_facts(facts)
+    specific = [f for f in facts if f.attribute != "amount"]
+    assert len(calls) <= len(specific)
+    monkeypatch.undo()
+    assert [(r.event_id, r.attribute) for r in got] == [key for key, _, _ in expected]
+    for r, (_, status, detail) in zip(got, expected):
+        assert r.status == status
+        if status == "conflict":
+            a, b, why = detail
+            first, second = next(f for f in facts if f.start == a), next(f for f in facts if f.start == b)
+            assert first.text in r.explanation and second.text in r.explanation
+            assert r.explanation.endswith("; units differ") == (why == "units")

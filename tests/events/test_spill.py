@@ -144,6 +144,20 @@ def test_the_event_spill_gives_events_by_position_article_and_date(tmp_path: Pat
         assert [e.event_id for e in spill.on_date("meeting", None)] == [e.event_id for e in events if e.date_value is None]
         with pytest.raises(IndexError):
             spill[len(events)]
+        # a chunk's view: the same events, their article lists cut to the chunk's (in their order)
+        spill.replace(8, replace(events[8], title="re-dated", date_value="2021-01-03"))
+        chunk = spill.of_chunk(["a2", "a0"])
+
+        def cut(e: Event) -> tuple:
+            return (e.event_id, e.title, e.date_value, [a for a in e.main_articles if a in ("a2", "a0")],
+                    [a for a in e.mentioning_articles if a in ("a2", "a0")])
+
+        whole = list(spill)
+        assert [cut(e) for e in chunk.events] == [cut(e) for e in whole if {"a2", "a0"} & {*e.main_articles, *e.mentioning_articles}]
+        assert all(e.key_sentences == [] for e in chunk.events)
+        assert [cut(e) for e in chunk.on_date("meeting", "2021-01-03")] == [
+            cut(e) for e in whole if e.date_value == "2021-01-03"]
+        assert "re-dated" in [e.title for e in chunk.on_date("meeting", "2021-01-03")]
     with pytest.raises(ValueError):
         spill.of_articles(["a1"])
 

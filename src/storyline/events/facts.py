@@ -153,14 +153,21 @@ def attach_facts(events: Sequence[Event], articles: Iterable[AnnotatedArticle]) 
 MentionSource = Callable[[Sequence[str]], Iterable[tuple[str, int, int, str]]]
 
 
+class ChunkOfEvents(Protocol):
+    """A chunk's events (``spill.ChunkEvents``): those naming its articles, and asked for, those
+    of a family on a date; their article lists may be cut to the chunk's articles."""
+
+    events: list[Event]
+
+    def on_date(self, family: str, date_value: str | None) -> list[Event]: ...
+
+
 class StoredEvents(Protocol):
     """Events kept out of memory (``spill.EventSpill``): the attacher asks for a chunk's."""
 
     mention_counts: Mapping[str, int]
 
-    def of_articles(self, article_ids: Iterable[str]) -> list[Event]: ...
-
-    def on_date(self, family: str, date_value: str | None) -> list[Event]: ...
+    def of_chunk(self, article_ids: Iterable[str]) -> ChunkOfEvents: ...
 
 
 class FactAttacher:
@@ -213,8 +220,11 @@ class FactAttacher:
         if self.stored is not None:
             # Only the chunk's events: every event one of its articles names (a figure's events
             # are among them) and, asked when needed, those of a family on a day (headlines).
-            self._index_events(self.stored.of_articles([a.article_id for a in articles]), self.mention_counts,
-                               self.stored.on_date)
+            # An event is read as the chunk sees it, its articles cut to the chunk's (all that
+            # the facts of these articles ask of it): an event of a long story names thousands,
+            # and every chunk read and indexed them all, which grew with the square of the corpus.
+            chunk = self.stored.of_chunk([a.article_id for a in articles])
+            self._index_events(chunk.events, self.mention_counts, chunk.on_date)
         if self.mentions_of is not None:
             self._index(self.mentions_of([a.article_id for a in articles]))
         facts: list[Fact] = []
@@ -627,9 +637,16 @@ def _stance(fact: Fact) -> str:
     return fact.modality
 
 
+_Interval = tuple[float, float, str] | None
+
+
 def _clash(a: Fact, b: Fact) -> str | None:
     """Why two facts from different sources cannot both hold ("denial", "values", "units"), or None."""
-    ia, ib = normalized_interval(a), normalized_interval(b)
+    return _clash_of(a, b, normalized_interval(a), normalized_interval(b))
+
+
+def _clash_of(a: Fact, b: Fact, ia: _Interval, ib: _Interval) -> str | None:
+    """:func:`_clash` given the two facts' normalized intervals (computed once a fact, not once a pair)."""
     comparable = ia is not None and ib is not None and ia[2] == ib[2]
     if (a.modality == "denied") != (b.modality == "denied"):
         return "denial"
@@ -643,7 +660,10 @@ def _clash(a: Fact, b: Fact) -> str | None:
 
 
 def _overlap(a: Fact, b: Fact) -> bool:
-    ia, ib = normalized_interval(a), normalized_interval(b)
+    return _overlap_of(normalized_interval(a), normalized_interval(b))
+
+
+def _overlap_of(ia: _Interval, ib: _Interval) -> bool:
     return bool(ia and ib and ia[2] == ib[2] and ia[0] <= ib[1] * (1 + 1e-9) and ib[0] <= ia[1] * (1 + 1e-9))
 
 
@@ -672,22 +692,42 @@ def reconcile_facts(facts: Sequence[Fact]) -> list[Reconciliation]:
             status, explanation = "single", f"1 source: {display_value(fact)} ({_source(fact)} {_stance(fact)})"
             out.append(Reconciliation(event_id, attribute, status, explanation, sources, STAGE, STAGE_VERSION))
             continue
-        clashes: list[tuple[int, int, Fact, Fact, str]] = []
+        # Every pair of sources is compared (a group of a long story's event has hundreds), so
+        # each fact's interval is computed once, each pair's clash once, and only the most
+        # telling clash is kept: the first of the lowest rank, as the minimum of all of them was.
+        # Rank 0 (a denial of the same value) cannot be beaten: the comparisons stop there, and
+        # ``agreeing`` is not read when there is a clash.
+        intervals = {id(fact): normalized_interval(fact) for fact in group}
+        best: tuple[int, Fact, Fact, str] | None = None
         agreeing: dict[str, Fact] = {}
         for i, first in enumerate(sources):
             for second in sources[i + 1 :]:
-                pairs = [(a, b) for a in by_source[first] for b in by_source[second]]
-                match = next(((a, b) for a, b in pairs if _clash(a, b) is None), None)
+                whys = []
+                match = None
+                for a in by_source[first]:
+                    for b in by_source[second]:
+                        why = _clash_of(a, b, intervals[id(a)], intervals[id(b)])
+                        if why is None:
+                            match = (a, b)
+                            break
+                        whys.append((a, b, why))
+                    if match:
+                        break
                 if match:
                     agreeing.setdefault(first, match[0])
                     agreeing.setdefault(second, match[1])
                     continue
-                for a, b in pairs:
-                    why = _clash(a, b) or "values"
-                    rank = {"denial": 1, "values": 2, "units": 3}[why] - (why == "denial" and _overlap(a, b))
-                    clashes.append((rank, len(clashes), a, b, why))
-        if clashes:
-            _, _, a, b, why = min(clashes, key=lambda c: c[:2])
+                for a, b, why in whys:
+                    rank = {"denial": 1, "values": 2, "units": 3}[why] - (
+                        why == "denial" and _overlap_of(intervals[id(a)], intervals[id(b)]))
+                    if best is None or rank < best[0]:
+                        best = (rank, a, b, why)
+                if best is not None and best[0] == 0:
+                    break
+            if best is not None and best[0] == 0:
+                break
+        if best is not None:
+            _, a, b, why = best
             if b.modality == "denied" and a.modality != "denied":
                 a, b = b, a  # the denial first reads better
             status = "conflict"
@@ -695,7 +735,7 @@ def reconcile_facts(facts: Sequence[Fact]) -> list[Reconciliation]:
             if why == "units":
                 explanation += "; units differ"
         else:
-            consensus = min(agreeing.values(), key=_narrowness)
+            consensus = min(agreeing.values(), key=lambda f: _narrowness(f, intervals[id(f)]))
             stances = ", ".join(f"{_source(f)} {_stance(f)}" for f in agreeing.values())
             status = "agree"
             explanation = f"{len(sources)} sources agree: {display_value(consensus)} ({stances})"
@@ -737,7 +777,6 @@ class FactReconciler(ScratchFile):
         return [r for _, r in found]
 
 
-def _narrowness(fact: Fact) -> tuple[float, int]:
-    interval = normalized_interval(fact)
+def _narrowness(fact: Fact, interval: _Interval) -> tuple[float, int]:
     width = interval[1] - interval[0] if interval else math.inf
     return width, 0 if not fact.qualifier else 1

@@ -315,6 +315,8 @@ class EventSpill(ScratchFile, Sequence[Event]):
     * ``events[k]``, iteration in order, ``len``: a Sequence, as ``stories.group_stories`` reads it;
     * ``of_articles(ids)``: the events whose main or mentioning articles include one of ``ids``;
     * ``on_date(family, date_value)``: the events of a family with that date value;
+    * ``of_chunk(ids)``: the same two for a chunk of articles, each event seen through the chunk
+      (:class:`ChunkEvents`);
     * ``mention_counts``: event id -> its number of mentions (a Mapping read from the file).
 
     ``replace`` changes an event already added (a re-dated one, storyline.events.anchoring).
@@ -325,10 +327,15 @@ class EventSpill(ScratchFile, Sequence[Event]):
     def __init__(self, directory: str | Path | None = None) -> None:
         self.conn, self.path = scratch_db(
             "storyline-events-", directory,
+            # head: the event without its articles and key sentences (see ChunkEvents)
             "CREATE TABLE events (k INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, "
-            "family TEXT NOT NULL, date_value TEXT, mentions INTEGER NOT NULL, data BLOB NOT NULL)",
+            "family TEXT NOT NULL, date_value TEXT, mentions INTEGER NOT NULL, data BLOB NOT NULL, "
+            "head BLOB NOT NULL)",
             "CREATE INDEX events_by_date ON events (family, date_value)",
-            "CREATE TABLE articles (article_id TEXT NOT NULL, k INTEGER NOT NULL)",
+            # roles: 1 a main article of event k, 2 a mentioning one (3 both); place: its first
+            # place in the event's main then mentioning articles
+            "CREATE TABLE articles (article_id TEXT NOT NULL, k INTEGER NOT NULL, roles INTEGER NOT NULL, "
+            "place INTEGER NOT NULL)",
             "CREATE INDEX articles_by_id ON articles (article_id)")
         self.size = 0
         self._pending: list[tuple] = []
@@ -341,8 +348,11 @@ class EventSpill(ScratchFile, Sequence[Event]):
         count = len(event.mention_keys) if mentions is None else mentions
         slim = dataclasses.replace(event, mention_keys=[]) if event.mention_keys else event
         self._pending.append((k, event.event_id, event_family(event.event_type), event.date_value, count,
-                              _dump_event(slim)))
-        self._pending_articles.extend((a, k) for a in dict.fromkeys(event.main_articles + event.mentioning_articles))
+                              _dump_event(slim), _dump_event(_head(slim))))
+        main, mentioning = set(event.main_articles), set(event.mentioning_articles)
+        self._pending_articles.extend(
+            (a, k, (a in main) | (a in mentioning) << 1, place)
+            for place, a in enumerate(dict.fromkeys(event.main_articles + event.mentioning_articles)))
         self.size += 1
         if len(self._pending) >= 1_000:
             self._flush()
@@ -351,8 +361,8 @@ class EventSpill(ScratchFile, Sequence[Event]):
         db = self._db()
         if self._pending:
             with db:
-                db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", self._pending)
-                db.executemany("INSERT INTO articles VALUES (?,?)", self._pending_articles)
+                db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?)", self._pending)
+                db.executemany("INSERT INTO articles VALUES (?,?,?,?)", self._pending_articles)
             self._pending.clear()
             self._pending_articles.clear()
         return db
@@ -398,13 +408,57 @@ class EventSpill(ScratchFile, Sequence[Event]):
         """Put ``event`` (the same event, changed: its id and articles are kept) in place of ``events[k]``."""
         slim = dataclasses.replace(event, mention_keys=[]) if event.mention_keys else event
         with self._flush() as db:
-            db.execute("UPDATE events SET date_value = ?, data = ? WHERE k = ? AND event_id = ?",
-                       (event.date_value, _dump_event(slim), int(k), event.event_id))
+            db.execute("UPDATE events SET date_value = ?, data = ?, head = ? WHERE k = ? AND event_id = ?",
+                       (event.date_value, _dump_event(slim), _dump_event(_head(slim)), int(k), event.event_id))
 
     def on_date(self, family: str, date_value: str | None) -> list[Event]:
         """The events (in the order added) of ``family`` (``model.event_family``) dated ``date_value``."""
         return [_load_event(data) for (data,) in self._flush().execute(
             "SELECT data FROM events WHERE family = ? AND date_value IS ? ORDER BY k", (family, date_value))]
+
+    def of_chunk(self, article_ids: Iterable[str]) -> ChunkEvents:
+        """The events that name one of ``article_ids`` (a chunk's), and those of a family on a
+        date, each as the chunk sees it (:class:`ChunkEvents`)."""
+        db = self._flush()
+        names: dict[int, list[tuple[int, str, int]]] = {}  # k -> (place, article, roles) of the chunk's articles
+        for article_id, k, roles, place in _rows_in(
+                db, "SELECT article_id, k, roles, place FROM articles WHERE article_id IN ({})", sorted(set(article_ids))):
+            names.setdefault(k, []).append((place, article_id, roles))
+        return ChunkEvents(db, names)
+
+
+def _head(event: Event) -> Event:
+    return dataclasses.replace(event, main_articles=[], mentioning_articles=[], key_sentences=[])
+
+
+class ChunkEvents:
+    """An :class:`EventSpill`'s events seen through a chunk of articles: each with its main and
+    mentioning articles cut to those of the chunk (the main ones in their order, the others in
+    the order they first come in its main then mentioning articles), without its key sentences.
+    What a chunk's facts read of an event (storyline.events.facts: which of the chunk's articles
+    it is about or mentioned in, its type, date, places, people) is the same; what they do not
+    read, the event's other articles, is not unpickled: an event of a long story names thousands
+    of articles, and every chunk would read them all (the facts' reads grew with the square of
+    the corpus).
+
+    * ``events``: those that name one of the chunk's articles, in the order added;
+    * ``on_date(family, date_value)``: the events of a family with that date value, in order."""
+
+    def __init__(self, db: sqlite3.Connection, names: dict[int, list[tuple[int, str, int]]]) -> None:
+        self._db, self._names = db, names
+        self.events = [self._view(k, head) for k, head in _rows_in(
+            db, "SELECT k, head FROM events WHERE k IN ({}) ORDER BY k", sorted(names))]
+
+    def _view(self, k: int, head: bytes) -> Event:
+        event = _load_event(head)
+        mine = sorted(self._names.get(k, ()))
+        event.main_articles = [a for _place, a, roles in mine if roles & 1]
+        event.mentioning_articles = [a for _place, a, roles in mine if roles & 2]
+        return event
+
+    def on_date(self, family: str, date_value: str | None) -> list[Event]:
+        return [self._view(k, head) for k, head in self._db.execute(
+            "SELECT k, head FROM events WHERE family = ? AND date_value IS ? ORDER BY k", (family, date_value))]
 
 
 class _MentionCounts(Mapping):
