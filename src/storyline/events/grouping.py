@@ -121,7 +121,7 @@ JOIN_THRESHOLD = 0.7
 RECENCY_DAYS = 62  # a report without a date is taken to be about the last two months (or next two)
 # Calendar slices (see cluster_mentions): with SLICE_MONTHS set, mentions are grouped slice by slice
 # in calendar order of their time anchors, and at the start of a slice, clusters whose latest
-# possible day ends more than RETIRE_DAYS before it are retired (never offered again). None: one
+# possible day ends more than RETIRE_DAYS before it are retired (out of the candidates). None: one
 # slice, today's order. Off by default: quarter slices cut what a task holds from a family's
 # archive to a few months (docs/performance.md, session 9) but cost ECB+ 2 points by story
 # (0.905 -> 0.885, docs/evaluation.md): turning them on is a grouping version bump.
@@ -639,10 +639,11 @@ def cluster_mentions(
     calendar slice at a time.
 
     The mentions are taken slice by slice (:func:`time_slice` of their time anchors, in calendar
-    order), within a slice in founding order. At the start of a
+    order), within a slice in founding order; with :data:`SLICE_MONTHS` None (the default) all
+    of them are one slice and nothing is retired. At the start of a
     slice, the clusters whose latest possible day (:attr:`_Cluster.reach`) ends more than
-    :data:`RETIRE_DAYS` before it are retired: out of the candidate index, never offered again
-    (clusters of timeless mentions only have no reach and are never retired). The merge pass
+    :data:`RETIRE_DAYS` before it are retired: out of the candidate index, not offered to a dated
+    mention again (clusters of timeless mentions only have no reach and are never retired). The merge pass
     runs at the end of each slice over the clusters still held. So what a slice compares is
     bounded by the clusters of a few months, not by the archive. Timeless mentions (undated
     articles with nothing dated) come last, and every cluster is offered to them again, as
