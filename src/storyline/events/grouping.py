@@ -328,9 +328,7 @@ def _own_anchor(mention: EventMention) -> date | None:
     parts = parse_date_value(mention.date_value)
     if parts is None or parts.year is None:
         return None
-    if mention.date_source in SOURCE_WEIGHTS:
-        return _interval(parts)[0]
-    if mention.date_source == "publication" and parts.day is not None:
+    if mention.date_source in SOURCE_WEIGHTS or (mention.date_source == "publication" and parts.day is not None):
         return _interval(parts)[0]
     return None
 
