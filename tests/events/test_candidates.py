@@ -170,6 +170,11 @@ class _PlainIndex:
         for key in self.keys_now[c]:
             self.blocks[key].add(c)
 
+    def unregister(self, c: int, cluster: grouping._Cluster) -> None:
+        for members in self.blocks.values():
+            members.discard(c)
+        self.keys_now.pop(c, None)
+
     def candidates(self, probe: grouping._Cluster, c: int | None = None) -> set[int]:
         found = set().union(*(self.blocks.get(key, set()) for key in probe.keys()))
         if c is not None:  # and every cluster whose blocks hold c
@@ -195,10 +200,13 @@ def _outcome(clusters: list[grouping._Cluster]) -> list[tuple[bool, list[int]]]:
     return [(c.alive, sorted(c.members)) for c in clusters]
 
 
-def test_grouping_makes_the_clusters_of_plain_key_blocks(monkeypatch) -> None:
+@pytest.mark.parametrize("slice_months", [None, 3])
+def test_grouping_makes_the_clusters_of_plain_key_blocks(monkeypatch, slice_months: int | None) -> None:
     """Candidates by date and a merge pass that probes only the clusters that grew in its last
     round make the clusters the plain key blocks made, scoring every pair every round; and no
-    two clusters left are a pair that would still merge."""
+    two clusters left are a pair that would still merge. With calendar slices too (retired
+    clusters leave both indexes)."""
+    monkeypatch.setattr(grouping, "SLICE_MONTHS", slice_months)
     for seed in range(30):
         rng = random.Random(seed)
         usable, vectors = _corpus(rng, 80)
@@ -207,8 +215,36 @@ def test_grouping_makes_the_clusters_of_plain_key_blocks(monkeypatch) -> None:
             patch.setattr(grouping, "CandidateIndex", _PlainIndex)
             plain = grouping.cluster_mentions(usable, vectors)
         assert _outcome(filtered) == _outcome(plain), seed
-        live = [c for c in filtered if c.alive]
+        # The last slice's merge pass leaves no pair of the clusters it holds to merge (retired
+        # ones are never offered again: test_grouping's slice tests).
+        live = [c for c in filtered if c.alive and not c.retired]
         for a, first in enumerate(live):
             for second in live[a + 1:]:
                 value = grouping._score(first, second)
                 assert value is None or value < grouping.JOIN_THRESHOLD or not first.keys() & second.keys(), seed
+
+
+def test_a_slices_merge_pass_probing_only_its_new_and_grown_clusters_merges_what_probing_all_does(monkeypatch) -> None:
+    """At the end of a calendar slice the merge pass probes only the clusters made or grown in
+    it: the carried ones were left below the threshold with each other by the slice before's
+    pass. Probing every cluster held gives the same clusters. (Not in the timeless slice, which
+    offers every cluster again: two clusters retired before the other was made are not scored
+    there either; the corpus here has no timeless mention.)"""
+    monkeypatch.setattr(grouping, "SLICE_MONTHS", 3)
+    merge_pass = grouping._merge_pass
+
+    def probing_all(clusters, index, register, links, probes, held):  # type: ignore[no-untyped-def]
+        merge_pass(clusters, index, register, links, sorted(c for c in held if clusters[c].alive), held)
+
+    for seed in range(30):
+        rng = random.Random(seed)
+        usable, vectors = _corpus(rng, 80)
+        dated = [k for k, u in enumerate(usable) if grouping.time_anchor(u) is not None]
+        usable, vectors = [usable[k] for k in dated], vectors[dated]
+        assert len({grouping.time_slice(u) for u in usable}) > 3, seed  # the corpus spans slices
+        few = grouping.cluster_mentions(usable, vectors)
+        with monkeypatch.context() as patch:
+            patch.setattr(grouping, "_merge_pass", probing_all)
+            every = grouping.cluster_mentions(usable, vectors)
+        assert _outcome(few) == _outcome(every), seed
+

@@ -129,7 +129,12 @@ class DateBuckets:
 
     def discard(self, c: int, filed: Filed) -> None:
         for coarse, fine in self._slots(filed):
-            self.buckets[coarse][fine].discard(c)
+            days = self.buckets[coarse]
+            days[fine].discard(c)
+            if not days[fine]:  # retired clusters leave no empty buckets behind (grouping's slices)
+                del days[fine]
+                if not days:
+                    del self.buckets[coarse]
 
     def near(self, state: State, clash: str | None = None) -> Iterator[set[int]]:
         """Sets whose union is a superset of the clusters filed here whose date may fit ``state``,
@@ -222,6 +227,32 @@ class CandidateIndex:
             elif changed and split is not None:
                 split.discard(c, old)  # type: ignore[arg-type]  # c was filed under key: old is set
                 split.add(c, state)
+
+    def unregister(self, c: int, cluster: _Probe) -> None:
+        """Take cluster ``c`` (registered with its current keys, ``cluster``) out of the index:
+        no probe is offered it again, and what the index holds for the others is what it would
+        hold had ``c`` never been registered (its plain keys only grew, so they are its
+        current ones; its date keys go with it)."""
+        filed = self.state.pop(c, None)
+        if filed is None:
+            return
+        if filed[0] != NO_DATE:
+            self.by_family[cluster.family].discard(c, filed)
+        for key in cluster.keys():
+            if key[0] in DATE_KEY_KINDS:
+                continue
+            members = self.plain.get(key)
+            if members is None or c not in members:
+                continue
+            members.discard(c)
+            split = self.split.get(key)
+            if split is not None:
+                split.discard(c, filed)
+            if not members:
+                del self.plain[key]
+                self.split.pop(key, None)
+        self.date_keys.pop(c, None)
+        self.date_keys_now.pop(c, None)
 
     def candidates(self, probe: _Probe, c: int | None = None) -> set[int]:
         """The clusters to score ``probe`` against (see the module docstring).

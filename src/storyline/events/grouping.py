@@ -31,6 +31,11 @@ Method (no all-pairs comparison over the corpus):
    title or lead with names around it (it is what the article reports). A second pass merges
    clusters that turned out compatible (e.g. a year-less preview and the dated meeting once
    the preview's article gave it a place).
+5. Time (off by default, :data:`SLICE_MONTHS`). All of this runs one calendar slice at a time, in calendar
+   order of the mentions' time anchors (:func:`time_anchors`: a day from the mention and its
+   article), and a cluster whose latest possible day ends more than :data:`RETIRE_DAYS`
+   before a slice is retired before it: no longer a candidate (:func:`cluster_mentions`).
+   Mentions with no anchor at all come last, against every cluster.
 
 Noise. An event with a single mention and no main article is a word in passing when no date
 is stated for it (a publication-date bound does not count: "the loan buys time for the
@@ -74,9 +79,11 @@ import re
 import sys
 from array import array
 from collections import Counter, defaultdict
+from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -112,6 +119,17 @@ SITE_LABELS = ("FAC",)
 
 JOIN_THRESHOLD = 0.7
 RECENCY_DAYS = 62  # a report without a date is taken to be about the last two months (or next two)
+# Calendar slices (see cluster_mentions): with SLICE_MONTHS set, mentions are grouped slice by slice
+# in calendar order of their time anchors, and at the start of a slice, clusters whose latest
+# possible day ends more than RETIRE_DAYS before it are retired (out of the candidates). None: one
+# slice, today's order. Off by default: quarter slices cut what a task holds from a family's
+# archive to a few months (docs/performance.md, session 9) but cost ECB+ 2 points by story
+# (0.905 -> 0.885, docs/evaluation.md): turning them on is a grouping version bump.
+SLICE_MONTHS: int | None = None
+RETIRE_DAYS = RECENCY_DAYS
+ONE_SLICE = 0  # every mention's slice when SLICE_MONTHS is None
+# Mentions with no anchor come after the last calendar slice, against every cluster (cluster_mentions).
+TIMELESS_SLICE = 2**40
 DATE_SCORES = {"exact": 1.0, "same": 0.6, "refines": 0.5, "yearless": 0.4, "bound": 0.2, "none": 0.0}
 PLACE_MATCH, PLACE_CLASH = 0.8, -0.5
 PARTICIPANT_WEIGHT, PARTICIPANT_DISJOINT = 0.8, -0.4
@@ -176,6 +194,10 @@ class _Cluster:
     vector: np.ndarray | None = None  # sum of member vectors
     best: DateParts | None = None
     alive: bool = True
+    # The latest day its mentions' dates, publication bounds and time anchors allow (None: no
+    # mention of it is placed in time): when it may be retired (cluster_mentions).
+    reach: date | None = None
+    retired: bool = False  # out of the candidate index (cluster_mentions; timeless mentions see it again)
     # The vector's norm, computed once per value of ``vector`` (None: not yet): _score compares a
     # cluster with many others, and np.linalg.norm was a third of the cosine's cost.
     _norm: np.floating | None = field(default=None, repr=False, compare=False)
@@ -183,6 +205,7 @@ class _Cluster:
 
     def add(self, index: int, mention: EventMention, vector: np.ndarray) -> None:
         self.members.append(index)
+        self._reach_to(_mention_reach(mention))
         self.names.update(mention.names)
         self.types[mention.event_type] += 1
         self.sites |= mention.site_ids
@@ -207,6 +230,7 @@ class _Cluster:
 
     def absorb(self, other: _Cluster) -> None:
         self.members += other.members
+        self._reach_to(other.reach)
         self.dated += other.dated
         if other.bound:
             self._add_bound(other.bound)
@@ -225,6 +249,10 @@ class _Cluster:
         if other.dated:
             self.best = _best_date(self.dated)[0]
         other.alive = False
+
+    def _reach_to(self, day: date | None) -> None:
+        if day is not None and (self.reach is None or day > self.reach):
+            self.reach = day
 
     def norm(self) -> np.floating:
         """``np.linalg.norm(self.vector)``, kept until the vector changes (same value, bit for bit)."""
@@ -288,6 +316,105 @@ def _interval(parts: DateParts) -> tuple[date, date]:
         return date(parts.year, parts.month, 1), date(parts.year, parts.month, last)
     day = month_day(parts.year, parts.month, parts.day)
     return day, day
+
+
+# --- time anchors and calendar slices --------------------------------------------------------------
+
+
+def _own_anchor(mention: EventMention) -> date | None:
+    """Where the mention's own date places it: the first day of a stated (explicit or context)
+    date with a year, the publication day of a publication-date bound; None without either
+    (no date, or a day without a year)."""
+    parts = parse_date_value(mention.date_value)
+    if parts is None or parts.year is None:
+        return None
+    if mention.date_source in SOURCE_WEIGHTS or (mention.date_source == "publication" and parts.day is not None):
+        return _interval(parts)[0]
+    return None
+
+
+def time_anchor(mention: EventMention) -> date | None:
+    """The mention's day in calendar order: :attr:`EventMention.anchor` when
+    :func:`usable_mentions` set it, else its own date's (:func:`_own_anchor`); None: timeless."""
+    return mention.anchor if mention.anchor is not None else _own_anchor(mention)
+
+
+def time_anchors(mentions: Sequence[EventMention], published: date | None,
+                 families: dict[str, str] | None = None) -> list[date | None]:
+    """The time anchor of each mention of one article (in text order), from the article alone:
+
+    * its own date (:func:`_own_anchor`): the start of a stated date with a year, the
+      publication day of a publication-date bound (the day a scheduled window starts and a past
+      one ends: where the report stands);
+    * else its antecedent's anchor ("the meeting" two sentences after "met in Sochi on 14 May");
+    * else that of the nearest earlier mention of its family with a stated date (a report that
+      speaks of "the election of 5 March 2016" and later of "the election" means that one);
+    * else the article's publication day (``published``); else None (timeless).
+
+    Everything here is in the article, so a mention has the same anchor whatever part of the
+    corpus it is grouped with (``storyline.events.partition``)."""
+    anchor_of: dict[str, date | None] = {}
+    stated: dict[str, date] = {}  # family -> anchor of its latest mention with a stated date
+    out: list[date | None] = []
+    for mention in mentions:
+        family = event_family(mention.event_type, families)
+        day = _own_anchor(mention)
+        if day is not None and mention.date_source in SOURCE_WEIGHTS:
+            stated[family] = day
+        if day is None:
+            day = anchor_of.get(mention.antecedent) if mention.antecedent else None
+        if day is None:
+            day = stated.get(family, published)
+        anchor_of[mention.key] = day
+        out.append(day)
+    return out
+
+
+def _article_day(mentions: Sequence[EventMention], article: AnnotatedArticle | None) -> date | None:
+    """The article's publication day: its record's, else the one its mentions' publication bounds carry."""
+    if article is not None:
+        return _iso_day(article.published)
+    for mention in mentions:
+        if mention.date_source == "publication" and (day := _own_anchor(mention)) is not None:
+            return day
+    return None
+
+
+def _iso_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _mention_reach(mention: EventMention) -> date | None:
+    """The latest day the mention's event may be on: the end of its stated date, of its
+    publication-date window, else its time anchor."""
+    parts = parse_date_value(mention.date_value)
+    if parts is not None and parts.year is not None:
+        if mention.date_source in SOURCE_WEIGHTS:
+            return _interval(parts)[1]
+        if mention.date_source == "publication" and parts.day is not None:
+            return _publication_window(parts, mention.status)[1]
+    return time_anchor(mention)
+
+
+def time_slice(mention: EventMention) -> int:
+    """The calendar slice of the mention's anchor (SLICE_MONTHS months counted from year 0),
+    :data:`TIMELESS_SLICE` (after all of them) without one; :data:`ONE_SLICE` for every
+    mention when slices are off."""
+    if SLICE_MONTHS is None:
+        return ONE_SLICE
+    day = time_anchor(mention)
+    if day is None:
+        return TIMELESS_SLICE
+    return (day.year * 12 + day.month - 1) // SLICE_MONTHS
+
+
+def slice_start(k: int) -> date:
+    assert SLICE_MONTHS is not None
+    months = k * SLICE_MONTHS
+    return date(months // 12, months % 12 + 1, 1)
 
 
 def _overlaps(a: tuple[date, date], b: tuple[date, date]) -> bool:
@@ -461,9 +588,12 @@ def usable_mentions(
     """
     usable = [_with_roles_by_label(m, entities) for m in mentions if not m.negated]
     usable.sort(key=lambda m: (m.article_id, m.sentence_index, m.start))
-    if articles is not None:
-        pool = list(articles.values()) if isinstance(articles, dict) else list(articles)
-        by_id = {a.article_id: a for a in pool}
+    pool = [] if articles is None else list(articles.values()) if isinstance(articles, dict) else list(articles)
+    by_id = {a.article_id: a for a in pool}
+    anchors = _anchors_by_article(usable, by_id)
+    if articles is None:
+        usable = [replace(m, anchor=day) if day is not None else m for m, day in zip(usable, anchors)]
+    else:
         # A weight depends only on (article, sentence): computed once per sentence, not per
         # mention (the lead's regexes ran again for each of an article's ~50 mentions).
         weight_of: dict[tuple[str, int], float] = {}
@@ -478,20 +608,53 @@ def usable_mentions(
                 weight_of[where] = mention_weight(article, m.sentence_index, lead_of.get(m.article_id))
             weights.append(weight_of[where])
         usable = [
-            replace(m, names=names, lead=weight >= 2.0, weight=weight)
-            for m, names, weight in zip(usable, _names_around(usable, pool, entities, name_counts), weights)
+            replace(m, names=names, lead=weight >= 2.0, weight=weight, anchor=day)
+            for m, names, weight, day in zip(usable, _names_around(usable, pool, entities, name_counts), weights,
+                                             anchors)
         ]
     return usable
 
 
+def _anchors_by_article(usable: Sequence[EventMention], by_id: Mapping[str, AnnotatedArticle]) -> list[date | None]:
+    """:func:`time_anchors` of ``usable`` (sorted by article), article by article."""
+    out: list[date | None] = []
+    start = 0
+    while start < len(usable):
+        end = start
+        while end < len(usable) and usable[end].article_id == usable[start].article_id:
+            end += 1
+        mentions = usable[start:end]
+        out += time_anchors(mentions, _article_day(mentions, by_id.get(usable[start].article_id)))
+        start = end
+    return out
+
+
 def cluster_mentions(
-    usable: Sequence[EventMention], vectors: np.ndarray, families: dict[str, str] | None = None
+    usable: Sequence[EventMention], vectors: np.ndarray, families: dict[str, str] | None = None,
+    *, stats: dict[str, int] | None = None,
 ) -> list[_Cluster]:
-    """Greedy clustering and the merge pass over ``usable`` (see :func:`usable_mentions`).
+    """Greedy clustering and the merge pass over ``usable`` (see :func:`usable_mentions`), one
+    calendar slice at a time.
+
+    The mentions are taken slice by slice (:func:`time_slice` of their time anchors, in calendar
+    order), within a slice in founding order; with :data:`SLICE_MONTHS` None (the default) all
+    of them are one slice and nothing is retired. At the start of a
+    slice, the clusters whose latest possible day (:attr:`_Cluster.reach`) ends more than
+    :data:`RETIRE_DAYS` before it are retired: out of the candidate index, not offered to a dated
+    mention again (clusters of timeless mentions only have no reach and are never retired). The merge pass
+    runs at the end of each slice over the clusters still held. So what a slice compares is
+    bounded by the clusters of a few months, not by the archive. Timeless mentions (undated
+    articles with nothing dated) come last, and every cluster is offered to them again, as
+    before slices: they say nothing of when their event was (an ECB+ corpus is mostly such).
 
     Returns every cluster in creation order (dead ones included); ``members`` are positions in
-    ``usable``. Clusters only meet through shared blocking keys, so running this on each
-    key-connected part of ``usable`` gives the same clusters (``storyline.events.partition``).
+    ``usable``. Clusters only meet through shared blocking keys, and a mention's slice and
+    founding order are its own, so running this on each key-connected part of ``usable`` gives
+    the same clusters (``storyline.events.partition``): retiring is monotone (a cluster of a
+    part that a slice without mentions of that part would have retired is retired by the
+    part's next slice, its reach unchanged). ``stats`` (if given) gets the most clusters held
+    at once at the end of a calendar slice (``held_clusters``) and the most mentions in them
+    (``held_mentions``); ``timeless_held_...`` the same at the end of the timeless slice.
     """
     clusters: list[_Cluster] = []
     # Key -> clusters, with the year/month keys answered through the clusters' dates: the same
@@ -500,43 +663,71 @@ def cluster_mentions(
     position_of = {m.key: i for i, m in enumerate(usable)}
     antecedent_of = {i: position_of[m.antecedent] for i, m in enumerate(usable) if m.antecedent in position_of}
     cluster_of: dict[int, int] = {}  # mention position -> cluster position
+    held: set[int] = set()  # the clusters in the index: not retired (absorbed ones until the next slice)
 
     def register(c: int) -> None:
         index.register(c, clusters[c])
+        held.add(c)
         for i in clusters[c].members:
             cluster_of[i] = c
 
-    for i in sorted(range(len(usable)), key=lambda i: _founding_order(usable[i])):
-        mention = usable[i]
-        single = _Cluster(event_family(mention.event_type, families))
-        single.add(i, mention, vectors[i])
-        candidates = index.candidates(single)
-        linked = cluster_of.get(antecedent_of.get(i, -1))
-        if linked is not None:
-            candidates.add(linked)
-        scored = [
-            (score, -c, c)
-            for c in candidates
-            if clusters[c].alive
-            and (score := _score(clusters[c], single, linked=c == linked)) is not None
-            and score >= JOIN_THRESHOLD
-        ]
-        if scored:
-            # Coreference in the article outweighs likeness across articles: a mention joins the
-            # event of its antecedent whenever it may; the merge pass can still join that event
-            # to a better-dated one.
-            target = linked if any(c == linked for *_, c in scored) else max(scored)[2]
-            clusters[target].add(i, mention, vectors[i])
-            register(target)
-        elif _can_found(mention):
-            clusters.append(single)
-            register(len(clusters) - 1)
+    def retire_before(day: date) -> None:
+        for c in [c for c in held if not clusters[c].alive or (clusters[c].reach or day) < day]:
+            index.unregister(c, clusters[c])
+            held.discard(c)
+            clusters[c].retired = clusters[c].alive
+
+    def count_held(prefix: str) -> None:
+        if stats is not None:
+            for name, value in (("clusters", sum(clusters[c].alive for c in held)),
+                                ("mentions", sum(len(clusters[c].members) for c in held if clusters[c].alive))):
+                stats[prefix + name] = max(stats.get(prefix + name, 0), value)
 
     def links(c: int) -> set[int]:
         """Clusters that hold the antecedent of one of c's mentions."""
         return {cluster_of[antecedent_of[i]] for i in clusters[c].members if antecedent_of.get(i) in cluster_of}
 
-    _merge_pass(clusters, index, register, links)
+    order = sorted(range(len(usable)), key=lambda i: _founding_order(usable[i]))
+    for slice_key, in_slice in groupby(order, key=lambda i: time_slice(usable[i])):
+        if slice_key == ONE_SLICE:
+            pass  # slices are off: nothing to retire
+        elif slice_key != TIMELESS_SLICE:
+            retire_before(slice_start(slice_key) - timedelta(days=RETIRE_DAYS))
+        else:  # every live cluster is held again: the clusters of a component, whatever its slices
+            for c, cluster in enumerate(clusters):
+                if cluster.alive and c not in held:
+                    cluster.retired = False
+                    register(c)
+        touched: set[int] = set()  # clusters made or grown in this slice
+        for i in in_slice:
+            mention = usable[i]
+            single = _Cluster(event_family(mention.event_type, families))
+            single.add(i, mention, vectors[i])
+            candidates = index.candidates(single)
+            linked = cluster_of.get(antecedent_of.get(i, -1))
+            if linked is not None and linked in held:
+                candidates.add(linked)
+            scored = [
+                (score, -c, c)
+                for c in candidates
+                if clusters[c].alive
+                and (score := _score(clusters[c], single, linked=c == linked)) is not None
+                and score >= JOIN_THRESHOLD
+            ]
+            if scored:
+                # Coreference in the article outweighs likeness across articles: a mention joins the
+                # event of its antecedent whenever it may; the merge pass can still join that event
+                # to a better-dated one.
+                target = linked if any(c == linked for *_, c in scored) else max(scored)[2]
+                clusters[target].add(i, mention, vectors[i])
+                register(target)
+                touched.add(target)
+            elif _can_found(mention):
+                clusters.append(single)
+                register(len(clusters) - 1)
+                touched.add(len(clusters) - 1)
+        _merge_pass(clusters, index, register, links, sorted(touched), held)
+        count_held("held_" if slice_key != TIMELESS_SLICE else "timeless_held_")
     return clusters
 
 
@@ -893,7 +1084,14 @@ def _vectors(texts: list[str], embed: Embedder) -> np.ndarray:
     return np.asarray([rows[position[text]] for text in texts], dtype=np.float32)
 
 
+_TIERS = 4  # founding tiers (below), counted within a calendar slice
+
+
 def _founding_order(mention: EventMention) -> tuple:
+    """The order clusters are founded in: calendar slice (:func:`time_slice`) first, then within
+    it explicitly dated mentions (most precise first), context-dated ones, undated ones with
+    place and people, the rest. The slice and the tier are one number (``slice * _TIERS +
+    tier``), so that a cluster's rank (``storyline.events.partition``) keeps its length."""
     parts = parse_date_value(mention.date_value)
     if mention.date_source == "explicit" and parts:
         tier = 0
@@ -904,7 +1102,7 @@ def _founding_order(mention: EventMention) -> tuple:
     else:
         tier = 3
     rank = precision_rank(parts) if tier < 2 else 0
-    return (tier, -rank, mention.article_id, mention.sentence_index, mention.start)
+    return (time_slice(mention) * _TIERS + tier, -rank, mention.article_id, mention.sentence_index, mention.start)
 
 
 def _can_found(mention: EventMention) -> bool:
@@ -925,17 +1123,25 @@ def _merge_pass(
     index: CandidateIndex,
     register: Callable[[int], None],
     links: Callable[[int], set[int]],
+    probes: Sequence[int],
+    held: Container[int],
 ) -> None:
-    """Merge clusters that a later mention showed to be one event, best pair first, until none is left."""
+    """Merge clusters that a later mention showed to be one event, best pair first, until none
+    is left among the clusters ``held`` (those in ``index``; a link may point to a retired one).
+
+    ``probes``: the clusters made or grown since the last merge pass (of the slice before): a
+    pair of clusters that neither changed since scores as it did then, and that pass left no
+    pair of them at or above the threshold (it runs until none is left), so only pairs with a
+    probe can merge. The first slice's probes are all its clusters."""
 
     def score(i: int, j: int) -> float | None:
         return _score(clusters[i], clusters[j], linked=j in links(i) or i in links(j))
 
-    # The first round scores every live cluster; a later one only those that absorbed another in
-    # the round before. A pair of clusters neither of which changed in a round scores the same in
-    # the next (their keys, dates and links are unchanged), and it was below the threshold, or
-    # they would have merged: only pairs with a grown cluster can merge next.
-    probes = [i for i, cluster in enumerate(clusters) if cluster.alive]
+    # A later round probes only the clusters that absorbed another in the round before, for the
+    # same reason: a pair of clusters neither of which changed in a round scores the same in the
+    # next (their keys, dates and links are unchanged), and it was below the threshold, or they
+    # would have merged: only pairs with a grown cluster can merge next.
+    probes = [i for i in probes if clusters[i].alive]
     while probes:
         grown: set[int] = set()
         pairs: list[tuple[float, int, int]] = []
@@ -955,7 +1161,7 @@ def _merge_pass(
         for i in probes:
             for j in index.candidates(clusters[i], i) | linked(i):
                 a, b = min(i, j), max(i, j)
-                if j == i or not clusters[j].alive or (a, b) in scored:
+                if j == i or not clusters[j].alive or j not in held or (a, b) in scored:
                     continue
                 scored.add((a, b))
                 value = _score(clusters[a], clusters[b], linked=b in linked(a) or a in linked(b))

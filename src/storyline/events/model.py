@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Iterable, Literal, Mapping, NamedTuple
 
 STAGE = "events"
@@ -138,6 +139,10 @@ class EventMention:
     # Grouping only, not stored here: the event the previous build put the mention in
     # (``event_mentions.event_id``), which an event's id is inherited through.
     previous_event: str | None = field(default=None, compare=False, repr=False)
+    # Grouping only, not stored: the day that places the mention in time for calendar-sliced
+    # grouping (grouping.time_anchors, from the mention and its article only); None: timeless
+    # or not computed (grouping then reads the mention's own date).
+    anchor: date | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:

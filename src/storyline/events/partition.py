@@ -16,9 +16,11 @@ chain of mentions, can never meet. The corpus therefore splits exactly into key-
   keys change);
 * **reduce**: :func:`grouping.cluster_mentions` on each component (:func:`reduce_bundle`; small
   components are bundled into one task, see :func:`bundle_components`). Inside a component the
-  greedy pass sees the mentions in the same relative order as the one pass, ties go to the
-  earlier cluster in both, and a merge in one component never changes another's clusters, so
-  the clusters are the same. The task then summarizes each live cluster with evidence
+  greedy pass sees the mentions in the same relative order and calendar slices as the one pass
+  (a mention's slice is its own), ties go to the earlier cluster in both, a merge in one
+  component never changes another's clusters, and a cluster retired in the one pass by a slice
+  without mentions of its component is retired by the component's next slice, so the clusters
+  are the same. The task then summarizes each live cluster with evidence
   (:func:`grouping.summarize_cluster`: its event before ids and roles, per article the weight
   and first mention that decide main articles, the flags of the passing-mention filter), with
   the publication dates of the bundle's articles and the entities its mentions name, which
@@ -279,7 +281,7 @@ class ReduceTask:
 def reduce_bundle(task: ReduceTask) -> list[grouping.ClusterSummary]:
     """Cluster each component of the bundle (reduce step); returns the summary of each live
     cluster with evidence (:func:`grouping.summarize_cluster`), each with its place in the one
-    pass's creation order (its founding mention's ``_founding_order``, then position) as
+    pass's creation order (its founding mention's ``_founding_order``, calendar slice first, then position) as
     ``rank``, so that the driver needs no mention to put them back in order.
 
     Module-level so a Dask worker can import it by name.
