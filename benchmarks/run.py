@@ -55,6 +55,7 @@ DEFAULT_WORKDIR = REPO / "artifacts" / "benchmarks"  # ignored by git
 PHASES = ("ingest", "annotate", "entities", "events", "finish")
 STAGE_CHOICES = ("all", "ingest", "annotate", "corpus", "bare")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # /proc/PID/stat counts CPU time in these
 
 # Functions timed inside the phases: (module, attribute, label). Missing ones are skipped, so the
 # script keeps working while the modules change.
@@ -202,6 +203,22 @@ def prepare_timeline17(workdir: Path, n: int | None, t17_dir: Path) -> Corpus:
 # ------------------------------------------------------------------------- instrumentation
 
 
+def children_cpu() -> float:
+    """CPU seconds of this process's child processes so far: the live ones (worker processes,
+    read from /proc) plus those already waited for. Sampled at phase ends, it tells how busy the
+    workers were in each phase, hence how many core-seconds of a phase sat idle."""
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = done.ru_utime + done.ru_stime
+    for pid in RssSampler.descendants(os.getpid()):
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 class PhaseTracker:
     """Which phase the build is in, from storyline's progress callbacks (called at batch ends)."""
 
@@ -209,8 +226,10 @@ class PhaseTracker:
         self.current = "ingest"
         self.t0 = time.perf_counter()
         self.c0 = time.process_time()
+        self.k0 = children_cpu()
         self.ends: dict[str, float] = {}
         self.ends_cpu: dict[str, float] = {}  # process CPU time (all threads), robust to a busy machine
+        self.ends_children: dict[str, float] = {}  # child processes' CPU (worker processes)
         self.on_switch = on_switch
 
     def progress(self, phase: str, done: int, total: int) -> None:
@@ -218,6 +237,7 @@ class PhaseTracker:
         if phase in PHASES and done >= total:
             self.ends[phase] = now
             self.ends_cpu[phase] = time.process_time()
+            self.ends_children[phase] = children_cpu()
             k = PHASES.index(phase)
             nxt = PHASES[k + 1] if k + 1 < len(PHASES) else "finish"
             if nxt != self.current:
@@ -228,8 +248,9 @@ class PhaseTracker:
         if self.on_switch:
             self.on_switch(old, phase)
 
-    def durations(self, t_end: float, *, cpu: bool = False) -> dict[str, float]:
-        ends, prev = (self.ends_cpu, self.c0) if cpu else (self.ends, self.t0)
+    def durations(self, t_end: float, *, cpu: bool = False, children: bool = False) -> dict[str, float]:
+        ends, prev = ((self.ends_children, self.k0) if children else (self.ends_cpu, self.c0) if cpu
+                      else (self.ends, self.t0))
         out = {}
         for phase in PHASES[:-1]:
             end = ends.get(phase, prev)
@@ -401,6 +422,7 @@ class Result:
     model_load_s: dict = field(default_factory=dict)
     phases_s: dict = field(default_factory=dict)
     phases_cpu_s: dict = field(default_factory=dict)
+    phases_children_cpu_s: dict = field(default_factory=dict)  # worker processes' CPU per phase
     functions_s: dict = field(default_factory=dict)
     counts: dict = field(default_factory=dict)
     rates: dict = field(default_factory=dict)
@@ -568,7 +590,7 @@ def run_once(args: argparse.Namespace) -> Result:
         ch = resource.getrusage(resource.RUSAGE_CHILDREN)
         children_cpu0 = ch.ru_utime + ch.ru_stime  # waited-for child processes (e.g. Dask workers)
         t_start, c_start = time.perf_counter(), time.process_time()
-        tracker.t0, tracker.c0 = t_start, c_start
+        tracker.t0, tracker.c0, tracker.k0 = t_start, c_start, children_cpu()
         if profiler:
             profiler.start("ingest")
         if "all" in stages_wanted:
@@ -585,6 +607,9 @@ def run_once(args: argparse.Namespace) -> Result:
         result.phases_s["total"] = t_end - t_start
         result.phases_cpu_s = tracker.durations(c_end, cpu=True)
         result.phases_cpu_s["total"] = c_end - c_start
+        # Worker processes' CPU per phase (still alive at the end: the pool closes with the build,
+        # so "finish" holds their last reduce tasks and shutdown).
+        result.phases_children_cpu_s = tracker.durations(children_cpu(), children=True)
     finally:
         timers.uninstall()
     result.memory = {"rss_before_build": rss_before, "ru_maxrss_build": maxrss_bytes(),
@@ -757,14 +782,18 @@ def print_result(r: Result) -> None:
     if r.counts.get("ledger"):
         print(f"ledger: {r.counts['ledger']}; stored articles {r.counts['articles']:,} "
               f"({r.counts['english']:,} English, annotated)")
-    print(f"\n{'phase':<12}{'wall s':>10}{'share':>8}{'CPU s':>9}{'articles/s':>12}{'words/s':>12}   basis (wall clock)")
+    print(f"\n{'phase':<12}{'wall s':>10}{'share':>8}{'CPU s':>9}{'workers':>9}{'idle':>7}{'articles/s':>12}"
+          f"{'words/s':>12}   basis (wall clock)")
     total = r.phases_s.get("total") or 1
-    cpu = r.phases_cpu_s
+    cpu, kids = r.phases_cpu_s, r.phases_children_cpu_s
+    cores = r.machine.get("usable_cpus") or 1
     for phase in ("ingest", "annotate", "entities", "events", "finish"):
         s = r.phases_s.get(phase, 0.0)
         rate = r.rates.get(phase, {})
-        print(f"{phase:<12}{s:>10.1f}{s / total:>8.0%}{_f(cpu.get(phase)):>9}{_f(rate.get('articles_s')):>12}"
-              f"{_f(rate.get('words_s'), ',.0f'):>12}   {rate.get('basis', '')}")
+        # idle: core-seconds no process of the build used (cores x wall - build CPU - workers' CPU)
+        idle = cores * s - cpu.get(phase, 0.0) - kids.get(phase, 0.0) if kids else None
+        print(f"{phase:<12}{s:>10.1f}{s / total:>8.0%}{_f(cpu.get(phase)):>9}{_f(kids.get(phase)):>9}{_f(idle):>7}"
+              f"{_f(rate.get('articles_s')):>12}{_f(rate.get('words_s'), ',.0f'):>12}   {rate.get('basis', '')}")
     e2e = r.rates.get("end_to_end", {})
     print(f"{'end to end':<12}{total:>10.1f}{'':>8}{_f(cpu.get('total')):>9}{_f(e2e.get('articles_s')):>12}"
           f"{_f(e2e.get('words_s'), ',.0f'):>12}   {e2e.get('basis', '')}")

@@ -224,3 +224,17 @@ def test_worker_processes_get_one_blas_thread_and_the_driver_keeps_its_environme
         assert seen[name] == (value if value is not None else "1")
     assert _blas_env() == before  # the driver's own environment is left as it was
     assert os.environ.get("OPENBLAS_NUM_THREADS") == before["OPENBLAS_NUM_THREADS"]
+
+
+def test_worker_start_up_builds_the_rules_models(monkeypatch):
+    """A pool worker builds recognizers-text's models when it starts (while the build ingests),
+    not in its first annotation batch."""
+    from storyline.annotate import figures, timex
+    from storyline.events import grouping
+
+    monkeypatch.setattr(grouping, "use_embed", lambda texts: None)  # the encoder is not what this checks
+    timex._datetime_model.cache_clear()
+    figures._number_model.cache_clear()
+    executors._init_worker()
+    assert timex._datetime_model.cache_info().currsize == 1
+    assert figures._number_model.cache_info().currsize == 1

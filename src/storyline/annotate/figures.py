@@ -276,6 +276,11 @@ def _number_model():
     return NumberRecognizer(Culture.English).get_number_model()
 
 
+def preload() -> None:
+    """Build recognizers-text's number model now (see `timex.preload`)."""
+    _number_model()
+
+
 @lru_cache(maxsize=4096)
 def _words_value(words: str) -> float | None:
     """Value of number words via recognizers-text; None unless it reads the whole phrase."""
