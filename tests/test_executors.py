@@ -238,3 +238,22 @@ def test_worker_start_up_builds_the_rules_models(monkeypatch):
     executors._init_worker()
     assert timex._datetime_model.cache_info().currsize == 1
     assert figures._number_model.cache_info().currsize == 1
+
+
+def test_worker_start_up_collects_young_objects_rarely(monkeypatch):
+    """A pool worker runs with the corpus stages' young GC threshold for its whole life (the
+    annotation's short-lived objects made its collections ~2 % of the worker's CPU)."""
+    import gc
+
+    from storyline import stages
+    from storyline.events import grouping
+
+    monkeypatch.setattr(grouping, "use_embed", lambda texts: None)
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, *before[1:])
+        executors._init_worker()
+        assert gc.get_threshold() == (stages.CORPUS_GC_YOUNG, *before[1:])
+    finally:
+        gc.set_threshold(*before)
+

@@ -169,6 +169,10 @@ def _init_worker() -> None:
     # core is busy. Same models either way.
     timex.preload()
     figures.preload()
+    # A worker only annotates and reduces: it keeps the build's rare young collections for life.
+    from storyline.stages import collect_young_rarely
+
+    collect_young_rarely()
 
 
 def _ready() -> bool:

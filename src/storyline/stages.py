@@ -262,11 +262,21 @@ def annotate_articles(store: Store, settings: BuildSettings, progress: ProgressC
 CORPUS_GC_YOUNG = 100_000
 
 
+def collect_young_rarely() -> tuple[int, ...]:
+    """Set the cyclic collector's young threshold to CORPUS_GC_YOUNG (if lower); returns the
+    thresholds before. A worker process calls it once for its life (`executors._init_worker`):
+    parsing and the rules make short-lived objects by the million too, and their collections
+    cost ~2 % of a worker's annotation CPU (129.5 -> 126.7 CPU-ms an article, 150 synthetic
+    articles, alternated runs; same peak memory)."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], CORPUS_GC_YOUNG), *before[1:])
+    return before
+
+
 @contextlib.contextmanager
 def _rare_young_collections() -> Iterator[None]:
     """The cyclic collector's young threshold at CORPUS_GC_YOUNG while the block runs (restored after)."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], CORPUS_GC_YOUNG), *before[1:])
+    before = collect_young_rarely()
     try:
         yield
     finally:
