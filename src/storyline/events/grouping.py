@@ -106,7 +106,7 @@ from storyline.events.model import (
     precision_rank,
 )
 from storyline.events.spill import SummarySpill
-from storyline.events.timeline import format_date
+from storyline.events.timeline import format_date, iso_day
 from storyline.records import AnnotatedArticle, Entity
 
 STAGE = "event_grouping"
@@ -373,18 +373,11 @@ def time_anchors(mentions: Sequence[EventMention], published: date | None,
 def _article_day(mentions: Sequence[EventMention], article: AnnotatedArticle | None) -> date | None:
     """The article's publication day: its record's, else the one its mentions' publication bounds carry."""
     if article is not None:
-        return _iso_day(article.published)
+        return iso_day(article.published)
     for mention in mentions:
         if mention.date_source == "publication" and (day := _own_anchor(mention)) is not None:
             return day
     return None
-
-
-def _iso_day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
 
 
 def _mention_reach(mention: EventMention) -> date | None:
@@ -618,14 +611,9 @@ def usable_mentions(
 def _anchors_by_article(usable: Sequence[EventMention], by_id: Mapping[str, AnnotatedArticle]) -> list[date | None]:
     """:func:`time_anchors` of ``usable`` (sorted by article), article by article."""
     out: list[date | None] = []
-    start = 0
-    while start < len(usable):
-        end = start
-        while end < len(usable) and usable[end].article_id == usable[start].article_id:
-            end += 1
-        mentions = usable[start:end]
-        out += time_anchors(mentions, _article_day(mentions, by_id.get(usable[start].article_id)))
-        start = end
+    for article_id, group in groupby(usable, key=lambda m: m.article_id):
+        mentions = list(group)
+        out += time_anchors(mentions, _article_day(mentions, by_id.get(article_id)))
     return out
 
 

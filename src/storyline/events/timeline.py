@@ -48,7 +48,7 @@ def format_date(value: str | None, precision: str | None = None, reported: str |
     return f"{text} {year}" if text else str(year)
 
 
-def _iso_day(text: str | None) -> date | None:
+def iso_day(text: str | None) -> date | None:
     """The day an ISO date or timestamp names ("2023-10-12T08:00"), None when it names none."""
     try:
         return date.fromisoformat(text[:10]) if text else None
@@ -57,12 +57,12 @@ def _iso_day(text: str | None) -> date | None:
 
 
 def _unknown(reported: str | None) -> str:
-    day = _iso_day(reported)
+    day = iso_day(reported)
     return f"date unknown (reported {format_date(day.isoformat(), 'day')})" if day else "date unknown"
 
 
 def _hint(event: Event) -> date | None:
-    return _iso_day(event.date_hint)
+    return iso_day(event.date_hint)
 
 
 def _guess_year(parts: DateParts, hint: date | None) -> int | None:
