@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import datetime as dt
 import gc
 import itertools
 import json
@@ -32,7 +31,7 @@ from storyline.annotate import docdate, entities, figures, modality, timex
 from storyline.annotate import nlp as nlp_stage
 from storyline.annotate.doccache import doc_text
 from storyline.events import facts as facts_stage
-from storyline.events import anchoring, grouping, mentions, partition
+from storyline.events import anchoring, grouping, mentions, partition, timeline
 from storyline.events import stories as stories_stage
 from storyline.events.model import Event, EventMention, Fact
 from storyline.events.spill import EventSpill, MentionSpill, ScratchFile, StorySpill, scratch_db
@@ -70,15 +69,6 @@ class ArticleAnnotation:
     event_vectors: list[bytes | None] = field(default_factory=list)
 
 
-def _iso(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
 def annotate_doc(doc: Doc, article_id: str, published: str | None, title: str | None, outlet: str | None,
                  published_source: str) -> ArticleAnnotation:
     """Every per-article annotation of one parsed article, its event mentions' vectors included."""
@@ -109,7 +99,7 @@ def annotate_doc_rules(doc: Doc, article_id: str, published: str | None, title: 
     empty: see :func:`embed_annotation`), and the article record the embed stage needs."""
     sentences = nlp_stage.sentence_records(doc, article_id)
     ents = entities.extract_entity_mentions(doc, article_id)
-    ref = _iso(published)
+    ref = timeline.iso_day(published)
     times = timex.extract_timexes(doc, ref, article_id=article_id)
     estimate = None
     year_known = ref is not None

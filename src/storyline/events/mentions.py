@@ -80,6 +80,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 from storyline.annotate.doccache import char_span, doc_text, token_sent
 from storyline.annotate.entities import PLACE_NOUNS
 from storyline.events.model import EventMention, event_family, parse_date_value
+from storyline.events.timeline import iso_day
 from storyline.records import AnnotatedArticle, EntityMention
 
 if TYPE_CHECKING:
@@ -681,7 +682,7 @@ def extract_event_mentions(
             timex_by_sentence.setdefault(sentences[position][0], []).append(timex)
 
     top_persons = _top_persons(article)
-    published = _iso_date(article.published)
+    published = iso_day(article.published)
     out: list[EventMention] = []
     fresh: set[str] = set()  # keys of mentions that introduce a new referent ("another meeting")
     marked_earlier: set[str] = set()  # keys of mentions of an earlier happening ("the previous talks")
@@ -1273,13 +1274,6 @@ def _status(trigger: Token, date_value: str | None, published: date | None) -> t
         day = date(parts.year, parts.month or 1, parts.day or 1)
         return ("happened" if day <= published else "scheduled"), False
     return "unknown", False
-
-
-def _iso_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
 
 
 def _compatible_context(mention: EventMention, earlier: EventMention) -> bool:
