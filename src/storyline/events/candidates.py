@@ -35,20 +35,31 @@ stay small, so the index does not pay a bucket structure for each.
 
 The pairs dropped are ones ``_score`` returns None for, so the clusters and events are those of
 the plain index (``tests/events/test_candidates.py`` compares the two on random clusters).
+
+That is exact, and what is left still grows with a corpus that gets denser (more reports of the
+same years and names: a date-compatible block of a common name holds more clusters).
+:func:`most_alike` bounds it, changing what may be found: of a probe's candidates beyond those
+of its own articles, only the :data:`MAX_CANDIDATES` whose summed vectors are most alike to its
+own are scored.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from datetime import date
-from typing import Protocol
+from typing import Protocol, Sequence
+
+import numpy as np
 
 from storyline.events.model import DateParts
 
 DATE_KEY_KINDS = ("y", "m")  # the blocking keys answered through the family-wide date buckets
 SPLIT_SIZE = 8  # a plain key's block is split by date beyond this many clusters
+# At most this many candidates of other articles are scored for a probe (most_alike): chosen on
+# the 1,855-article synthetic base, where the cut is rarely reached (docs/performance.md, session 10).
+MAX_CANDIDATES = 32
 
 State = tuple  # ("best", parts) | ("bound", (low, high)) | ("none",)
 NO_DATE: State = ("none",)
@@ -62,6 +73,46 @@ class _Probe(Protocol):
     sites: set[str]
 
     def keys(self) -> set[tuple]: ...
+
+
+class _Alike(Protocol):
+    articles: set[str]
+    vector: np.ndarray | None
+    alive: bool
+
+    def norm(self) -> np.floating: ...
+
+
+def most_alike(probe: _Alike, candidates: set[int], clusters: Sequence[_Alike], keep: Container[int] = (),
+               limit: int | None = None) -> set[int]:
+    """``candidates`` (positions in ``clusters``) cut to those of ``probe``'s own articles, those in
+    ``keep``, and the ``limit`` live others most alike to ``probe``: the highest cosine of the
+    summed vectors, ties to the lower position (the clusters' relative order is the same in one
+    pass and in each component, so is the choice). With at most ``limit`` (default
+    :data:`MAX_CANDIDATES`) others the set is returned as it is.
+
+    A cluster of the probe's own article is kept whatever the vectors say: a same-article pair
+    gets ``_score``'s bonus, and an antecedent link is one (``keep``: the linked cluster). The
+    others are ranked by the likeness ``_score`` adds to them: a probe of a common name in a dense
+    corpus is compared with the events most like it, not with every event of that name in its
+    date range."""
+    limit = MAX_CANDIDATES if limit is None else limit
+    if len(candidates) <= limit or probe.vector is None:
+        return candidates
+    kept, others = set(), []
+    for c in sorted(candidates):
+        if c in keep or not clusters[c].articles.isdisjoint(probe.articles):
+            kept.add(c)
+        elif clusters[c].alive:
+            others.append(c)
+    if len(others) <= limit:
+        return candidates
+    vectors = np.stack([clusters[c].vector if clusters[c].vector is not None else np.zeros_like(probe.vector)
+                        for c in others])
+    norms = np.array([clusters[c].norm() if clusters[c].vector is not None else 0.0 for c in others]) * probe.norm()
+    cosines = np.divide(vectors @ probe.vector, norms, out=np.zeros(len(others)), where=norms > 0)
+    chosen = np.lexsort((np.arange(len(others)), -cosines))[:limit]  # most alike first, then position
+    return kept | {others[k] for k in chosen}
 
 
 def _months(low: date, high: date) -> list[tuple[int, int]]:
