@@ -164,6 +164,7 @@ class _PlainIndex:
     def __init__(self) -> None:
         self.blocks: dict[tuple, set[int]] = defaultdict(set)
         self.keys_now: dict[int, set[tuple]] = {}
+        self.vectors = candidates.ClusterVectors()  # not filled: compared with no cut (no_cut)
 
     def register(self, c: int, cluster: grouping._Cluster) -> None:
         self.keys_now[c] = cluster.keys()
@@ -273,12 +274,15 @@ def test_most_alike_keeps_the_most_alike_the_probes_articles_and_what_it_is_told
         [[0.0, 1.0], [1.0, 0.1], [1.0, 0.0], [0.5, 0.5], [1.0, 0.0], [1.0, 0.1], [0.0, 1.0]])]
     clusters.append(_alike_cluster("z", [0.0, 1.0]))  # 7: of the probe's article, least alike
     clusters[2].alive = False  # absorbed: not a candidate
+    vectors = candidates.ClusterVectors()
+    for c, cluster in enumerate(clusters):
+        vectors.set(c, cluster.vector, cluster.norm())
     everything = set(range(8))
-    assert candidates.most_alike(probe, everything, clusters, limit=8) == everything
+    assert candidates.most_alike(probe, everything, clusters, vectors, limit=8) == everything
     # 4 is the closest live one, 1 and 5 tie (lower position first); 7 is the probe's article's.
-    assert candidates.most_alike(probe, everything, clusters, limit=2) == {4, 1, 7}
-    assert candidates.most_alike(probe, everything, clusters, limit=3) == {4, 1, 5, 7}
-    assert candidates.most_alike(probe, everything, clusters, keep=(6,), limit=2) == {4, 1, 6, 7}
+    assert candidates.most_alike(probe, everything, clusters, vectors, limit=2) == {4, 1, 7}
+    assert candidates.most_alike(probe, everything, clusters, vectors, limit=3) == {4, 1, 5, 7}
+    assert candidates.most_alike(probe, everything, clusters, vectors, keep=(6,), limit=2) == {4, 1, 6, 7}
 
 
 def test_a_mention_is_scored_against_the_most_alike_clusters_of_a_large_block_and_its_antecedents(monkeypatch) -> None:

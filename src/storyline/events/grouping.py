@@ -697,7 +697,7 @@ def cluster_mentions(
                 candidates.add(linked)
             # Beyond its article's clusters (its antecedent's among them), a bounded number of the
             # most alike: what a mention is scored against does not grow with a denser corpus.
-            candidates = most_alike(single, candidates, clusters, keep=(linked,))
+            candidates = most_alike(single, candidates, clusters, index.vectors, keep=(linked,))
             scored = [
                 (score, -c, c)
                 for c in candidates
@@ -1151,7 +1151,7 @@ def _merge_pass(
         scored: set[tuple[int, int]] = set()
         for i in probes:
             probe = clusters[i]
-            for j in most_alike(probe, index.candidates(probe, i), clusters) | linked(i):
+            for j in most_alike(probe, index.candidates(probe, i), clusters, index.vectors) | linked(i):
                 a, b = min(i, j), max(i, j)
                 if j == i or not clusters[j].alive or j not in held or (a, b) in scored:
                     continue
