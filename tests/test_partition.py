@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from storyline.events import grouping, partition
+from storyline.events import candidates, grouping, partition
 from storyline.events.model import EventMention
 from storyline.pipeline import build
 from storyline.records import AnnotatedArticle, Entity, Sentence
@@ -94,6 +94,28 @@ def test_partitioned_grouping_equals_one_pass(seed: int) -> None:
     # Every component its own task, or all in one: the same.
     assert _partitioned(mentions, articles, entities, bundle_mentions=1) == one_pass
     assert _partitioned(mentions, articles, entities, bundle_mentions=10**9) == one_pass
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_partitioned_grouping_equals_one_pass_with_bounded_candidates(seed: int, monkeypatch) -> None:
+    """With room for two candidates beyond a probe's own articles (candidates.most_alike cuts
+    many probes), each component still makes the one pass's clusters: a probe's candidates and
+    their relative order are its component's own."""
+    monkeypatch.setattr(candidates, "MAX_CANDIDATES", 2)
+    cut = [0]
+    most_alike = grouping.most_alike
+
+    def counting(probe, found, clusters, vectors, keep=(), limit=None):  # type: ignore[no-untyped-def]
+        chosen = most_alike(probe, found, clusters, vectors, keep, limit)
+        cut[0] += len(chosen) < len(found)
+        return chosen
+
+    monkeypatch.setattr(grouping, "most_alike", counting)
+    articles, mentions, entities = synthetic_corpus(seed)
+    one_pass = grouping.group_event_mentions(mentions, articles, entities, embed=hash_embed)
+    assert cut[0] > 0  # the cut applied
+    assert _partitioned(mentions, articles, entities) == one_pass
+    assert _partitioned(mentions, articles, entities, bundle_mentions=1) == one_pass
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -164,6 +164,7 @@ class _PlainIndex:
     def __init__(self) -> None:
         self.blocks: dict[tuple, set[int]] = defaultdict(set)
         self.keys_now: dict[int, set[tuple]] = {}
+        self.vectors = candidates.ClusterVectors()  # not filled: compared with no cut (no_cut)
 
     def register(self, c: int, cluster: grouping._Cluster) -> None:
         self.keys_now[c] = cluster.keys()
@@ -196,6 +197,11 @@ def _corpus(rng: random.Random, size: int) -> tuple[list[EventMention], np.ndarr
     return mentions, directions[[rng.randrange(3) for _ in mentions]]
 
 
+def no_cut(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every candidate is scored: the index is exact, the bounded cut (most_alike) is not (its own tests below)."""
+    monkeypatch.setattr(candidates, "MAX_CANDIDATES", 10**9)
+
+
 def _outcome(clusters: list[grouping._Cluster]) -> list[tuple[bool, list[int]]]:
     return [(c.alive, sorted(c.members)) for c in clusters]
 
@@ -207,6 +213,7 @@ def test_grouping_makes_the_clusters_of_plain_key_blocks(monkeypatch, slice_mont
     two clusters left are a pair that would still merge. With calendar slices too (retired
     clusters leave both indexes)."""
     monkeypatch.setattr(grouping, "SLICE_MONTHS", slice_months)
+    no_cut(monkeypatch)
     for seed in range(30):
         rng = random.Random(seed)
         usable, vectors = _corpus(rng, 80)
@@ -231,6 +238,7 @@ def test_a_slices_merge_pass_probing_only_its_new_and_grown_clusters_merges_what
     offers every cluster again: two clusters retired before the other was made are not scored
     there either; the corpus here has no timeless mention.)"""
     monkeypatch.setattr(grouping, "SLICE_MONTHS", 3)
+    no_cut(monkeypatch)
     merge_pass = grouping._merge_pass
 
     def probing_all(clusters, index, register, links, probes, held):  # type: ignore[no-untyped-def]
@@ -248,3 +256,63 @@ def test_a_slices_merge_pass_probing_only_its_new_and_grown_clusters_merges_what
             every = grouping.cluster_mentions(usable, vectors)
         assert _outcome(few) == _outcome(every), seed
 
+
+
+def _alike_cluster(article: str, vector: list[float]) -> grouping._Cluster:
+    cluster = grouping._Cluster("meeting")
+    cluster.add(0, EventMention(article_id=article, sentence_index=0, start=0, end=1, trigger="met",
+                                event_type="meeting", participant_ids=["p_lenn"]), np.asarray(vector, np.float32))
+    return cluster
+
+
+def test_most_alike_keeps_the_most_alike_the_probes_articles_and_what_it_is_told_to() -> None:
+    """Beyond the limit, a probe keeps the candidates most alike by vector (ties to the lower
+    position), every candidate of its own article, and the ones in ``keep``; dead clusters take
+    no place. Within the limit the candidates are returned as they are."""
+    probe = _alike_cluster("z", [1.0, 0.0])
+    clusters = [_alike_cluster(f"a{k}", vector) for k, vector in enumerate(
+        [[0.0, 1.0], [1.0, 0.1], [1.0, 0.0], [0.5, 0.5], [1.0, 0.0], [1.0, 0.1], [0.0, 1.0]])]
+    clusters.append(_alike_cluster("z", [0.0, 1.0]))  # 7: of the probe's article, least alike
+    clusters[2].alive = False  # absorbed: not a candidate
+    vectors = candidates.ClusterVectors()
+    for c, cluster in enumerate(clusters):
+        vectors.set(c, cluster.vector, cluster.norm())
+    everything = set(range(8))
+    assert candidates.most_alike(probe, everything, clusters, vectors, limit=8) == everything
+    # 4 is the closest live one, 1 and 5 tie (lower position first); 7 is the probe's article's.
+    assert candidates.most_alike(probe, everything, clusters, vectors, limit=2) == {4, 1, 7}
+    assert candidates.most_alike(probe, everything, clusters, vectors, limit=3) == {4, 1, 5, 7}
+    assert candidates.most_alike(probe, everything, clusters, vectors, keep=(6,), limit=2) == {4, 1, 6, 7}
+
+
+def test_a_mention_is_scored_against_the_most_alike_clusters_of_a_large_block_and_its_antecedents(monkeypatch) -> None:
+    """Six undated meetings of one person in six reports, told in unlike words (they stay six
+    events), and a seventh report: with room for three candidates, its mention is scored against
+    the three most alike and against the event of its own antecedent (whose sentence is unlike
+    it), which it joins. Without the limit, against all seven."""
+    def mention(article: str, sentence: int, **more) -> EventMention:  # type: ignore[no-untyped-def]
+        return EventMention(article_id=article, sentence_index=sentence, start=sentence, end=sentence + 1,
+                            trigger="met", event_type="meeting", participant_ids=["p_lenn"], **more)
+
+    earlier = [mention(f"b{k}", 0) for k in range(6)] + [mention("z", 0)]
+    probe = mention("z", 1, antecedent=earlier[-1].key)
+    vectors = np.eye(8, dtype=np.float32)[:7]  # unlike each other: none joins another
+    probe_vector = np.asarray([[0.9, 0.3, 0.25, 0.2, 0.1, 0.05, 0.0, 0.0]], dtype=np.float32)
+    usable, vectors = [*earlier, probe], np.vstack([vectors, probe_vector])
+    scored_against_probe: list[set[str]] = []
+    score = grouping._score
+
+    def spy(a: grouping._Cluster, b: grouping._Cluster, linked: bool = False) -> float | None:
+        if b.members == [7]:
+            scored_against_probe.append(a.articles)
+        return score(a, b, linked)
+
+    monkeypatch.setattr(grouping, "_score", spy)
+    monkeypatch.setattr(candidates, "MAX_CANDIDATES", 3)
+    clusters = grouping.cluster_mentions(usable, vectors)
+    assert sorted(map(sorted, scored_against_probe)) == [["b0"], ["b1"], ["b2"], ["z"]]
+    assert [c.members for c in clusters if c.alive] == [[0], [1], [2], [3], [4], [5], [6, 7]]
+    scored_against_probe.clear()
+    monkeypatch.setattr(candidates, "MAX_CANDIDATES", 10**9)
+    grouping.cluster_mentions(usable, vectors)
+    assert len(scored_against_probe) == 7

@@ -35,20 +35,31 @@ stay small, so the index does not pay a bucket structure for each.
 
 The pairs dropped are ones ``_score`` returns None for, so the clusters and events are those of
 the plain index (``tests/events/test_candidates.py`` compares the two on random clusters).
+
+That is exact, and what is left still grows with a corpus that gets denser (more reports of the
+same years and names: a date-compatible block of a common name holds more clusters).
+:func:`most_alike` bounds it, changing what may be found: of a probe's candidates beyond those
+of its own articles, only the :data:`MAX_CANDIDATES` whose summed vectors are most alike to its
+own are scored.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from datetime import date
-from typing import Protocol
+from typing import Protocol, Sequence
+
+import numpy as np
 
 from storyline.events.model import DateParts
 
 DATE_KEY_KINDS = ("y", "m")  # the blocking keys answered through the family-wide date buckets
 SPLIT_SIZE = 8  # a plain key's block is split by date beyond this many clusters
+# At most this many candidates of other articles are scored for a probe (most_alike): chosen on
+# the 1,855-article synthetic base, where the cut is rarely reached (docs/performance.md, session 10).
+MAX_CANDIDATES = 32
 
 State = tuple  # ("best", parts) | ("bound", (low, high)) | ("none",)
 NO_DATE: State = ("none",)
@@ -62,6 +73,69 @@ class _Probe(Protocol):
     sites: set[str]
 
     def keys(self) -> set[tuple]: ...
+
+
+class _Alike(Protocol):
+    articles: set[str]
+    vector: np.ndarray | None
+    alive: bool
+
+    def norm(self) -> np.floating: ...
+
+
+class ClusterVectors:
+    """Each registered cluster's summed vector, as row ``c`` of one float32 matrix, and its norm:
+    :func:`most_alike` gathers a probe's candidates in one step (stacking a few hundred arrays one
+    by one cost ten times as much). A row is rewritten whenever its cluster is registered (after
+    each mention it takes in or cluster it absorbs); 2 KiB a cluster of a component's."""
+
+    def __init__(self) -> None:
+        self.rows = np.zeros((0, 0), dtype=np.float32)  # sized by the first vector
+        self.norms = np.zeros(0, dtype=np.float32)
+
+    def set(self, c: int, vector: np.ndarray, norm: float) -> None:
+        if c >= len(self.rows):  # grows by doubling: clusters are registered in creation order
+            size = max(c + 1, 2 * len(self.rows), 64)
+            rows = np.zeros((size, vector.size), dtype=np.float32)
+            norms = np.zeros(size, dtype=np.float32)
+            if len(self.rows):
+                rows[:len(self.rows)], norms[:len(self.norms)] = self.rows, self.norms
+            self.rows, self.norms = rows, norms
+        self.rows[c] = vector
+        self.norms[c] = norm
+
+
+def most_alike(probe: _Alike, candidates: set[int], clusters: Sequence[_Alike], vectors: ClusterVectors,
+               keep: Container[int] = (), limit: int | None = None) -> set[int]:
+    """``candidates`` (positions in ``clusters``, their vectors in ``vectors``) cut to those of
+    ``probe``'s own articles, those in ``keep``, and the ``limit`` live others most alike to
+    ``probe``: the highest cosine of the summed vectors, ties to the lower position (the clusters'
+    relative order is the same in one pass and in each component, so is the choice). With at most
+    ``limit`` (default :data:`MAX_CANDIDATES`) others the set is returned as it is.
+
+    A cluster of the probe's own article is kept whatever the vectors say: a same-article pair
+    gets ``_score``'s bonus, and an antecedent link is one (``keep``: the linked cluster). The
+    others are ranked by the likeness ``_score`` adds to them: a probe of a common name in a dense
+    corpus is compared with the events most like it, not with every event of that name in its
+    date range."""
+    limit = MAX_CANDIDATES if limit is None else limit
+    if len(candidates) <= limit or probe.vector is None:
+        return candidates
+    kept, others = set(), []
+    for c in candidates:
+        cluster = clusters[c]
+        if c in keep or not cluster.articles.isdisjoint(probe.articles):
+            kept.add(c)
+        elif cluster.alive:
+            others.append(c)
+    if len(others) <= limit:
+        return candidates
+    order = np.sort(np.fromiter(others, dtype=np.int64, count=len(others)))
+    norms = vectors.norms[order] * np.float32(probe.norm())
+    dots = vectors.rows[order] @ probe.vector.astype(np.float32, copy=False)
+    cosines = np.divide(dots, norms, out=np.zeros(len(order), dtype=np.float32), where=norms > 0)
+    chosen = order[np.lexsort((order, -cosines))[:limit]]  # most alike first, then position
+    return kept | set(chosen.tolist())
 
 
 def _months(low: date, high: date) -> list[tuple[int, int]]:
@@ -194,11 +268,15 @@ class CandidateIndex:
         self.date_keys_now: dict[int, set[tuple]] = {}  # cluster -> its date keys when last registered
         self.state: dict[int, Filed] = {}  # cluster -> its date state and place class
         self.by_family: dict[str, DateBuckets] = defaultdict(DateBuckets)  # dated clusters, for the date keys
+        self.vectors = ClusterVectors()  # the registered clusters' summed vectors, for most_alike
 
     def register(self, c: int, cluster: _Probe) -> None:
         """Index cluster ``c`` under its current keys and date (it keeps its earlier keys, and a
         cluster's plain keys only grow: its articles, participants, places and names)."""
         old = self.state.get(c)
+        vector = getattr(cluster, "vector", None)  # grouping's clusters have one
+        if vector is not None:
+            self.vectors.set(c, vector, cluster.norm())  # type: ignore[attr-defined]
         state = (date_state(cluster), place_class(cluster))
         changed = state != old
         self.state[c] = state

@@ -90,7 +90,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 
 from storyline.events.anchoring import anchor_event_years
-from storyline.events.candidates import CandidateIndex, month_day, place_class
+from storyline.events.candidates import CandidateIndex, month_day, most_alike, place_class
 from storyline.events.model import (
     DateParts,
     Event,
@@ -110,7 +110,7 @@ from storyline.events.timeline import format_date, iso_day
 from storyline.records import AnnotatedArticle, Entity
 
 STAGE = "event_grouping"
-STAGE_VERSION = "5"
+STAGE_VERSION = "6"  # 6: a probe scores a bounded number of candidates (candidates.most_alike)
 
 PLACE_LABELS = ("GPE", "LOC", "FAC")
 # A building or site ("the Amber Palace") is where in a town an event took place: the town is
@@ -695,6 +695,9 @@ def cluster_mentions(
             linked = cluster_of.get(antecedent_of.get(i, -1))
             if linked is not None and linked in held:
                 candidates.add(linked)
+            # Beyond its article's clusters (its antecedent's among them), a bounded number of the
+            # most alike: what a mention is scored against does not grow with a denser corpus.
+            candidates = most_alike(single, candidates, clusters, index.vectors, keep=(linked,))
             scored = [
                 (score, -c, c)
                 for c in candidates
@@ -1147,7 +1150,8 @@ def _merge_pass(
 
         scored: set[tuple[int, int]] = set()
         for i in probes:
-            for j in index.candidates(clusters[i], i) | linked(i):
+            probe = clusters[i]
+            for j in most_alike(probe, index.candidates(probe, i), clusters, index.vectors) | linked(i):
                 a, b = min(i, j), max(i, j)
                 if j == i or not clusters[j].alive or j not in held or (a, b) in scored:
                     continue
