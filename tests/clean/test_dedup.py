@@ -148,3 +148,82 @@ def test_stored_candidates_are_confirmed_on_stored_shingles(tmp_path, monkeypatc
         again = StoredNearDuplicateIndex(store).query(REPRINT, sh, mh)
         assert again == hit
         assert store.conn.execute("SELECT COUNT(*) FROM dedup_shingles").fetchone()[0] == 1
+
+
+def test_a_candidate_ruled_out_by_its_sketch_is_not_compared(tmp_path, monkeypatch) -> None:
+    """An LSH candidate whose sketch bounds the shingles it shares below both thresholds (texts
+    that share boilerplate meet in buckets far below them) is not read or compared; the reprint
+    still is, and wins as before."""
+    from storyline.clean import dedup
+    from storyline.clean.dedup import StoredNearDuplicateIndex
+    from storyline.store.sqlite import Store
+
+    db = _ingest(tmp_path, {"1.txt": A, "2.txt": OTHER})
+    with Store(db) as store:
+        ids = dict(store.conn.execute("SELECT substr(input_key, -5), article_id FROM articles").fetchall())
+        index = StoredNearDuplicateIndex(store)
+        sh, mh = index.signature(REPRINT)
+        # OTHER's shingles under REPRINT's MinHash: a candidate in every band that cannot pass
+        index.remove(ids["2.txt"])
+        index.add(ids["2.txt"], OTHER, mh=mh, sh=index.signature(OTHER)[0])
+        compared: list[str] = []
+        best_match = dedup._best_match
+
+        def recording(sh, candidates, settings):
+            listed = list(candidates)
+            compared.extend(article_id for article_id, _ in listed)
+            return best_match(sh, listed, settings)
+
+        monkeypatch.setattr(dedup, "_best_match", recording)
+        hit = StoredNearDuplicateIndex(store).query(REPRINT, sh, mh)  # a later build: nothing in memory
+        assert hit is not None and hit.original_id == ids["1.txt"]
+        assert compared == [ids["1.txt"]]
+        # without a stored sketch (an older database) the candidate is compared, and its sketch written
+        store.conn.execute("DELETE FROM dedup_sketches")
+        compared.clear()
+        assert StoredNearDuplicateIndex(store).query(REPRINT, sh, mh) == hit
+        assert sorted(compared) == sorted(ids.values())
+        assert store.conn.execute("SELECT COUNT(*) FROM dedup_sketches").fetchone()[0] == 2
+
+
+def test_the_sketch_bound_never_rules_out_a_match() -> None:
+    """`could_match` is True for every candidate that passes `_best_match`'s test: random shingle
+    hash sets sharing from none to all of their hashes, near both thresholds."""
+    import numpy as np
+
+    from storyline.clean.dedup import _best_match, could_match, shingle_sketch
+    from storyline.config import DedupSettings
+
+    settings = DedupSettings()
+    rng = np.random.default_rng(7)
+    passing = ruled_out = 0
+    for _ in range(400):
+        shared, own_a, own_b = (int(n) for n in rng.integers(0, 600, size=3))
+        pool = np.unique(rng.integers(0, 2**64 - 1, size=shared + own_a + own_b + 50, dtype=np.uint64))
+        rng.shuffle(pool)
+        common = pool[:shared]
+        a = np.unique(np.concatenate([common, pool[shared:shared + own_a]]))
+        b = np.unique(np.concatenate([common, pool[shared + own_a:shared + own_a + own_b]]))
+        if not a.size or not b.size:
+            continue
+        sketch_a, sketch_b = shingle_sketch(a), shingle_sketch(b)
+        assert sketch_a is not None and sketch_b is not None
+        may = bool(could_match(int(a.size), sketch_a, sketch_b[None, :], settings)[0])
+        matches = _best_match(a, [("b", b)], settings) is not None
+        assert may or not matches
+        passing += matches
+        ruled_out += not may
+    assert passing and ruled_out  # both kinds were drawn
+
+
+def test_a_crowded_sketch_is_not_kept() -> None:
+    """More than 255 shingle hashes in one range (a very long text) do not fit a byte: no sketch,
+    and such a text's candidates are compared without the bound."""
+    import numpy as np
+
+    from storyline.clean.dedup import shingle_sketch
+
+    crowded = np.arange(300, dtype=np.uint64)  # all in the lowest range
+    assert shingle_sketch(crowded) is None
+    sketch = shingle_sketch(crowded[:255])
+    assert sketch is not None and sketch[0] == 255 and int(sketch.sum()) == 255

@@ -10,6 +10,12 @@ A build keeps the index in its database (:class:`StoredNearDuplicateIndex`, tabl
 (datasketch's LSH) makes the same decisions. Both confirm a candidate on sorted arrays of 64-bit
 hashes of the shingles: Jaccard and containment equal the values on the shingle strings unless
 two distinct shingles of the compared texts share a 64-bit hash (~1e-14 per comparison).
+
+Texts that share boilerplate (an agency's standard paragraphs, a synthetic corpus's template
+sentences) meet in LSH buckets well below the thresholds, and their number grows with the
+corpus: the stored index first rules candidates out on a 512-byte sketch of each text's shingles
+(:func:`shingle_sketch`), an exact upper bound of what two texts share, and reads and compares
+the shingle hashes of those left only. The decisions are those of comparing every candidate.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -110,6 +117,36 @@ def band_buckets(hashvalues: np.ndarray, bands: int, rows: int) -> list[int]:
                            "little", signed=True) for b in range(bands)]
 
 
+SKETCH_BITS = 9  # a sketch counts a text's shingle hashes in 2**9 equal ranges of the hash space
+
+
+def shingle_sketch(sh: np.ndarray) -> np.ndarray | None:
+    """How many of a text's shingle hashes fall in each of 512 equal ranges of the 64-bit hash
+    space (uint8), or None when a range holds more than 255 (a very long text: candidates are then
+    compared on their shingle hashes without the bound)."""
+    counts = np.bincount((sh >> np.uint64(64 - SKETCH_BITS)).astype(np.intp), minlength=1 << SKETCH_BITS)
+    if counts.max(initial=0) > 255:
+        return None
+    return counts.astype(np.uint8)
+
+
+def could_match(size: int, sketch: np.ndarray, sketches: np.ndarray, settings: DedupSettings) -> np.ndarray:
+    """Whether each candidate (a row of `sketches`) can pass `_best_match`'s test against a text of
+    `size` shingle hashes with this `sketch`; exact, never False for a candidate that passes.
+
+    Two texts share at most, in each range, the smaller of their two counts there: the sum bounds
+    the shingles they share. Jaccard and containment only grow with the shingles shared (in
+    floating point too: the same divisions as `_best_match`'s, correctly rounded), so a candidate
+    that fails the test at the bound fails it at its real value.
+    """
+    sizes = sketches.sum(axis=1, dtype=np.int64)  # a sketch's counts add up to the text's shingles
+    bound = np.minimum(sketches, sketch).sum(axis=1, dtype=np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):  # an empty candidate: 0/0, never a match
+        jaccard = bound / (size + sizes - bound)
+        containment = bound / np.minimum(size, sizes)
+    return (sizes > 0) & ((jaccard >= settings.min_jaccard) | (containment >= settings.min_containment))
+
+
 def _best_match(sh: np.ndarray, candidates: Iterable[tuple[str, np.ndarray]], settings: DedupSettings
                 ) -> NearDuplicate | None:
     """The candidate the text reprints, confirmed on the exact shingle hashes (highest Jaccard)."""
@@ -178,10 +215,13 @@ class StoredNearDuplicateIndex:
     articles: each article has one row per LSH band (its bucket), a query looks its buckets up,
     and a candidate's shingle hashes are read from ``dedup_shingles`` (the latest articles' are
     kept in memory too). Candidates are not rare in a corpus of one story's many reports (16 a
-    query at 10,000 synthetic articles): making their shingles again from the text grew ingest
-    faster than the corpus. Same candidates and decisions as :class:`NearDuplicateIndex`.
-    Articles stored before these tables existed get their bands from ``articles.minhash`` once,
-    and their shingle hashes from their text when first a candidate.
+    query at 10,000 synthetic articles, 36 at 25,000: texts that share template sentences meet in
+    a bucket at a Jaccard of 0.1-0.4), and their number grows with the corpus: each is first
+    checked on its sketch (``dedup_sketches``, :func:`could_match`), and only those that may
+    pass have their shingle hashes read and compared. Same candidates and decisions as
+    :class:`NearDuplicateIndex`. Articles stored before these tables existed get their bands from
+    ``articles.minhash`` once, their shingle hashes from their text and their sketch from those
+    when first compared.
     """
 
     RECENT = 2_000  # shingle hashes kept for the latest articles (~5 KiB each): reprints follow soon
@@ -235,16 +275,37 @@ class StoredNearDuplicateIndex:
             sh, mh = self.signature(text)
         self._insert(article_id, mh.hashvalues)
         self._store_shingles(article_id, sh)
+        self._store_sketch(article_id, sh)
         self._remember(article_id, sh)
 
     def _store_shingles(self, article_id: str, sh: np.ndarray) -> None:
         self.store.conn.execute("INSERT OR REPLACE INTO dedup_shingles(article_id, hashes) VALUES (?, ?)",
                                 (article_id, np.asarray(sh, dtype="<u8").tobytes()))
 
+    def _store_sketch(self, article_id: str, sh: np.ndarray) -> None:
+        sketch = shingle_sketch(sh)
+        if sketch is not None:
+            self.store.conn.execute("INSERT OR REPLACE INTO dedup_sketches(article_id, counts) VALUES (?, ?)",
+                                    (article_id, sketch.tobytes()))
+
     def remove(self, article_id: str) -> None:
         self.store.conn.execute("DELETE FROM dedup_bands WHERE article_id = ?", (article_id,))
         self.store.conn.execute("DELETE FROM dedup_shingles WHERE article_id = ?", (article_id,))
+        self.store.conn.execute("DELETE FROM dedup_sketches WHERE article_id = ?", (article_id,))
         self._recent.pop(article_id, None)
+
+    def _could_match(self, sh: np.ndarray, sketches: dict[str, bytes | None]) -> list[str]:
+        """The candidates (LSH's, sorted) that may pass on their stored sketch; one without a sketch
+        (stored before the table existed, or a very long text) is kept."""
+        found = sorted(sketches)
+        sketch = shingle_sketch(sh)
+        bounded = [article_id for article_id in found if sketches[article_id] is not None]
+        if sketch is None or not bounded:
+            return found
+        rows = np.frombuffer(b"".join([sketches[article_id] for article_id in bounded]),  # type: ignore[misc]
+                             dtype=np.uint8).reshape(len(bounded), -1)
+        ruled_out = set(bounded) - set(compress(bounded, could_match(int(sh.size), sketch, rows, self.settings)))
+        return [article_id for article_id in found if article_id not in ruled_out]
 
     def query(self, text: str, sh: np.ndarray | None = None, mh: MinHash | None = None) -> NearDuplicate | None:
         if sh is None or mh is None:
@@ -254,18 +315,23 @@ class StoredNearDuplicateIndex:
         buckets = band_buckets(mh.hashvalues, self.bands, self.rows)
         wanted = set(enumerate(buckets))
         marks = ",".join("?" * len(buckets))
-        found = sorted({r[2] for r in self.store.conn.execute(
-            f"SELECT bucket, band, article_id FROM dedup_bands WHERE bucket IN ({marks})", buckets)
-            if (r[1], r[0]) in wanted})
+        # each candidate with its sketch (None where it has none), in one statement
+        sketches = {r[2]: r[3] for r in self.store.conn.execute(
+            "SELECT d.bucket, d.band, d.article_id, s.counts FROM dedup_bands d LEFT JOIN dedup_sketches s "
+            f"ON s.article_id = d.article_id WHERE d.bucket IN ({marks})", buckets)
+            if (r[1], r[0]) in wanted}
+        found = self._could_match(sh, sketches)
 
         def candidates() -> Iterator[tuple[str, np.ndarray]]:
-            older = [article_id for article_id in found if article_id not in self._recent]
+            # taken before any is remembered: remembering may drop another from the latest
+            recent = {article_id: self._recent[article_id] for article_id in found if article_id in self._recent}
+            older = [article_id for article_id in found if article_id not in recent]
             stored = {r[0]: np.frombuffer(bytes(r[1]), dtype="<u8") for r in self.store.conn.execute(
                 f"SELECT article_id, hashes FROM dedup_shingles WHERE article_id IN ({','.join('?' * len(older))})",
                 older)} if older else {}
             for article_id in found:
-                if article_id in self._recent:
-                    yield article_id, self._recent[article_id]
+                if article_id in recent:
+                    yield article_id, recent[article_id]
                     continue
                 other = stored.get(article_id)
                 if other is None:  # stored before dedup_shingles existed: made from its text, once
@@ -275,6 +341,8 @@ class StoredNearDuplicateIndex:
                         continue
                     other = shingle_hashes(shingles(row["text"], self.settings.shingle_words))
                     self._store_shingles(article_id, other)
+                if sketches[article_id] is None:  # stored before dedup_sketches existed: made once
+                    self._store_sketch(article_id, other)
                 self._remember(article_id, other)
                 yield article_id, other
 

@@ -127,6 +127,15 @@ CREATE TABLE IF NOT EXISTS dedup_shingles (
     hashes     BLOB NOT NULL
 );
 
+-- Each indexed article's shingle sketch (storyline.clean.dedup.shingle_sketch: how many of its
+-- shingle hashes fall in each of 512 ranges, one byte each): an exact upper bound of the shingles
+-- two texts share, so a near-duplicate candidate that cannot pass is ruled out without reading
+-- its shingle hashes. A small row (~540 bytes), so that many fit in a page.
+CREATE TABLE IF NOT EXISTS dedup_sketches (
+    article_id TEXT PRIMARY KEY REFERENCES articles(article_id) ON DELETE CASCADE,
+    counts     BLOB NOT NULL
+);
+
 -- An entity id that no longer exists (its entity merged into another, or its mentions left
 -- with their articles) → the entity that holds most of its mentions now; old links keep working.
 CREATE TABLE IF NOT EXISTS entity_redirects (
