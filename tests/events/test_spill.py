@@ -52,6 +52,27 @@ def test_spill_gives_back_the_mentions_in_order_by_position_and_their_fields(tmp
         list(spill)
 
 
+def test_a_shared_spill_is_read_by_another_connection_and_names_its_entities(tmp_path: Path) -> None:
+    """A shared spill (the build's worker processes read it) keeps its name until it is closed;
+    a reader opened by path gives the same mentions; ``named`` gives the entities the mentions
+    name (places and participants) without unpickling them."""
+    mentions = _mentions(6)
+    mentions[5] = replace(mentions[5], place_ids=[], place_id="g9", participant_ids=["p7", "p1"])
+    with MentionSpill(tmp_path, shared=True) as spill:
+        spill.add(mentions)
+        assert spill.path.exists()
+        reader = MentionSpill.reader(spill.path)
+        try:
+            assert len(reader) == 6 and reader([5, 0]) == [mentions[5], mentions[0]]
+            assert reader.locations([1]) == spill.locations([1])
+        finally:
+            reader.close()
+        assert spill.path.exists()  # a reader's close leaves the file
+        assert spill.named([0, 1]) == {"g1", "g2", "p1"}
+        assert spill.named([5]) == {"g9", "p1", "p7"}
+    assert list(tmp_path.iterdir()) == []  # unlinked when closed
+
+
 def test_spill_in_the_system_temp_dir_leaves_no_file() -> None:
     spill = MentionSpill()
     spill.add(_mentions(2))
