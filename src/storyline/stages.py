@@ -628,12 +628,22 @@ def _read_vectors(conn: Any, locations: Sequence[tuple[str, int, int]],
     """The stored vectors of the mentions at ``locations`` ((article, start, end); a row each,
     float16, zeros where none is stored), read by (article, trigger start), the primary key's
     prefix. ``known``: row -> the vector's bytes, for rows not to be read from ``conn``."""
+    out: np.ndarray | None = None
+
+    def put(row: int, blob: bytes) -> None:  # straight into the matrix: no second copy of the rows
+        nonlocal out
+        vector = np.frombuffer(blob, dtype=grouping.VECTOR_DTYPE)
+        if out is None:
+            out = np.zeros((len(locations), vector.size), dtype=grouping.VECTOR_DTYPE)
+        out[row] = vector
+
     known = known or {}
+    for row, blob in known.items():
+        put(row, blob)
     wanted: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)  # article -> (start, end) -> row
     for row, (article_id, start, end) in enumerate(locations):
         if row not in known:
             wanted[article_id][(start, end)] = row
-    found: dict[int, bytes] = dict(known)
     for aid, rows in wanted.items():
         starts = sorted({start for start, _ in rows})
         for chunk in range(0, len(starts), 500):
@@ -642,12 +652,8 @@ def _read_vectors(conn: Any, locations: Sequence[tuple[str, int, int]],
                                   f"AND start IN ({','.join('?' * len(part))})", (aid, *part)):
                 row = rows.get((r["start"], r["end"]))
                 if row is not None and r["vector"] is not None:
-                    found[row] = bytes(r["vector"])
-    size = len(next(iter(found.values()))) // grouping.VECTOR_DTYPE.itemsize if found else 1
-    out = np.zeros((len(locations), size), dtype=grouping.VECTOR_DTYPE)
-    for row, blob in found.items():
-        out[row] = np.frombuffer(blob, dtype=grouping.VECTOR_DTYPE)
-    return out
+                    put(row, r["vector"])
+    return out if out is not None else np.zeros((len(locations), 1), dtype=grouping.VECTOR_DTYPE)
 
 
 @dataclass
