@@ -59,7 +59,9 @@ Streaming: the driver needs only the keys of each mention for the shuffle; the m
 their vectors of a reduce task can be loaded when the task is made (``usable`` and ``vectors``
 may be callables that give the rows of some positions, ``published`` one that gives the
 publication dates of some articles), so the driver holds one bundle's heavy data at a time and
-an executor only the tasks in flight; what comes back is one summary per event.
+an executor only the tasks in flight; what comes back is one summary per event. Where the tasks
+run in processes that can read the build's files, they carry no rows at all (:class:`TaskRows`:
+each loads its components' rows where it runs, a few components at a time).
 """
 
 from __future__ import annotations
