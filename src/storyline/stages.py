@@ -701,7 +701,8 @@ class _SpillTaskRows:
     def loader(self, positions: list[int]) -> _WorkerRows:
         mine = [p for p in positions if p in self.embedded]
         vectors = _read_vectors(self.store.conn, self.spill.locations(mine))
-        return _WorkerRows(str(self.spill.path), str(self.store.path),
+        # absolute: a worker's working directory need not be the driver's
+        return _WorkerRows(str(Path(self.spill.path).absolute()), str(Path(self.store.path).absolute()),
                            {p: vectors[k].tobytes() for k, p in enumerate(mine)})
 
     def articles(self, positions: list[int]) -> list[str]:
