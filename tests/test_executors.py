@@ -145,9 +145,17 @@ def test_worker_processes_build_equals_local_build(tmp_path: Path, monkeypatch: 
         events.append("start")
         start(self)
 
+    loading: list[bool] = []  # per reduce task sent: it loads its own rows (carries no mention, no vector)
+
     def recording_run_tasks(self, fn, tasks):
         events.append(f"{fn.__name__} on {'workers' if self.started else 'this process'}")
-        return run_tasks(self, fn, tasks)
+
+        def seen(tasks):
+            for task in tasks:
+                loading.append(task.load is not None and not any(len(m) for _p, m, _v in task.parts))
+                yield task
+
+        return run_tasks(self, fn, seen(tasks))
 
     monkeypatch.setattr(executors.LocalPoolExecutor, "_submit", counting_submit)
     monkeypatch.setattr(executors.LocalPoolExecutor, "start", recording_start)
@@ -156,6 +164,7 @@ def test_worker_processes_build_equals_local_build(tmp_path: Path, monkeypatch: 
     assert sum(submitted) >= 2  # several batches really went to the worker processes
     assert events[0] == "start" and events.count("start") == 1  # started before the first batch (during ingest)
     assert events[-1] == "reduce_bundle on workers"  # grouping's reduce step ran on them too
+    assert loading and all(loading)  # ... each task loading its rows there (stages._WorkerRows)
 
 
 def _pid_of(task: int) -> tuple[int, int]:

@@ -478,6 +478,69 @@ def test_chunked_reading_of_the_event_stage_equals_reading_everything(tmp_path: 
     assert {e.event_id for e in expected} == stored
 
 
+def test_tasks_that_load_their_rows_carry_none_and_give_the_same_summaries(tmp_path: Path, monkeypatch) -> None:
+    """With the build's worker processes a reduce task carries its positions, not its mentions
+    and vectors (stages._SpillTaskRows): it loads them where it runs, from the shared mention
+    spill and the store opened read-only, and gives the summaries of a task that carries them.
+    Vectors this build embedded are not committed, so a worker cannot read them: they travel."""
+    import pickle
+
+    from storyline import stages
+    from storyline.events.spill import MentionSpill
+
+    db = _example_db(tmp_path)
+    with Store(db) as store:
+        with store.transaction():  # one article's vectors are missing: the next build embeds them
+            store.conn.execute("UPDATE event_mentions SET vector = NULL WHERE article_id = "
+                               "(SELECT MIN(article_id) FROM articles)")
+        with store.transaction(), MentionSpill(tmp_path, shared=True) as spill:
+            ents, mapping = stages.resolve_corpus_entities(store)
+            embedded = stages._prepare_mentions(store, ents, mapping, spill)
+            assert embedded  # re-embedded in this (open) transaction
+            parts = partition.components(spill)
+            vectors = stages._StoredVectors(store, spill)
+            assert vectors([0]).dtype == grouping.VECTOR_DTYPE  # the stored form: half of float32's bytes
+            carried = list(partition.reduce_tasks(spill, vectors, parts, published=spill.published, entities=ents,
+                                                  bundle_mentions=40))
+            rows = stages._SpillTaskRows(store, spill, embedded)
+            loading = list(partition.reduce_tasks(spill, vectors, parts, published=spill.published, entities=ents,
+                                                  bundle_mentions=40, rows_in_task=rows))
+            assert len(loading) == len(carried) > 1
+            for light, full in zip(loading, carried):
+                assert all(len(mentions) == 0 and vectors is None for _positions, mentions, vectors in light.parts)
+                assert [p for p, _m, _v in light.parts] == [p for p, _m, _v in full.parts]
+                assert (light.published, light.entities) == (full.published, full.entities)
+                assert set(light.load.carried) == {p for part, _m, _v in light.parts for p in part} & embedded
+                sent = pickle.dumps(light)
+                assert b"EventMention" not in sent and b"ndarray" not in sent and b"EventMention" in pickle.dumps(full)
+            # as on a worker: the task is pickled, loads its rows through its own connections
+            summaries = [partition.reduce_bundle(pickle.loads(pickle.dumps(task))) for task in loading]
+            assert summaries == [partition.reduce_bundle(task) for task in carried]
+            monkeypatch.setattr(partition, "LOAD_MENTIONS", 1)  # one component loaded at a time
+            assert [partition.reduce_bundle(pickle.loads(pickle.dumps(task))) for task in loading] == summaries
+            # the embedded vectors are invisible to another connection: without them a worker reads zeros
+            mine = sorted(embedded)
+            worker = stages._WorkerRows(str(spill.path), str(db))
+            try:
+                assert not worker(mine)[1].any()
+            finally:
+                worker.close()
+            assert np.array_equal(rows.loader(mine)(mine)[1], vectors(mine)) and vectors(mine).any()
+
+
+def test_float16_rows_give_the_float32_clusters() -> None:
+    """A task's vectors stay float16, as stored; clusters sum them in float32, so the clusters
+    (members and summed vectors, bit for bit) are those of the rows widened to float32."""
+    articles, mentions, entities = synthetic_corpus(3)
+    usable = grouping.usable_mentions(mentions, entities, articles)
+    vectors = hash_embed(grouping.mention_texts(usable, articles)).astype(grouping.VECTOR_DTYPE)
+    narrow = grouping.cluster_mentions(usable, vectors)
+    wide = grouping.cluster_mentions(usable, vectors.astype(np.float32))
+    assert [c.members for c in narrow] == [c.members for c in wide]
+    for a, b in zip(narrow, wide):
+        assert a.vector.dtype == b.vector.dtype == np.float32 and np.array_equal(a.vector, b.vector)
+
+
 def _dict_components(usable: list[EventMention]) -> list[list[int]]:
     """The shuffle as it was before it went to disk: a dict from key to first position."""
     parent = list(range(len(usable)))

@@ -411,6 +411,13 @@ def run_tasks(executor: object | None, fn: Callable[[Any], Any], tasks: Iterable
     return [fn(task) for task in tasks]
 
 
+def runs_in_local_processes(executor: object | None) -> bool:
+    """Whether `run_tasks` sends tasks to processes of this machine (a started `LocalPoolExecutor`):
+    they can then open the build's files themselves (a reduce task loads its own rows). Dask
+    workers may run elsewhere; an executor in this process needs nothing sent."""
+    return isinstance(executor, LocalPoolExecutor) and executor.started
+
+
 def default_workers(executor: str) -> int:
     """`storyline build`'s --workers when it is not given: one process per core (0) with the
     local executor, 1 (none of its own) for a Dask cluster, which has its workers. The library's

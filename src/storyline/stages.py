@@ -19,10 +19,10 @@ import json
 import marshal
 import operator
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from spacy.tokens import Doc
@@ -508,10 +508,11 @@ def _mention_vectors(store: Store, usable: list[EventMention], articles: dict[st
 
 
 def _embed_missing_vectors(store: Store, usable: list[EventMention], articles: dict[str, AnnotatedArticle],
-                           ids: Sequence[str] | None = None) -> None:
+                           ids: Sequence[str] | None = None) -> list[int]:
     """Embed and store the vectors of usable mentions stored without one (annotated before the
     embed stage existed, or with a vector of another size), article by article as the
-    annotation stage does. ``ids``: the articles of ``usable`` when they are not the corpus."""
+    annotation stage does; returns their positions in ``usable``. ``ids``: the articles of
+    ``usable`` when they are not the corpus."""
     first = store.conn.execute("SELECT vector FROM event_mentions WHERE vector IS NOT NULL LIMIT 1").fetchone()
     size = len(bytes(first["vector"])) if first is not None else -1
     position = {m.key: i for i, m in enumerate(usable)}
@@ -535,6 +536,7 @@ def _embed_missing_vectors(store: Store, usable: list[EventMention], articles: d
     if updates:
         store.conn.executemany("UPDATE event_mentions SET vector = ? WHERE article_id = ? AND start = ? AND end = ?",
                                updates)
+    return sorted(i for positions in missing.values() for i in positions)
 
 
 ARTICLE_CHUNK = 200  # articles read at once by the event stage (one IN list per table)
@@ -563,13 +565,14 @@ def _article_chunks(store: Store) -> Iterator[tuple[list[str], list[AnnotatedArt
 
 
 def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap, spill: MentionSpill
-                      ) -> MentionSpill:
+                      ) -> set[int]:
     """The usable mentions of the corpus (grouping.usable_mentions, in its order, each with its
     weight in its article, :attr:`EventMention.weight`, and the previous build's event it was
     in, :attr:`EventMention.previous_event`) added to ``spill`` with their articles' publication
     days, reading ``ARTICLE_CHUNK`` articles at a time: grouping then needs neither the articles
     nor the corpus's mentions in memory. Mentions without a stored vector are embedded (and
-    stored) on the way."""
+    stored) on the way; returns their positions in ``spill``."""
+    embedded: set[int] = set()
     name_counts = _name_counts(store, ents)
     for chunk, articles in _article_chunks(store):
         got = grouping.usable_mentions(_load_event_mentions(store, mapping, chunk), ents, articles,
@@ -579,9 +582,10 @@ def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntit
         if was_in:
             got = [replace(m, previous_event=was_in[(m.article_id, m.start, m.end)])
                    if (m.article_id, m.start, m.end) in was_in else m for m in got]
-        _embed_missing_vectors(store, got, {a.article_id: a for a in articles}, chunk)
+        made = _embed_missing_vectors(store, got, {a.article_id: a for a in articles}, chunk)
+        embedded.update(len(spill) + i for i in made)
         spill.add(got, {a.article_id: a.published for a in articles})
-    return spill
+    return embedded
 
 
 def _spill_dir(store: Store) -> Path | None:
@@ -591,11 +595,11 @@ def _spill_dir(store: Store) -> Path | None:
 
 
 class _StoredVectors:
-    """Positions of ``usable`` -> their stored vectors (a row each): the vector loader of
-    event grouping's reduce tasks (storyline.events.partition), so that a build holds the
-    vectors of one bundle of components at a time instead of 2 KiB for every mention of the
-    corpus. Reads by (article, trigger start), the primary key's prefix. ``usable``: the
-    mentions, or the build's spill of them (whose locations are read without the mentions)."""
+    """Positions of ``usable`` -> their stored vectors (a row each, float16 as stored: grouping
+    sums them in float32, the same values): the vector loader of event grouping's reduce tasks
+    (storyline.events.partition), so that a build holds the vectors of one bundle of components
+    at a time instead of 1 KiB for every mention of the corpus. ``usable``: the mentions, or the
+    build's spill of them (whose locations are read without the mentions)."""
 
     def __init__(self, store: Store, usable: Sequence[EventMention] | MentionSpill) -> None:
         self.store, self.usable = store, usable
@@ -606,25 +610,108 @@ class _StoredVectors:
         return [(m.article_id, m.start, m.end) for m in (self.usable[i] for i in positions)]
 
     def __call__(self, positions: list[int]) -> np.ndarray:
-        wanted: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)  # article -> (start, end) -> row
-        for row, (article_id, start, end) in enumerate(self._locations(positions)):
+        return _read_vectors(self.store.conn, self._locations(positions))
+
+
+def _read_vectors(conn: Any, locations: Sequence[tuple[str, int, int]],
+                  known: Mapping[int, bytes] | None = None) -> np.ndarray:
+    """The stored vectors of the mentions at ``locations`` ((article, start, end); a row each,
+    float16, zeros where none is stored), read by (article, trigger start), the primary key's
+    prefix. ``known``: row -> the vector's bytes, for rows not to be read from ``conn``."""
+    out: np.ndarray | None = None
+
+    def put(row: int, blob: bytes) -> None:  # straight into the matrix: no second copy of the rows
+        nonlocal out
+        vector = np.frombuffer(blob, dtype=grouping.VECTOR_DTYPE)
+        if out is None:
+            out = np.zeros((len(locations), vector.size), dtype=grouping.VECTOR_DTYPE)
+        out[row] = vector
+
+    known = known or {}
+    for row, blob in known.items():
+        put(row, blob)
+    wanted: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)  # article -> (start, end) -> row
+    for row, (article_id, start, end) in enumerate(locations):
+        if row not in known:
             wanted[article_id][(start, end)] = row
-        out: np.ndarray | None = None
-        for aid, rows in wanted.items():
-            starts = sorted({start for start, _ in rows})
-            for chunk in range(0, len(starts), 500):
-                part = starts[chunk : chunk + 500]
-                for r in self.store.conn.execute(
-                        f"SELECT start, end, vector FROM event_mentions WHERE article_id = ? "
-                        f"AND start IN ({','.join('?' * len(part))})", (aid, *part)):
-                    row = rows.get((r["start"], r["end"]))
-                    if row is None or r["vector"] is None:
-                        continue
-                    vector = grouping.vector_from_bytes(bytes(r["vector"]))
-                    if out is None:
-                        out = np.zeros((len(positions), vector.size), dtype=np.float32)
-                    out[row] = vector
-        return out if out is not None else np.zeros((len(positions), 1), dtype=np.float32)
+    for aid, rows in wanted.items():
+        starts = sorted({start for start, _ in rows})
+        for chunk in range(0, len(starts), 500):
+            part = starts[chunk : chunk + 500]
+            for r in conn.execute(f"SELECT start, end, vector FROM event_mentions WHERE article_id = ? "
+                                  f"AND start IN ({','.join('?' * len(part))})", (aid, *part)):
+                row = rows.get((r["start"], r["end"]))
+                if row is not None and r["vector"] is not None:
+                    put(row, r["vector"])
+    return out if out is not None else np.zeros((len(locations), 1), dtype=grouping.VECTOR_DTYPE)
+
+
+@dataclass
+class _WorkerRows:
+    """A reduce task's rows, loaded by the build's worker process that runs it
+    (``partition.RowLoader``): its mentions from the build's mention spill (a file that keeps
+    its name while the build runs), their vectors from the store opened read-only. That
+    connection sees what the build committed (the annotation's vectors), not the vectors this
+    build embedded in its open transaction (:func:`_embed_missing_vectors`): those travel with
+    the task (``carried``: position -> bytes)."""
+
+    spill_path: str
+    store_path: str
+    carried: dict[int, bytes] = field(default_factory=dict)
+    _open: tuple[MentionSpill, Store] | None = field(default=None, repr=False)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_open": None}
+
+    def __call__(self, positions: list[int]) -> tuple[list[EventMention], np.ndarray]:
+        if self._open is None:
+            from storyline.store.sqlite import Store
+
+            self._open = (MentionSpill.reader(self.spill_path), Store(self.store_path, read_only=True))
+        spill, store = self._open
+        mentions = spill(positions)
+        known = {row: self.carried[p] for row, p in enumerate(positions) if p in self.carried}
+        return mentions, _read_vectors(store.conn, [(m.article_id, m.start, m.end) for m in mentions], known)
+
+    def close(self) -> None:
+        if self._open is not None:
+            for opened in self._open:
+                opened.close()
+            self._open = None
+
+
+class _SpillTaskRows:
+    """Reduce tasks that load their rows in the build's worker processes (``partition.TaskRows``):
+    the driver reads only the locations and named entities of a task's positions from the spill,
+    and the vectors this build embedded (``embedded``: their positions), which a worker cannot read."""
+
+    def __init__(self, store: Store, spill: MentionSpill, embedded: set[int]) -> None:
+        self.store, self.spill, self.embedded = store, spill, embedded
+
+    def loader(self, positions: list[int]) -> _WorkerRows:
+        mine = [p for p in positions if p in self.embedded]
+        vectors = _read_vectors(self.store.conn, self.spill.locations(mine))
+        # absolute: a worker's working directory need not be the driver's
+        return _WorkerRows(str(Path(self.spill.path).absolute()), str(Path(self.store.path).absolute()),
+                           {p: vectors[k].tobytes() for k, p in enumerate(mine)})
+
+    def articles(self, positions: list[int]) -> list[str]:
+        return [article_id for article_id, _start, _end in self.spill.locations(positions)]
+
+    def named(self, positions: list[int]) -> set[str]:
+        return self.spill.named(positions)
+
+
+def _tasks_load_rows(store: Store, executor: Executor | None) -> bool:
+    """Whether the reduce tasks load their own rows: they run in worker processes of this machine
+    (``executors.runs_in_local_processes``) that can open the store's SQLite file read-only. A
+    Dask worker may be elsewhere, and a PostgreSQL store's open transaction is not the
+    driver's file: those tasks carry their rows."""
+    from storyline.executors import runs_in_local_processes
+
+    path = getattr(store, "path", None)
+    return (runs_in_local_processes(executor) and store.backend == "sqlite" and path is not None
+            and Path(path).is_file())
 
 
 def _write_event(store: Store, e: Event) -> None:
@@ -704,8 +791,11 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
     # read the full articles afterwards, a chunk at a time.
     conn = store.conn
     scratch = _spill_dir(store)
-    with MentionSpill(scratch) as spill, EventSpill(scratch) as events:
-        _prepare_mentions(store, ents, mapping, spill)
+    # On the build's worker processes a reduce task loads its own rows (_WorkerRows): the
+    # driver then holds no component's mentions and vectors, nor their pickles.
+    in_workers = _tasks_load_rows(store, executor)
+    with MentionSpill(scratch, shared=in_workers) as spill, EventSpill(scratch) as events:
+        embedded = _prepare_mentions(store, ents, mapping, spill)
         # Of the previous build's events, grouping needs only their ids (in load_events' order)
         # and merge histories: the mentions carry which event they were in.
         previous = grouping.PreviousEvents.from_rows(
@@ -714,7 +804,9 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
         made = partition.iter_events_partitioned(spill, _StoredVectors(store, spill), None, ents, previous,
                                                  keys_from=spill, published=spill.published,
                                                  run=lambda fn, tasks: run_tasks(executor, fn, tasks),
-                                                 directory=scratch)
+                                                 directory=scratch,
+                                                 rows_in_task=_SpillTaskRows(store, spill, embedded)
+                                                 if in_workers else None)
         conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations, story_events
         conn.execute("DELETE FROM stories")
         anchors = anchoring.YearAnchors(

@@ -52,6 +52,43 @@ def test_spill_gives_back_the_mentions_in_order_by_position_and_their_fields(tmp
         list(spill)
 
 
+def test_a_shared_spill_is_read_by_another_connection_and_names_its_entities(tmp_path: Path) -> None:
+    """A shared spill (the build's worker processes read it) keeps its name until it is closed;
+    a reader opened by path gives the same mentions; ``named`` gives the entities the mentions
+    name (places and participants) without unpickling them."""
+    mentions = _mentions(6)
+    mentions[5] = replace(mentions[5], place_ids=[], place_id="g9", participant_ids=["p7", "p1"])
+    with MentionSpill(tmp_path, shared=True) as spill:
+        spill.add(mentions)
+        assert spill.path.exists()
+        reader = MentionSpill.reader(spill.path)
+        try:
+            assert len(reader) == 6 and reader([5, 0]) == [mentions[5], mentions[0]]
+            assert reader.locations([1]) == spill.locations([1])
+        finally:
+            reader.close()
+        assert spill.path.exists()  # a reader's close leaves the file
+        assert spill.named([0, 1]) == {"g1", "g2", "p1"}
+        assert spill.named([5]) == {"g9", "p1", "p7"}
+    assert list(tmp_path.iterdir()) == []  # unlinked when closed
+
+
+def test_mentions_loaded_together_share_their_strings(tmp_path: Path) -> None:
+    """A reduce task loads a component's mentions at once: equal strings (article ids, types,
+    entity ids, the names around them) are one object, not a copy per mention (half the bytes
+    of a loaded mention); the mentions are the same."""
+    mentions = [replace(m, article_id="article-with-a-long-id", names={"entity-named-around": 0.5})
+                for m in _mentions(3)]
+    with MentionSpill(tmp_path) as spill:
+        spill.add(mentions)
+        first, second, third = spill([0, 1, 2])
+        assert [first, second, third] == mentions and [m.names for m in (first, second)] == [m.names for m in mentions[:2]]
+        assert first.article_id is second.article_id is third.article_id
+        assert first.place_ids[1] is second.place_ids[1] and first.site_ids is second.site_ids
+        assert next(iter(first.names)) is next(iter(second.names)) and first.names is not second.names
+        assert first.place_ids is not second.place_ids  # lists and dicts stay each mention's own
+
+
 def test_spill_in_the_system_temp_dir_leaves_no_file() -> None:
     spill = MentionSpill()
     spill.add(_mentions(2))

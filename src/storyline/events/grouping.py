@@ -223,7 +223,9 @@ class _Cluster:
             self.participants.update(mention.participant_ids)
             self._core = None
         self.articles.add(mention.article_id)
-        self.vector = vector.copy() if self.vector is None else self.vector + vector
+        # Summed in float32 whatever the row's type (a task's rows stay float16, as stored: the
+        # same values, since float16 -> float32 is exact).
+        self.vector = np.array(vector, dtype=np.float32) if self.vector is None else self.vector + vector
         self._norm = None
         if dated:  # the best date depends only on `dated` (and costs a pass over it per candidate)
             self.best = _best_date(self.dated)[0]

@@ -59,7 +59,9 @@ Streaming: the driver needs only the keys of each mention for the shuffle; the m
 their vectors of a reduce task can be loaded when the task is made (``usable`` and ``vectors``
 may be callables that give the rows of some positions, ``published`` one that gives the
 publication dates of some articles), so the driver holds one bundle's heavy data at a time and
-an executor only the tasks in flight; what comes back is one summary per event.
+an executor only the tasks in flight; what comes back is one summary per event. Where the tasks
+run in processes that can read the build's files, they carry no rows at all (:class:`TaskRows`:
+each loads its components' rows where it runs, a few components at a time).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Protocol, Union
 
 import numpy as np
 
@@ -96,6 +98,29 @@ Mentions = Union[Sequence[EventMention], MentionLoader]
 Vectors = Union[np.ndarray, VectorLoader]
 # Article id -> publication day (grouping.published_dates), or a loader: article ids -> that mapping.
 Published = Union[Mapping[str, str], Callable[[list[str]], Mapping[str, str]]]
+# Positions -> (those mentions, their vectors), called where a reduce task runs: a task made with
+# one carries its positions, not its rows (a picklable object; its ``close``, if any, is called
+# when the task is done).
+RowLoader = Callable[[list[int]], tuple[Sequence[EventMention], np.ndarray]]
+
+
+class TaskRows(Protocol):
+    """Reduce tasks that load their rows where they run (the build's worker processes read the
+    mention spill and the store themselves, ``storyline.stages``), so that the process that
+    makes the tasks never holds a component's mentions and vectors, nor their pickles. What a
+    task still carries is asked here by position, without loading the mentions."""
+
+    def loader(self, positions: list[int]) -> RowLoader:
+        """What a task of these positions carries to load them (``positions`` are all of its own)."""
+        ...
+
+    def articles(self, positions: list[int]) -> Iterable[str]:
+        """The articles of the mentions at ``positions``."""
+        ...
+
+    def named(self, positions: list[int]) -> Iterable[str]:
+        """The entities those mentions name (places and participants)."""
+        ...
 
 
 class PartitionError(RuntimeError):
@@ -268,14 +293,43 @@ def bundle_components(parts: Sequence[Sequence[int]], target: int = BUNDLE_MENTI
 
 @dataclass
 class ReduceTask:
-    """One bundle: per component, its global positions, its mentions and their vectors; the
-    publication days of the bundle's articles and the entities its mentions name (what the
-    summaries' events read: ``date_hint``, titles, sites)."""
+    """One bundle: per component, its global positions, its mentions and their vectors (or,
+    with ``load``, its positions alone: the rows are loaded where the task runs, one component
+    at a time); the publication days of the bundle's articles and the entities its mentions
+    name (what the summaries' events read: ``date_hint``, titles, sites)."""
 
-    parts: list[tuple[list[int], list[EventMention], np.ndarray | _Rows]]
+    parts: list[tuple[list[int], Sequence[EventMention], np.ndarray | _Rows | None]]
     families: dict[str, str] | None = None
     published: Mapping[str, str] = field(default_factory=dict)
     entities: Mapping[str, Entity] = field(default_factory=dict)
+    load: RowLoader | None = None
+
+
+# A task that loads its rows reads its small components together, about this many mentions at a
+# time (a bundle of 10,000 tiny components would otherwise make 10,000 reads); a larger
+# component is read alone.
+LOAD_MENTIONS = 5_000
+
+
+def _task_parts(task: ReduceTask) -> Iterator[tuple[list[int], Sequence[EventMention], Any]]:
+    """The task's components with their mentions and vectors: carried, or loaded a component
+    (or a few small ones, :data:`LOAD_MENTIONS`) at a time, so that a worker holds the rows of
+    one component, not the bundle's."""
+    if task.load is None:
+        yield from task.parts
+        return
+    try:
+        for group in bundle_components([positions for positions, _, _ in task.parts], LOAD_MENTIONS):
+            mentions, vectors = task.load([i for positions in group for i in positions])
+            at = 0
+            for positions in group:
+                yield positions, mentions[at : at + len(positions)], vectors[at : at + len(positions)]
+                at += len(positions)
+            del mentions, vectors
+    finally:
+        close = getattr(task.load, "close", None)
+        if close is not None:
+            close()
 
 
 def reduce_bundle(task: ReduceTask) -> list[grouping.ClusterSummary]:
@@ -287,7 +341,7 @@ def reduce_bundle(task: ReduceTask) -> list[grouping.ClusterSummary]:
     Module-level so a Dask worker can import it by name.
     """
     out: list[grouping.ClusterSummary] = []
-    for positions, mentions, vectors in task.parts:
+    for positions, mentions, vectors in _task_parts(task):
         allowed: set[tuple] = set().union(*(mention_keys(m, task.families) for m in mentions))
         for cluster in grouping.cluster_mentions(mentions, vectors, task.families):
             if not cluster.alive:
@@ -337,15 +391,23 @@ def reduce_tasks(
     *,
     published: Published | None = None,
     entities: Mapping[str, Entity] | None = None,
+    rows_in_task: TaskRows | None = None,
 ) -> Iterator[ReduceTask]:
     """The reduce tasks, made one at a time (a runner that sends them away holds only those in
     flight). A matrix of vectors is read in place until a task is pickled (:class:`_Rows`);
     loaders (``usable`` / ``vectors`` / ``published`` callables) are asked once per bundle, so
     the heavy data of a bundle lives only as long as its task. Each task carries the publication
-    days of its articles and the entities its mentions name, not the corpus's."""
+    days of its articles and the entities its mentions name, not the corpus's. With
+    ``rows_in_task``, a task carries its positions and ``rows_in_task.loader``'s loader instead
+    of its mentions and vectors (``usable`` and ``vectors`` are then not asked)."""
     for bundle in bundle_components(parts, bundle_mentions):
         lists = [np.asarray(part, dtype=np.int64).tolist() for part in bundle]
         flat = [i for part in lists for i in part]
+        if rows_in_task is not None:
+            yield ReduceTask([(part, (), None) for part in lists], families,
+                             _published_days(rows_in_task.articles(flat), published),
+                             _entities_named(rows_in_task.named(flat), entities), rows_in_task.loader(flat))
+            continue
         mentions = usable(flat) if callable(usable) else [usable[i] for i in flat]
         block = vectors(flat) if callable(vectors) else None
         task, at = [], 0
@@ -357,7 +419,11 @@ def reduce_tasks(
 
 
 def _published_of(mentions: Sequence[EventMention], published: Published | None) -> dict[str, str]:
-    ids = sorted({m.article_id for m in mentions})
+    return _published_days((m.article_id for m in mentions), published)
+
+
+def _published_days(article_ids: Iterable[str], published: Published | None) -> dict[str, str]:
+    ids = sorted(set(article_ids))
     if published is None:
         return {}
     if callable(published):
@@ -367,10 +433,13 @@ def _published_of(mentions: Sequence[EventMention], published: Published | None)
 
 def _entities_of(mentions: Sequence[EventMention], entities: Mapping[str, Entity] | None) -> dict[str, Entity]:
     """The entities an event of these mentions can show (its places and people: titles, sites)."""
+    return _entities_named((e for m in mentions for e in (*grouping._places(m), *m.participant_ids)), entities)
+
+
+def _entities_named(named: Iterable[str], entities: Mapping[str, Entity] | None) -> dict[str, Entity]:
     if not entities:
         return {}
-    named = {e for m in mentions for e in (*grouping._places(m), *m.participant_ids)}
-    return {e: entities[e] for e in sorted(named) if e in entities}
+    return {e: entities[e] for e in sorted(set(named)) if e in entities}
 
 
 def _in_process(fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
@@ -388,6 +457,7 @@ def summaries_partitioned(
     bundle_mentions: int = BUNDLE_MENTIONS,
     keys_from: Iterable[EventMention] | None = None,
     directory: str | Path | None = None,
+    rows_in_task: TaskRows | None = None,
 ) -> SummarySpill:
     """The summaries of the live clusters with evidence of :func:`grouping.cluster_mentions`
     over all of ``usable``, computed component by component through ``run`` and written to a
@@ -396,12 +466,14 @@ def summaries_partitioned(
 
     ``usable`` and ``vectors`` may be loaders (positions -> rows); then ``keys_from`` gives the
     mentions once, in order, for the shuffle (e.g. a generator that loads them in chunks).
+    ``rows_in_task``: the tasks load their own rows where they run (:func:`reduce_tasks`).
     """
     if keys_from is None:
         assert not callable(usable), "a mention loader needs keys_from"
         keys_from = usable
     parts = components(keys_from, families, directory)
-    tasks = reduce_tasks(usable, vectors, parts, families, bundle_mentions, published=published, entities=entities)
+    tasks = reduce_tasks(usable, vectors, parts, families, bundle_mentions, published=published, entities=entities,
+                         rows_in_task=rows_in_task)
     spill = SummarySpill(directory)
     try:
         for result in (run or _in_process)(reduce_bundle, tasks):
@@ -425,6 +497,7 @@ def iter_events_partitioned(
     keys_from: Iterable[EventMention] | None = None,
     published: Published | None = None,
     directory: str | Path | None = None,
+    rows_in_task: TaskRows | None = None,
 ) -> Iterator[Event]:
     """Events of ``usable`` (from :func:`grouping.usable_mentions`, one vector per row) in their
     final order, one at a time: the same as :func:`grouping.group_event_mentions` would give
@@ -435,10 +508,14 @@ def iter_events_partitioned(
     :func:`grouping.usable_mentions` stored on them (:attr:`EventMention.weight`).
     ``previous_events``: the previous build's events, or their :class:`grouping.PreviousEvents`
     when the mentions carry their previous events (:attr:`EventMention.previous_event`).
+    ``rows_in_task``: the reduce tasks load their own rows where they run (:class:`TaskRows`;
+    not with previous events in memory, which the mentions learn here).
     """
     if published is None:
         published = grouping.published_dates(articles or {})
     previous = grouping.as_previous(previous_events)
+    if previous.by_key and rows_in_task is not None:
+        raise ValueError("tasks that load their own rows need mentions that carry their previous events")
     if previous.by_key:  # events in memory: the mentions learn their previous events by key
         if callable(usable):
             load = usable
@@ -450,7 +527,8 @@ def iter_events_partitioned(
         else:
             usable = grouping.with_previous(usable, previous)
     with summaries_partitioned(usable, vectors, published, entities, families, run=run,
-                               bundle_mentions=bundle_mentions, keys_from=keys_from, directory=directory) as spill:
+                               bundle_mentions=bundle_mentions, keys_from=keys_from, directory=directory,
+                               rows_in_task=rows_in_task) as spill:
         yield from grouping.iter_events(spill, previous)
 
 

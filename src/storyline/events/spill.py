@@ -25,6 +25,7 @@ import sys
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
@@ -45,10 +46,42 @@ def _dump(mention: EventMention) -> bytes:
     return pickle.dumps(tuple(getattr(mention, name) for name in _FIELDS), pickle.HIGHEST_PROTOCOL)
 
 
-def _load(data: bytes) -> EventMention:
+def _load(data: bytes, memo: dict | None = None) -> EventMention:
+    """The mention of ``data``; with ``memo``, its strings (and sets of them, and dates) are
+    those of the mentions loaded before with the same memo (:func:`_shared`)."""
     mention = object.__new__(EventMention)  # what unpickling the object does: no __init__, its fields set
-    mention.__dict__.update(zip(_FIELDS, pickle.loads(data)))
+    values = pickle.loads(data)
+    mention.__dict__.update(zip(_FIELDS, values if memo is None else _shared(values, memo)))
     return mention
+
+
+_SHARED_TYPES = (str, frozenset, date)  # immutable, and equal ones interchangeable (not floats: -0.0 == 0.0)
+
+
+def _shared(values: tuple, memo: dict) -> list:
+    """A mention's field values with each string, frozenset and date replaced by an equal one
+    already in ``memo`` (kept there otherwise), in lists and in the keys of dicts too: a mention
+    is pickled on its own, so its article id, type, entity ids and the names around it would be
+    copies of their own in every mention loaded (a third of a loaded mention's ~1.6 KB)."""
+    out = []
+    for value in values:
+        kind = type(value)
+        if kind in _SHARED_TYPES:
+            value = memo.setdefault(value, value)
+        elif kind is list:
+            value = [memo.setdefault(v, v) if type(v) in _SHARED_TYPES else v for v in value]
+        elif kind is dict:
+            value = {memo.setdefault(k, k) if type(k) in _SHARED_TYPES else k: v for k, v in value.items()}
+        out.append(value)
+    return out
+
+
+_NAMED_SEP = "\n"  # between the entity ids of a mention's ``named`` column (ids hold no newline)
+
+
+def _named(mention: EventMention, places: Callable[[EventMention], list[str]]) -> str:
+    """The entities an event of this mention can show (``places``: grouping's, and its people), one column."""
+    return _NAMED_SEP.join(sorted({*places(mention), *mention.participant_ids}))
 
 
 _EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
@@ -71,11 +104,13 @@ def _rows_in(db: sqlite3.Connection, sql: str, values: Sequence) -> Iterator[tup
         yield from db.execute(sql.format(",".join("?" * len(part))), part)
 
 
-def scratch_db(prefix: str, directory: str | Path | None, *schema: str) -> tuple[sqlite3.Connection, Path]:
+def scratch_db(prefix: str, directory: str | Path | None, *schema: str,
+               keep_name: bool = False) -> tuple[sqlite3.Connection, Path]:
     """A private SQLite file in ``directory`` (or the system's temp dir) whose name is gone at
     once: the open connection keeps the file, so a build that crashes or is killed leaves
     nothing behind (with no journal SQLite never opens it by name again). ``schema``: its
-    statements (tables, indexes), run and committed."""
+    statements (tables, indexes), run and committed. ``keep_name``: the name stays, for other
+    processes to open (the caller unlinks it when done; a killed process leaves the file)."""
     fd, name = tempfile.mkstemp(prefix=prefix, suffix=".sqlite", dir=str(directory) if directory is not None else None)
     os.close(fd)
     conn = sqlite3.connect(name)
@@ -85,7 +120,8 @@ def scratch_db(prefix: str, directory: str | Path | None, *schema: str) -> tuple
     for statement in schema:
         conn.execute(statement)
     conn.commit()
-    Path(name).unlink(missing_ok=True)
+    if not keep_name:
+        Path(name).unlink(missing_ok=True)
     return conn, Path(name)
 
 
@@ -121,27 +157,52 @@ class MentionSpill(ScratchFile):
     * iterating gives every mention once, in order, reading ``READ_CHUNK`` at a time (the
       shuffle's ``keys_from``);
     * calling it with positions gives those mentions, in the order asked (a reduce task's
-      ``usable`` loader); ``locations`` gives their (article, start, end) without unpickling
-      (what the stored-vector loader needs); ``published`` the publication days of some articles.
+      ``usable`` loader); ``locations`` gives their (article, start, end) and ``named`` the
+      entities they name without unpickling (what the stored-vector loader and a task that
+      loads its rows in a worker process need); ``published`` the publication days of some
+      articles.
+
+    ``shared``: the file keeps its name until :meth:`close`, so that the build's worker
+    processes can read it (:meth:`reader`) while the build runs; a killed build leaves it in
+    ``directory``. Otherwise it is unlinked as soon as it is open.
     """
 
     what = "mention spill"
 
-    def __init__(self, directory: str | Path | None = None) -> None:
+    def __init__(self, directory: str | Path | None = None, *, shared: bool = False) -> None:
         self.conn, self.path = scratch_db(
             "storyline-mentions-", directory,
             "CREATE TABLE mentions (position INTEGER PRIMARY KEY, article_id TEXT NOT NULL, "
-            "start INTEGER NOT NULL, end INTEGER NOT NULL, data BLOB NOT NULL)",
-            "CREATE TABLE published (article_id TEXT PRIMARY KEY, day TEXT NOT NULL)")
+            "start INTEGER NOT NULL, end INTEGER NOT NULL, named TEXT NOT NULL, data BLOB NOT NULL)",
+            "CREATE TABLE published (article_id TEXT PRIMARY KEY, day TEXT NOT NULL)", keep_name=shared)
+        self.shared = shared
         self.size = 0
+
+    @classmethod
+    def reader(cls, path: str | Path) -> MentionSpill:
+        """The spill at ``path`` (a ``shared`` one another process writes), opened read-only:
+        for its mentions and locations by position."""
+        spill = cls.__new__(cls)
+        spill.conn = sqlite3.connect(f"file:{Path(path).absolute()}?mode=ro", uri=True)
+        spill.path, spill.shared = Path(path), False
+        spill.size = spill.conn.execute("SELECT COUNT(*) FROM mentions").fetchone()[0]
+        return spill
+
+    def close(self) -> None:
+        super().close()
+        if self.shared:
+            self.path.unlink(missing_ok=True)
+            self.shared = False
 
     def add(self, mentions: Sequence[EventMention], published: Mapping[str, str | None] | None = None) -> None:
         """Append ``mentions`` (positions ``len(self)`` on); ``published``: article id ->
         publication date (ISO; its day is kept) of their articles."""
+        from storyline.events.grouping import _places  # grouping imports this module
+
         db = self._db()
         with db:
-            db.executemany("INSERT INTO mentions VALUES (?,?,?,?,?)",
-                           ((self.size + k, m.article_id, m.start, m.end, _dump(m))
+            db.executemany("INSERT INTO mentions VALUES (?,?,?,?,?,?)",
+                           ((self.size + k, m.article_id, m.start, m.end, _named(m, _places), _dump(m))
                             for k, m in enumerate(mentions)))
             if published:
                 db.executemany("INSERT OR REPLACE INTO published VALUES (?,?)",
@@ -170,14 +231,21 @@ class MentionSpill(ScratchFile):
         return found
 
     def __call__(self, positions: Sequence[int]) -> list[EventMention]:
-        """The mentions at ``positions``, in that order."""
+        """The mentions at ``positions``, in that order; equal strings among them are one object
+        (:func:`_shared`: a reduce task holds a component's mentions at once)."""
         rows = self._rows("data", positions)
-        return [_load(rows[int(i)][0]) for i in positions]
+        memo: dict = {}
+        return [_load(rows[int(i)][0], memo) for i in positions]
 
     def locations(self, positions: Sequence[int]) -> list[tuple[str, int, int]]:
         """(article id, start, end) of the mentions at ``positions``, in that order."""
         rows = self._rows("article_id, start, end", positions)
         return [rows[int(i)] for i in positions]  # type: ignore[misc]
+
+    def named(self, positions: Sequence[int]) -> set[str]:
+        """The entity ids the mentions at ``positions`` name (places and participants)."""
+        return {entity for (names,) in self._rows("named", positions).values() for entity in names.split(_NAMED_SEP)
+                if entity}
 
     def published(self, article_ids: Iterable[str]) -> dict[str, str]:
         """Article id -> publication day, for those of ``article_ids`` that have one."""
