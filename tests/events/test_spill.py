@@ -149,8 +149,8 @@ def test_summary_spill_orders_by_rank_and_by_first_mention(tmp_path: Path) -> No
 
 def test_the_event_spill_gives_events_by_position_article_and_date(tmp_path: Path) -> None:
     """EventSpill: events in the order added (without their mention keys, with their numbers),
-    those naming some articles, those of a family on a date; written in batches, read at any
-    time; nothing left on disk."""
+    a chunk's view of those naming some articles and of those of a family on a date; written in
+    batches, read at any time; nothing left on disk."""
     from storyline.events.model import Event
     from storyline.events.spill import EventSpill
 
@@ -173,12 +173,6 @@ def test_the_event_spill_gives_events_by_position_article_and_date(tmp_path: Pat
         assert spill.mention_counts["ev_010"] == 2 and len(spill.mention_counts) == len(events)
         # the counts ride along with the events, in order
         assert [(e.event_id, n) for e, n in spill.counted()] == [(e.event_id, len(e.mention_keys)) for e in events]
-        assert [e.event_id for e in spill.of_articles(["a2", "a0"])] == [
-            e.event_id for e in events if {"a2", "a0"} & {*e.main_articles, *e.mentioning_articles}]
-        # "talks" is of the meeting family: one family, a date (or none)
-        assert [e.event_id for e in spill.on_date("meeting", "2021-01-03")] == [
-            e.event_id for e in events if e.date_value == "2021-01-03"]
-        assert [e.event_id for e in spill.on_date("meeting", None)] == [e.event_id for e in events if e.date_value is None]
         with pytest.raises(IndexError):
             spill[len(events)]
         # a chunk's view: the same events, their article lists cut to the chunk's (in their order)
@@ -190,13 +184,18 @@ def test_the_event_spill_gives_events_by_position_article_and_date(tmp_path: Pat
                     [a for a in e.mentioning_articles if a in ("a2", "a0")])
 
         whole = list(spill)
+        assert [e.event_id for e in chunk.events] == [
+            e.event_id for e in events if {"a2", "a0"} & {*e.main_articles, *e.mentioning_articles}]
         assert [cut(e) for e in chunk.events] == [cut(e) for e in whole if {"a2", "a0"} & {*e.main_articles, *e.mentioning_articles}]
         assert all(e.key_sentences == [] for e in chunk.events)
         assert [cut(e) for e in chunk.on_date("meeting", "2021-01-03")] == [
             cut(e) for e in whole if e.date_value == "2021-01-03"]
         assert "re-dated" in [e.title for e in chunk.on_date("meeting", "2021-01-03")]
+        # "talks" is of the meeting family: one family, a date (or none)
+        assert [e.event_id for e in spill.of_chunk([]).on_date("meeting", None)] == [
+            e.event_id for e in whole if e.date_value is None]
     with pytest.raises(ValueError):
-        spill.of_articles(["a1"])
+        spill.of_chunk(["a1"])
 
 
 def test_the_story_spill_keeps_name_counts_profiles_postings_and_members(tmp_path: Path, monkeypatch) -> None:

@@ -381,10 +381,8 @@ class EventSpill(ScratchFile, Sequence[Event]):
     (the store's ``event_mentions`` has them), with their number of mentions. Read back:
 
     * ``events[k]``, iteration in order, ``len``: a Sequence, as ``stories.group_stories`` reads it;
-    * ``of_articles(ids)``: the events whose main or mentioning articles include one of ``ids``;
-    * ``on_date(family, date_value)``: the events of a family with that date value;
-    * ``of_chunk(ids)``: the same two for a chunk of articles, each event seen through the chunk
-      (:class:`ChunkEvents`);
+    * ``of_chunk(ids)``: the events whose main or mentioning articles include one of ``ids``, and
+      those of a family with a date value, each seen through the chunk (:class:`ChunkEvents`);
     * ``mention_counts``: event id -> its number of mentions (a Mapping read from the file).
 
     ``replace`` changes an event already added (a re-dated one, storyline.events.anchoring).
@@ -464,25 +462,12 @@ class EventSpill(ScratchFile, Sequence[Event]):
                               (first, first + READ_CHUNK)).fetchall()
             yield from ((_load_event(data), mentions) for data, mentions in rows)
 
-    def of_articles(self, article_ids: Iterable[str]) -> list[Event]:
-        """The events (in the order added) that name one of ``article_ids`` as a main or
-        mentioning article."""
-        db = self._flush()
-        ks = sorted({k for (k,) in _rows_in(db, "SELECT k FROM articles WHERE article_id IN ({})",
-                                            sorted(set(article_ids)))})
-        return [_load_event(data) for (data,) in _rows_in(db, "SELECT data FROM events WHERE k IN ({}) ORDER BY k", ks)]
-
     def replace(self, k: int, event: Event) -> None:
         """Put ``event`` (the same event, changed: its id and articles are kept) in place of ``events[k]``."""
         slim = dataclasses.replace(event, mention_keys=[]) if event.mention_keys else event
         with self._flush() as db:
             db.execute("UPDATE events SET date_value = ?, data = ?, head = ? WHERE k = ? AND event_id = ?",
                        (event.date_value, _dump_event(slim), _dump_event(_head(slim)), int(k), event.event_id))
-
-    def on_date(self, family: str, date_value: str | None) -> list[Event]:
-        """The events (in the order added) of ``family`` (``model.event_family``) dated ``date_value``."""
-        return [_load_event(data) for (data,) in self._flush().execute(
-            "SELECT data FROM events WHERE family = ? AND date_value IS ? ORDER BY k", (family, date_value))]
 
     def of_chunk(self, article_ids: Iterable[str]) -> ChunkEvents:
         """The events that name one of ``article_ids`` (a chunk's), and those of a family on a
