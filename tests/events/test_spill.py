@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -71,6 +72,31 @@ def test_a_shared_spill_is_read_by_another_connection_and_names_its_entities(tmp
         assert spill.named([0, 1]) == {"g1", "g2", "p1"}
         assert spill.named([5]) == {"g9", "p1", "p7"}
     assert list(tmp_path.iterdir()) == []  # unlinked when closed
+
+
+def test_a_shared_spill_left_by_a_killed_build_is_removed_by_the_next(tmp_path: Path) -> None:
+    """A killed build leaves its shared spill (the name is kept for the workers): the next build's
+    shared spill in that directory removes the files of processes that are gone, and keeps those
+    of a build still running and any other file."""
+    import subprocess
+    import sys
+
+    from storyline.events.spill import SHARED_PREFIX, remove_stale_spills
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    dead = tmp_path / f"{SHARED_PREFIX}{int(gone.stdout)}-abc.sqlite"
+    running = tmp_path / f"{SHARED_PREFIX}{os.getppid()}-def.sqlite"  # the test runner's parent: alive
+    other = tmp_path / "storyline-events-xyz.sqlite"
+    for path in (dead, running, other):
+        path.write_bytes(b"")
+    assert remove_stale_spills(tmp_path) == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, other.name])
+    dead.write_bytes(b"")
+    with MentionSpill(tmp_path, shared=True) as spill:
+        assert spill.path.name.startswith(f"{SHARED_PREFIX}{os.getpid()}-")
+        assert not dead.exists() and running.exists()
+    assert not spill.path.exists()
 
 
 def test_mentions_loaded_together_share_their_strings(tmp_path: Path) -> None:

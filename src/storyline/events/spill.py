@@ -150,6 +150,33 @@ class ScratchFile:
         self.close()
 
 
+SHARED_PREFIX = "storyline-mentions-shared-"  # then the writing process's id, "-", a random part
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by another user
+        return True
+    return True
+
+
+def remove_stale_spills(directory: str | Path | None) -> list[Path]:
+    """Remove the shared mention spills in ``directory`` (or the system's temp dir) left by
+    builds that were killed: those whose writing process is gone (its id is in the name). A
+    spill of a build still running is kept. Returns the files removed."""
+    folder = Path(directory) if directory is not None else Path(tempfile.gettempdir())
+    removed = []
+    for path in folder.glob(f"{SHARED_PREFIX}*.sqlite"):
+        pid = path.name[len(SHARED_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 class MentionSpill(ScratchFile):
     """Usable mentions by position (0, 1, ... in the order added), pickled to a temporary SQLite file.
 
@@ -164,14 +191,17 @@ class MentionSpill(ScratchFile):
 
     ``shared``: the file keeps its name until :meth:`close`, so that the build's worker
     processes can read it (:meth:`reader`) while the build runs; a killed build leaves it in
-    ``directory``. Otherwise it is unlinked as soon as it is open.
+    ``directory``, and the next shared spill made there removes it (:func:`remove_stale_spills`:
+    the name carries the writing process's id). Otherwise it is unlinked as soon as it is open.
     """
 
     what = "mention spill"
 
     def __init__(self, directory: str | Path | None = None, *, shared: bool = False) -> None:
+        if shared:
+            remove_stale_spills(directory)
         self.conn, self.path = scratch_db(
-            "storyline-mentions-", directory,
+            f"{SHARED_PREFIX}{os.getpid()}-" if shared else "storyline-mentions-", directory,
             "CREATE TABLE mentions (position INTEGER PRIMARY KEY, article_id TEXT NOT NULL, "
             "start INTEGER NOT NULL, end INTEGER NOT NULL, named TEXT NOT NULL, data BLOB NOT NULL)",
             "CREATE TABLE published (article_id TEXT PRIMARY KEY, day TEXT NOT NULL)", keep_name=shared)
