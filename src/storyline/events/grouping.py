@@ -303,6 +303,11 @@ def _places(mention: EventMention) -> list[str]:
     return mention.place_ids or ([mention.place_id] if mention.place_id else [])
 
 
+def named_entities(mention: EventMention) -> set[str]:
+    """The entities an event of this mention can show (its places and people: titles, sites)."""
+    return {*_places(mention), *mention.participant_ids}
+
+
 def _publication_window(parts: DateParts, status: str) -> tuple[date, date]:
     published = date(parts.year, parts.month, parts.day)  # type: ignore[arg-type]
     span = timedelta(days=RECENCY_DAYS)

@@ -433,7 +433,7 @@ def _published_days(article_ids: Iterable[str], published: Published | None) -> 
 
 def _entities_of(mentions: Sequence[EventMention], entities: Mapping[str, Entity] | None) -> dict[str, Entity]:
     """The entities an event of these mentions can show (its places and people: titles, sites)."""
-    return _entities_named((e for m in mentions for e in (*grouping._places(m), *m.participant_ids)), entities)
+    return _entities_named((e for m in mentions for e in grouping.named_entities(m)), entities)
 
 
 def _entities_named(named: Iterable[str], entities: Mapping[str, Entity] | None) -> dict[str, Entity]:

@@ -79,9 +79,9 @@ def _shared(values: tuple, memo: dict) -> list:
 _NAMED_SEP = "\n"  # between the entity ids of a mention's ``named`` column (ids hold no newline)
 
 
-def _named(mention: EventMention, places: Callable[[EventMention], list[str]]) -> str:
-    """The entities an event of this mention can show (``places``: grouping's, and its people), one column."""
-    return _NAMED_SEP.join(sorted({*places(mention), *mention.participant_ids}))
+def _named(mention: EventMention, named: Callable[[EventMention], set[str]]) -> str:
+    """The entities an event of this mention can show (``named``: grouping.named_entities), one column."""
+    return _NAMED_SEP.join(sorted(named(mention)))
 
 
 _EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
@@ -227,12 +227,12 @@ class MentionSpill(ScratchFile):
     def add(self, mentions: Sequence[EventMention], published: Mapping[str, str | None] | None = None) -> None:
         """Append ``mentions`` (positions ``len(self)`` on); ``published``: article id ->
         publication date (ISO; its day is kept) of their articles."""
-        from storyline.events.grouping import _places  # grouping imports this module
+        from storyline.events.grouping import named_entities  # grouping imports this module
 
         db = self._db()
         with db:
             db.executemany("INSERT INTO mentions VALUES (?,?,?,?,?,?)",
-                           ((self.size + k, m.article_id, m.start, m.end, _named(m, _places), _dump(m))
+                           ((self.size + k, m.article_id, m.start, m.end, _named(m, named_entities), _dump(m))
                             for k, m in enumerate(mentions)))
             if published:
                 db.executemany("INSERT OR REPLACE INTO published VALUES (?,?)",
