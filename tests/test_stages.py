@@ -72,6 +72,50 @@ def test_only_the_first_pass_queries_the_store(tmp_path: Path, monkeypatch: pyte
         assert (source.conn is None) == (limit > 0)  # a scratch file only above the limit
 
 
+def test_the_corpus_vote_counts_the_articles_labels_not_an_earlier_vote(tmp_path: Path) -> None:
+    """A name's corpus-wide label is voted from the labels its articles gave it. A resolution over
+    part of the corpus (an earlier build) writes its vote into ``label``; the next one must not
+    count that result again, or adding articles would end elsewhere than a build of them all from
+    scratch: "Oret" tagged ORG twice in a first report and GPE once in a second is ORG over those
+    two, GPE once a third report tags it GPE twice (ORG 2, GPE 3), not ORG (ORG 3, GPE 2)."""
+    from storyline.store.sqlite import Store
+    from tests.conftest import EXAMPLES
+
+    db = tmp_path / "s.db"
+    build([str(EXAMPLES / "corpus")], db)
+    tagged = {0: ["ORG", "ORG"], 1: ["GPE"], 2: ["GPE", "GPE"]}  # per article, its mentions' own labels
+
+    def add(store: Store, aid: str, labels: list[str]) -> None:
+        own = "article_label" in [c for c, _ in store.columns("entity_mentions")]
+        for k, label in enumerate(labels):
+            store.conn.execute(
+                "INSERT INTO entity_mentions(article_id, sentence_index, start, end, text, label, stage, stage_version"
+                + (", article_label) VALUES (?,?,?,?,?,?,?,?,?)" if own else ") VALUES (?,?,?,?,?,?,?,?)"),
+                (aid, 0, 100 * k, 100 * k + 4, "Oret", label, "entities", "test") + ((label,) if own else ()))
+
+    def labels(store: Store) -> list[str]:
+        return [r[0] for r in store.conn.execute("SELECT label FROM entity_mentions WHERE text = 'Oret'")]
+
+    with Store(db) as store:
+        ids = [r[0] for r in store.conn.execute("SELECT article_id FROM articles ORDER BY article_id LIMIT 3")]
+        with store.transaction():
+            store.conn.execute("DELETE FROM entity_mentions")
+            add(store, ids[0], tagged[0])
+            add(store, ids[1], tagged[1])
+            stages.resolve_corpus_entities(store)
+        assert set(labels(store)) == {"ORG"}  # the vote over the first two reports
+        with store.transaction():
+            add(store, ids[2], tagged[2])
+            stages.resolve_corpus_entities(store)
+        incremental = labels(store)
+        with store.transaction():  # from scratch: the three reports as annotation wrote them
+            store.conn.execute("DELETE FROM entity_mentions")
+            for i, aid in enumerate(ids):
+                add(store, aid, tagged[i])
+            stages.resolve_corpus_entities(store)
+        assert incremental == labels(store) == ["GPE"] * 5
+
+
 def test_resolving_again_rewrites_no_unchanged_mention(tmp_path: Path) -> None:
     """A resolution that gives every mention the id and label it has (a second run over the same
     corpus) writes no entity mention row, and leaves the tables as they were."""

@@ -147,9 +147,9 @@ def _write_annotation(store: Store, ann: ArticleAnnotation) -> None:
     )
     conn.executemany(
         "INSERT OR IGNORE INTO entity_mentions(article_id, sentence_index, start, end, text, label, entity_id, "
-        "local_entity_id, alias_of, stage, stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "local_entity_id, alias_of, stage, stage_version, article_label) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         [(aid, m.sentence_index, m.start, m.end, m.text, m.label, kept.get((m.start, m.end)), local, m.entity_id,
-          m.stage, m.stage_version) for m, local in zip(ann.mentions, ann.local_ids)],
+          m.stage, m.stage_version, m.label) for m, local in zip(ann.mentions, ann.local_ids)],
     )
     conn.executemany(
         "INSERT OR IGNORE INTO timexes(article_id, sentence_index, start, end, text, type, value, mod, anchor, "
@@ -279,8 +279,12 @@ ENTITY_CACHE_MENTIONS = 200_000  # up to this many mentions (~4,000 articles) ar
 
 # The resolver's arguments of an EntityMention first (alias_of is the antecedent pointer it reads in
 # `entity_id`), then what rides along: the previous build's entity id and the article-local id.
-_ENTITY_MENTION_COLUMNS = ("article_id, sentence_index, start, end, text, label, alias_of, stage, stage_version, "
-                           "entity_id, local_entity_id")
+# The resolver's input label is the article's own (article_label), never the label a previous
+# corpus-wide vote wrote over it: that vote saw another set of articles, and counting its result
+# again would make an incremental build differ from a build from scratch. Rows from before the
+# column existed have only the stored label. The stored label is passed through last (r[11]).
+_ENTITY_MENTION_COLUMNS = ("article_id, sentence_index, start, end, text, COALESCE(article_label, label), alias_of, "
+                           "stage, stage_version, entity_id, local_entity_id, label")
 
 _ArticleRows = tuple[str, list[tuple]]  # (article id, its mention rows in text order)
 
@@ -339,7 +343,7 @@ class _EntityMentionPages(ScratchFile):
         for first in range(0, len(self.ids), ENTITY_PAGE_ARTICLES):
             for aid, rows in self._page(first):
                 yield entities.ArticleMentions(aid, [EntityMention(*r[:9]) for r in rows],
-                                               [r[9] for r in rows], [r[10] for r in rows], [r[5] for r in rows])
+                                               [r[9] for r in rows], [r[10] for r in rows], [r[11] for r in rows])
 
 
 @_rare_young_collections()

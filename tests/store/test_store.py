@@ -170,6 +170,36 @@ def test_reopening_keeps_the_data_and_read_only_never_writes(store_backend: str)
         assert store.ledger_counts()["ingested"] == 1
 
 
+def test_an_older_database_gets_the_columns_added_since(store_backend: str) -> None:
+    """A database made before a nullable column was added (entity_mentions.article_label here)
+    gets it when a build opens it, NULL in the rows it held, which stay; read-only opens leave it
+    as it is."""
+    mention = ("a1", 0, 0, 4, "Oret", "GPE", "ent_1", "L1", None, "entities", "1")
+    with Store(store_backend) as store, store.transaction():
+        store.insert_article(_article("a1", "Oret insists."))
+        store.conn.execute("ALTER TABLE entity_mentions DROP COLUMN article_label")
+        store.conn.execute("INSERT INTO entity_mentions(article_id, sentence_index, start, end, text, label, "
+                           "entity_id, local_entity_id, alias_of, stage, stage_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                           mention)
+    with Store(store_backend, read_only=True) as store:
+        assert "article_label" not in [c for c, _ in store.columns("entity_mentions")]
+    with Store(store_backend) as store:
+        assert [c for c, _ in store.columns("entity_mentions")][-1] == "article_label"
+        row = store.conn.execute("SELECT * FROM entity_mentions").fetchone()
+        assert (tuple(row[c] for c in ("article_id", "sentence_index", "start", "end", "text", "label", "entity_id",
+                                       "local_entity_id", "alias_of", "stage", "stage_version")), row["article_label"]
+                ) == (mention, None)
+
+
+def test_an_older_database_lacking_a_required_column_is_refused_by_name(store_backend: str) -> None:
+    with Store(store_backend) as store, store.transaction():
+        store.conn.execute("ALTER TABLE figures DROP COLUMN cue")
+        store.conn.execute("ALTER TABLE figures DROP COLUMN stage")  # NOT NULL: no value to give old rows
+    with pytest.raises(StoreError, match="figures lacks its column stage") as err:
+        Store(store_backend)
+    assert store_backend.split("?")[0] in str(err.value)
+
+
 @pytest.fixture(params=BACKENDS)
 def missing_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":

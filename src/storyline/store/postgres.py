@@ -298,10 +298,17 @@ def init_schema(conn: PGConnection, schema_version: str) -> None:
     """Create what is missing of the schema (schema.sql translated), and record its version."""
     sql = schema.schema_sql()
     wanted = set(schema.parse_tables(sql)) | set(schema.index_names(sql)) | set(schema.PG_EXTRA_INDEXES)
+    present: dict[str, list[str]] = {}
+    for table, column in conn.raw.execute("SELECT table_name, column_name FROM information_schema.columns "
+                                          "WHERE table_schema = current_schema()").fetchall():
+        present.setdefault(table, []).append(column)
+    upgrades = schema.added_column_statements(present, postgres=True)  # ValueError: the Store names the database
     with conn:
-        if not wanted <= conn.relation_names():
+        if upgrades or not wanted <= conn.relation_names():
             # One writer at a time creates tables (CREATE ... IF NOT EXISTS races between sessions).
             conn.execute("SELECT pg_advisory_xact_lock(?)", (0x5707_11AE,))
+            for statement in upgrades:  # columns added since an older storyline made this schema
+                conn.execute(statement)
             conn.executescript(schema.postgres_ddl(sql))
         conn.execute(
             "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "

@@ -21,6 +21,7 @@ lower case, one ``CREATE TABLE IF NOT EXISTS name (...);`` per table.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -115,6 +116,41 @@ def parse_tables(sql: str) -> dict[str, TableDef]:
                     table.identity = name
         tables[table.name] = table
     return tables
+
+
+def column_declarations(sql: str) -> dict[str, dict[str, str]]:
+    """Per table, each column's declaration as written ("article_label TEXT"), comments dropped."""
+    out: dict[str, dict[str, str]] = {}
+    for m in _CREATE_TABLE.finditer(strip_comments(sql)):
+        out[m.group(1)] = {item.split()[0]: " ".join(item.split()) for item in _split_top_level(m.group(2))
+                           if item.split()[0].upper() not in ("PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "CONSTRAINT")}
+    return out
+
+
+def added_column_statements(present: Mapping[str, Iterable[str]], *, postgres: bool = False) -> list[str]:
+    """``ALTER TABLE ... ADD COLUMN`` for each column of schema.sql missing from a table that
+    ``present`` (table -> its column names) lists: a database made by an earlier storyline gets
+    the columns added since (NULL in its existing rows; each such column is nullable, and code
+    reading it expects NULL from older rows). Tables that do not exist yet are left to
+    ``CREATE TABLE IF NOT EXISTS``. A missing NOT NULL column cannot be added so: ValueError."""
+    out = []
+    for table, declared in column_declarations(schema_sql()).items():
+        if table not in present:
+            continue
+        have = set(present[table])
+        for name, declaration in declared.items():
+            if name in have:
+                continue
+            if "NOT NULL" in declaration.upper() or "PRIMARY KEY" in declaration.upper():
+                raise ValueError(f"the table {table} lacks its column {name}, which an older database cannot be "
+                                 "given (NOT NULL): build a new database")
+            if postgres:
+                for pattern, replacement in _PG_TYPES:
+                    declaration = pattern.sub(replacement, declaration)
+                out.append(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {declaration}")
+            else:
+                out.append(f"ALTER TABLE {table} ADD COLUMN {declaration}")
+    return out
 
 
 def index_names(sql: str) -> list[str]:

@@ -155,6 +155,8 @@ CREATE TABLE IF NOT EXISTS entity_mentions (
     alias_of       TEXT,                -- '@<start>': a description/nickname equated with the name at <start>
     stage          TEXT NOT NULL,
     stage_version  TEXT NOT NULL,
+    article_label  TEXT,                -- the label the article's annotation gave: the corpus-wide vote's input
+                                        -- (label is its result); NULL in rows of databases made before it
     PRIMARY KEY (article_id, start, end)
 );
 CREATE INDEX IF NOT EXISTS entity_mentions_entity ON entity_mentions(entity_id);

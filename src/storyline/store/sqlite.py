@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from storyline.records import LedgerEntry
-from storyline.store import backend
+from storyline.store import backend, schema
 from storyline.store.backend import StoreError
 
 __all__ = ["SCHEMA_VERSION", "Store", "StoreError", "db_text"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: entity_mentions.article_label (added to older databases when a build opens them)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -93,7 +93,14 @@ class Store:
 
     def _init_schema(self) -> None:
         sql = resources.files("storyline.store").joinpath("schema.sql").read_text(encoding="utf-8")
+        present = {t: [c for c, _ in backend.columns(self.conn, t)] for t in backend.table_names(self.conn)}
+        try:
+            upgrades = schema.added_column_statements(present)
+        except ValueError as exc:
+            raise StoreError(f"{self.label}: {exc}") from exc
         with self.conn:
+            for statement in upgrades:  # columns added since an older storyline made this database
+                self.conn.execute(statement)
             self.conn.executescript(sql)
             self.conn.execute(
                 "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
