@@ -82,6 +82,13 @@ def test_dask_build_equals_local_build(cluster, tmp_path: Path) -> None:
         assert "reduce_bundle" in client.run_on_scheduler(_task_prefixes)
 
 
+@needs_dask
+def test_dask_runs_tasks_in_task_or_completion_order(cluster) -> None:
+    with executors.DaskExecutor(cluster.scheduler_address, window=2) as dask:
+        assert [k for k, _ in dask.run_tasks(_pid_of, range(7))] == list(range(7))
+        assert sorted(k for k, _ in dask.run_tasks(_pid_of, range(7), ordered=False)) == list(range(7))
+
+
 def _task_prefixes(dask_scheduler) -> list[str]:
     return sorted(dask_scheduler.task_prefixes)
 
@@ -147,15 +154,18 @@ def test_worker_processes_build_equals_local_build(tmp_path: Path, monkeypatch: 
 
     loading: list[bool] = []  # per reduce task sent: it loads its own rows (carries no mention, no vector)
 
-    def recording_run_tasks(self, fn, tasks):
+    orders: list[bool] = []  # per run_tasks call: results in task order?
+
+    def recording_run_tasks(self, fn, tasks, **options):
         events.append(f"{fn.__name__} on {'workers' if self.started else 'this process'}")
+        orders.append(options.get("ordered", True))
 
         def seen(tasks):
             for task in tasks:
                 loading.append(task.load is not None and not any(len(m) for _p, m, _v in task.parts))
                 yield task
 
-        return run_tasks(self, fn, seen(tasks))
+        return run_tasks(self, fn, seen(tasks), **options)
 
     monkeypatch.setattr(executors.LocalPoolExecutor, "_submit", counting_submit)
     monkeypatch.setattr(executors.LocalPoolExecutor, "start", recording_start)
@@ -165,6 +175,7 @@ def test_worker_processes_build_equals_local_build(tmp_path: Path, monkeypatch: 
     assert events[0] == "start" and events.count("start") == 1  # started before the first batch (during ingest)
     assert events[-1] == "reduce_bundle on workers"  # grouping's reduce step ran on them too
     assert loading and all(loading)  # ... each task loading its rows there (stages._WorkerRows)
+    assert orders[-1] is False  # ... taken back as they finish: no worker waits on a long task at the head
 
 
 def _pid_of(task: int) -> tuple[int, int]:
@@ -187,6 +198,45 @@ def test_worker_pool_runs_tasks_on_started_workers_in_order() -> None:
     assert [k for k, _ in results] == list(range(7))  # task order, though up to three are in flight
     assert os.getpid() not in {pid for _, pid in results}
     assert list(executors.run_tasks(None, _pid_of, [5])) == [(5, os.getpid())]
+
+
+def _wait_for_flag_at_head(task: tuple[int, str]) -> tuple[int, bool]:
+    """Task 0 waits until the flag file exists (the driver writes it once it has every other
+    task's result); the others return at once. (k, whether the flag was there when it ended)."""
+    import os
+    import time
+
+    k, flag = task
+    if k == 0:
+        for _ in range(600):  # a guard against a hang where the driver waits on this task: ~60 s
+            if os.path.exists(flag):
+                break
+            time.sleep(0.1)
+    return k, os.path.exists(flag)
+
+
+def test_worker_pool_in_completion_order_runs_later_tasks_while_the_head_runs(tmp_path: Path) -> None:
+    """With ``ordered=False`` a long task at the head does not hold back the others: they are
+    submitted, run and come back while it runs (in task order, the driver waits on the head and
+    submits nothing more: the other workers sit idle)."""
+    flag = str(tmp_path / "flag")
+    tasks = [(k, flag) for k in range(8)]
+    received: list[tuple[int, bool]] = []
+    pool = executors.LocalPoolExecutor(2)
+    with pool:
+        pool.start()
+        for result in pool.run_tasks(_wait_for_flag_at_head, tasks, ordered=False):
+            received.append(result)
+            if len(received) == len(tasks) - 1:  # every task but the head is done
+                Path(flag).touch()
+    assert sorted(k for k, _ in received) == list(range(8))
+    # The head ended after the flag, i.e. after every other task came back, and last.
+    assert received[-1] == (0, True)
+    assert all(not seen for k, seen in received[:-1])
+    # Task order is still the default.
+    with executors.LocalPoolExecutor(2) as ordered_pool:
+        ordered_pool.start()
+        assert [k for k, _ in ordered_pool.run_tasks(_pid_of, range(5))] == list(range(5))
 
 
 def test_worker_pool_runs_a_single_batch_in_process() -> None:

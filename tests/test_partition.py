@@ -349,6 +349,53 @@ def test_loaders_give_the_same_events_as_lists(seed: int) -> None:
     assert len(published_asked) == len(asked) and set(published_asked[-1]) == {m.article_id for m in usable}
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_reduce_results_added_in_any_order_give_the_same_events(seed: int) -> None:
+    """The summary spill numbers summaries and articles as they come, but the global step reads
+    them by rank and by creation order: the reduce's results taken in completion order (any
+    order) give the events of task order, ids against a previous build included."""
+    articles, mentions, entities = synthetic_corpus(seed)
+    half = {a.article_id for a in articles[::2]}
+    first = grouping.group_event_mentions([m for m in mentions if m.article_id in half],
+                                          [a for a in articles if a.article_id in half], entities, embed=hash_embed)
+    usable = grouping.usable_mentions(mentions, entities, articles)
+    vectors = grouping._vectors(grouping.mention_texts(usable, articles), hash_embed)
+    by_id = {a.article_id: a for a in articles}
+    rng = random.Random(seed)
+
+    def shuffled(fn, tasks):
+        results = [fn(task) for task in tasks]
+        assert len(results) > 3  # several orders to take them in
+        rng.shuffle(results)
+        return results
+
+    in_order = partition.group_partitioned(usable, vectors, by_id, entities, first, bundle_mentions=1)
+    assert len(in_order) > 10
+    for _ in range(3):
+        assert partition.group_partitioned(usable, vectors, by_id, entities, first, bundle_mentions=1,
+                                           run=shuffled) == in_order
+
+
+def test_bundles_largest_first_are_the_bundles_in_order_of_size() -> None:
+    """The reduce's tasks go largest first (longest-processing-time order), the same components
+    bundled together as in component order."""
+    articles, mentions, entities = synthetic_corpus(1)
+    usable = grouping.usable_mentions(mentions, entities, articles)
+    parts = partition.components(usable)
+    as_lists = [list(part) for part in parts]
+    for target in (1, 40, 10**9):
+        in_order = [[list(p) for p in bundle] for bundle in partition.bundle_components(as_lists, target)]
+        largest_first = [[list(p) for p in bundle] for bundle in partition.bundles_largest_first(parts, target)]
+        assert sorted(map(repr, largest_first)) == sorted(map(repr, in_order))
+        sizes = [sum(map(len, bundle)) for bundle in largest_first]
+        assert sizes == sorted(sizes, reverse=True)
+        assert [[list(p) for p in b] for b in partition.bundles_largest_first(as_lists, target)] == largest_first
+    assert len({len(p) for p in as_lists}) > 1 and sizes  # components of several sizes
+    vectors = grouping._vectors(grouping.mention_texts(usable, articles), hash_embed)
+    tasks = partition.reduce_tasks(usable, vectors, parts, bundle_mentions=1)
+    assert [len(task.parts[0][0]) for task in tasks] == sorted((len(p) for p in as_lists), reverse=True)
+
+
 def test_reduce_tasks_carry_only_their_articles_and_entities() -> None:
     """What travels with a reduce task: the publication days of its articles and the entities
     its mentions name, not the corpus's."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol
@@ -264,35 +264,51 @@ class LocalPoolExecutor:
                 for future in futures:
                     future.cancel()
 
-    def run_tasks(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+    def run_tasks(self, fn: Callable[[Any], Any], tasks: Iterable[Any], *, ordered: bool = True) -> Iterator[Any]:
         """``fn`` over ``tasks`` (module-level, picklable: event grouping's reduce bundles) on the
         worker processes when they are running, else in this process; results in task order,
-        each yielded as soon as it and those before it are done.
+        each yielded as soon as it and those before it are done, or with ``ordered=False`` each as
+        soon as it is done (completion order).
 
         The workers would otherwise sit idle through the corpus-wide stages while the build
         process runs them alone. At most ``workers + 1`` tasks are in flight (a task carries its
-        input; one more than the workers so that a long task at the head does not leave the
-        other workers idle). A pool that was never started (a build of one batch, or nothing to
-        annotate) is not started for this: processes that load the models cost more than they save.
+        input; one queued so that a worker that finishes starts the next at once). In task order
+        a long task at the head blocks the driver on its result: nothing new is submitted, and
+        the other workers finish what they hold and wait for it; in completion order a task is
+        submitted as soon as any finishes, so no worker waits on the head. A pool that was never
+        started (a build of one batch, or nothing to annotate) is not started for this:
+        processes that load the models cost more than they save.
         """
         if self._pool is None:
             yield from map(fn, tasks)
             return
         from concurrent.futures.process import BrokenProcessPool
 
-        pending: deque[Any] = deque()
+        pending: deque[Any] = deque()  # in submission order
         try:
             for task in tasks:
                 if len(pending) > self.workers:
-                    yield pending.popleft().result()
+                    yield from self._take(pending, ordered)
                 pending.append(self._pool.submit(fn, task))
             while pending:
-                yield pending.popleft().result()
+                yield from self._take(pending, ordered)
         except BrokenProcessPool as exc:
             raise ExecutorError(f"a worker process died: {exc}") from exc
         finally:
             for future in pending:
                 future.cancel()
+
+    @staticmethod
+    def _take(pending: deque[Any], ordered: bool) -> Iterator[Any]:
+        """The results of the head (``ordered``) or of every task done once one is (in submission
+        order among them), each removed from ``pending`` before it is yielded."""
+        if ordered:
+            yield pending.popleft().result()
+            return
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in [f for f in pending if f in done]:
+            pending.remove(future)
+            yield future.result()
 
     def close(self) -> None:
         if self._pool is not None:
@@ -364,21 +380,34 @@ class DaskExecutor:
                 if future is not None:
                     future.cancel()
 
-    def run_tasks(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> list[Any]:
-        """``fn`` over ``tasks`` on the workers; results in task order.
+    def run_tasks(self, fn: Callable[[Any], Any], tasks: Iterable[Any], *, ordered: bool = True) -> list[Any]:
+        """``fn`` over ``tasks`` on the workers; results in task order, or with ``ordered=False``
+        in the order they finish (a long task does not hold back the submission of the next).
 
         At most ``window`` tasks are submitted at a time, as for annotation batches: a task
         carries its input (e.g. a bundle's mentions and vectors), so this bounds what is in flight.
         """
+        from distributed import wait as wait_for
+
         results: list[Any] = []
         pending: deque = deque()
+
+        def take() -> None:
+            if ordered:
+                results.append(self._take(pending.popleft()))
+                return
+            done = wait_for(list(pending), return_when="FIRST_COMPLETED").done
+            for future in [f for f in pending if f in done]:
+                pending.remove(future)
+                results.append(self._take(future))
+
         try:
             for task in tasks:
                 if len(pending) >= self.window:
-                    results.append(self._take(pending.popleft()))
+                    take()
                 pending.append(self.client.submit(fn, task, pure=False))
             while pending:
-                results.append(self._take(pending.popleft()))
+                take()
         finally:
             for future in pending:
                 future.cancel()
@@ -402,12 +431,14 @@ class DaskExecutor:
         self.close()
 
 
-def run_tasks(executor: object | None, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterable[Any]:
+def run_tasks(executor: object | None, fn: Callable[[Any], Any], tasks: Iterable[Any], *,
+              ordered: bool = True) -> Iterable[Any]:
     """Run a corpus stage's tasks where ``executor`` runs work: on Dask workers for a
     `DaskExecutor`, on the running worker processes of a `LocalPoolExecutor`, in this process
-    otherwise (or for None). Results in task order."""
+    otherwise (or for None). Results in task order, or with ``ordered=False`` in any order (as
+    they finish: for a caller whose result does not depend on it, event grouping's reduce)."""
     if isinstance(executor, (DaskExecutor, LocalPoolExecutor)):
-        return executor.run_tasks(fn, tasks)
+        return executor.run_tasks(fn, tasks, ordered=ordered)
     return [fn(task) for task in tasks]
 
 

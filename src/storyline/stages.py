@@ -807,7 +807,7 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
             for r in conn.execute("SELECT event_id, merged_from FROM events ORDER BY event_id"))
         made = partition.iter_events_partitioned(spill, _StoredVectors(store, spill), None, ents, previous,
                                                  keys_from=spill, published=spill.published,
-                                                 run=lambda fn, tasks: run_tasks(executor, fn, tasks),
+                                                 run=lambda fn, tasks: run_tasks(executor, fn, tasks, ordered=False),
                                                  directory=scratch,
                                                  rows_in_task=_SpillTaskRows(store, spill, embedded)
                                                  if in_workers else None)

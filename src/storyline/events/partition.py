@@ -15,7 +15,8 @@ chain of mentions, can never meet. The corpus therefore splits exactly into key-
   the same family are joined too (they share the article key anyway, this keeps it true if the
   keys change);
 * **reduce**: :func:`grouping.cluster_mentions` on each component (:func:`reduce_bundle`; small
-  components are bundled into one task, see :func:`bundle_components`). Inside a component the
+  components are bundled into one task, see :func:`bundle_components`; the tasks go largest
+  first, :func:`bundles_largest_first`, and come back in any order). Inside a component the
   greedy pass sees the mentions in the same relative order and calendar slices as the one pass
   (a mention's slice is its own), ties go to the earlier cluster in both, a merge in one
   component never changes another's clusters, and a cluster retired in the one pass by a slice
@@ -84,7 +85,8 @@ from storyline.records import AnnotatedArticle, Entity
 # the workers busy.
 BUNDLE_MENTIONS = 20_000
 
-# (fn, tasks) -> results in task order; the local executor maps in process, Dask on workers.
+# (fn, tasks) -> results, in any order (the reduce takes them as they finish: what the summary
+# spill gives back does not depend on it); the local executor maps in process, Dask on workers.
 TaskRunner = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 
 _NO_VECTOR = np.zeros(1, dtype=np.float32)  # keys do not depend on the vector
@@ -291,6 +293,29 @@ def bundle_components(parts: Sequence[Sequence[int]], target: int = BUNDLE_MENTI
         yield current
 
 
+def bundles_largest_first(parts: Sequence[Sequence[int]], target: int = BUNDLE_MENTIONS) -> Iterator[list[Sequence[int]]]:
+    """The bundles of :func:`bundle_components` (the same components together), the bundle of
+    most mentions first (ties in component order): the longest tasks start first, so the last
+    to finish are small ones and no worker is left with a giant component alone at the end
+    (longest-processing-time order; components are ordered by first position, and the giants,
+    about one per event family, would otherwise start wherever their first mention is). Only
+    each bundle's bounds are kept (16 bytes a bundle), a bundle's components are listed as it
+    is given."""
+    sizes = parts.sizes() if isinstance(parts, Components) else np.array([len(p) for p in parts], dtype=np.int64)
+    bounds: list[tuple[int, int, int]] = []  # (mentions, first component, end), as bundle_components cuts
+    first, size = 0, 0
+    for c, n in enumerate(sizes.tolist()):
+        if c > first and size + n > target:
+            bounds.append((size, first, c))
+            first, size = c, 0
+        size += n
+    if len(sizes) > first:
+        bounds.append((size, first, len(sizes)))
+    bounds.sort(key=lambda bound: -bound[0])  # stable: ties keep component order
+    for _size, first, end in bounds:
+        yield [parts[c] for c in range(first, end)]
+
+
 @dataclass
 class ReduceTask:
     """One bundle: per component, its global positions, its mentions and their vectors (or,
@@ -400,7 +425,7 @@ def reduce_tasks(
     days of its articles and the entities its mentions name, not the corpus's. With
     ``rows_in_task``, a task carries its positions and ``rows_in_task.loader``'s loader instead
     of its mentions and vectors (``usable`` and ``vectors`` are then not asked)."""
-    for bundle in bundle_components(parts, bundle_mentions):
+    for bundle in bundles_largest_first(parts, bundle_mentions):
         lists = [np.asarray(part, dtype=np.int64).tolist() for part in bundle]
         flat = [i for part in lists for i in part]
         if rows_in_task is not None:
@@ -461,8 +486,9 @@ def summaries_partitioned(
 ) -> SummarySpill:
     """The summaries of the live clusters with evidence of :func:`grouping.cluster_mentions`
     over all of ``usable``, computed component by component through ``run`` and written to a
-    :class:`SummarySpill` (in ``directory``) as each task's come back; each has its ``rank``, its
-    place in the one pass's creation order (the caller closes the spill).
+    :class:`SummarySpill` (in ``directory``) as each task's come back, in whatever order ``run``
+    gives them (the tasks go largest first, :func:`bundles_largest_first`); each has its
+    ``rank``, its place in the one pass's creation order (the caller closes the spill).
 
     ``usable`` and ``vectors`` may be loaders (positions -> rows); then ``keys_from`` gives the
     mentions once, in order, for the shuffle (e.g. a generator that loads them in chunks).

@@ -295,7 +295,11 @@ class SummarySpill(ScratchFile):
     the roles: what is kept in memory is a few bytes a summary and an index of the articles; the
     events themselves (with their mention keys) and the role figures of each (article, event)
     pair (~26 pairs an article) are in a private SQLite file like :class:`MentionSpill`'s.
-    Summaries are numbered ``sid`` 0, 1, ... as added.
+    Summaries are numbered ``sid`` 0, 1, ... as added, articles ``article_ids`` as first seen;
+    with ranks (distinct: a rank ends with its founding mention's position) nothing the global
+    step reads depends on the order they were added in (it orders by rank, and the consensus
+    rounds choose each article's event from the previous round alone), so the reduce adds each
+    task's summaries as it finishes.
 
     * ``rank_order()``: the sids in the order the one pass creates the clusters (by ``rank``;
       summaries added without one keep the order they came in);
