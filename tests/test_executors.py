@@ -87,6 +87,12 @@ def test_dask_runs_tasks_in_task_or_completion_order(cluster) -> None:
     with executors.DaskExecutor(cluster.scheduler_address, window=2) as dask:
         assert [k for k, _ in dask.run_tasks(_pid_of, range(7))] == list(range(7))
         assert sorted(k for k, _ in dask.run_tasks(_pid_of, range(7), ordered=False)) == list(range(7))
+        # results come back as the tasks go, not as one list at the end: the driver never holds them all
+        for ordered in (True, False):
+            drawn: list[int] = []
+            results = dask.run_tasks(_pid_of, (drawn.append(k) or k for k in range(7)), ordered=ordered)
+            next(iter(results))
+            assert len(drawn) < 7
 
 
 def _task_prefixes(dask_scheduler) -> list[str]:

@@ -380,38 +380,38 @@ class DaskExecutor:
                 if future is not None:
                     future.cancel()
 
-    def run_tasks(self, fn: Callable[[Any], Any], tasks: Iterable[Any], *, ordered: bool = True) -> list[Any]:
+    def run_tasks(self, fn: Callable[[Any], Any], tasks: Iterable[Any], *, ordered: bool = True) -> Iterator[Any]:
         """``fn`` over ``tasks`` on the workers; results in task order, or with ``ordered=False``
-        in the order they finish (a long task does not hold back the submission of the next).
+        in the order they finish (a long task does not hold back the submission of the next),
+        each yielded as it is taken back: the caller (the reduce's summary spill) stores it before
+        the next, so the results are never all held at once.
 
         At most ``window`` tasks are submitted at a time, as for annotation batches: a task
         carries its input (e.g. a bundle's mentions and vectors), so this bounds what is in flight.
         """
         from distributed import wait as wait_for
 
-        results: list[Any] = []
         pending: deque = deque()
 
-        def take() -> None:
+        def take() -> Iterator[Any]:
             if ordered:
-                results.append(self._take(pending.popleft()))
+                yield self._take(pending.popleft())
                 return
             done = wait_for(list(pending), return_when="FIRST_COMPLETED").done
             for future in [f for f in pending if f in done]:
                 pending.remove(future)
-                results.append(self._take(future))
+                yield self._take(future)
 
         try:
             for task in tasks:
                 if len(pending) >= self.window:
-                    take()
+                    yield from take()
                 pending.append(self.client.submit(fn, task, pure=False))
             while pending:
-                take()
+                yield from take()
         finally:
             for future in pending:
                 future.cancel()
-        return results
 
     @staticmethod
     def _take(future: Any) -> Any:
