@@ -193,3 +193,19 @@ def test_the_corpus_stages_collect_young_objects_rarely_and_restore_the_threshol
             stages.build_events(store, ents, mapping)
     assert seen == [(stages.CORPUS_GC_YOUNG, *before[1:])]
     assert gc.get_threshold() == before
+
+
+def test_stored_id_lists_are_written_and_read_as_json_does() -> None:
+    """The event stage compares a mention's corpus ids with the stored JSON text without json's
+    encoder: the text must be json.dumps's, byte for byte, whatever the strings hold."""
+    import json
+    import random
+
+    rng = random.Random(3)
+    alphabet = 'abcXYZ019_:-"\\/\n\t\u00e9\u0416\u4e2d\U0001f600 '
+    lists = [[], ["e1"], ["e0123456789abcdef", "e2"]] + [
+        ["".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(rng.randrange(5))]
+        for _ in range(300)]
+    for ids in lists:
+        assert stages._json_ids(ids) == json.dumps(ids)
+        assert stages._ids_of(json.dumps(ids)) == ids

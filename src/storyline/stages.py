@@ -20,7 +20,8 @@ import marshal
 import operator
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,7 @@ from storyline.annotate.doccache import doc_text
 from storyline.events import facts as facts_stage
 from storyline.events import anchoring, grouping, mentions, partition, timeline
 from storyline.events import stories as stories_stage
-from storyline.events.model import Event, EventMention, Fact
+from storyline.events.model import Event, EventMention, Fact, with_fields
 from storyline.events.spill import EventSpill, MentionSpill, ScratchFile, StorySpill, scratch_db
 from storyline.records import AnnotatedArticle, Entity, EntityMention, Figure, Sentence, Timex, source_name
 
@@ -456,6 +457,18 @@ def _load_articles(store: Store, ids: Sequence[str] | None = None) -> list[Annot
     return out
 
 
+def _json_ids(ids: Sequence[str]) -> str:
+    """``json.dumps(ids)`` of a list of strings, the same text (each string as json escapes it by
+    default, ", " between), without json's set-up of an encoder per call, which was most of its
+    cost: the event stage compares two such lists with the stored ones for every mention."""
+    return "[" + ", ".join(map(encode_basestring_ascii, ids)) + "]"
+
+
+def _ids_of(text: str) -> list[str]:
+    """``json.loads`` of a stored list of ids; most lists of a mention's people or places are empty."""
+    return [] if text == "[]" else json.loads(text)
+
+
 def _load_event_mentions(store: Store, mapping: LocalEntityMap,
                          ids: Sequence[str] | None = None) -> list[EventMention]:
     """Stored event mentions (every article's, or those of ``ids``) with their article-local
@@ -480,8 +493,8 @@ def _load_event_mentions(store: Store, mapping: LocalEntityMap,
             "ORDER BY article_id, start, end", params):
         aid = r["article_id"]
         place = mapping.get((aid, r["local_place_id"])) if r["local_place_id"] else None
-        places = to_global(aid, json.loads(r["local_place_ids"]))
-        people = to_global(aid, json.loads(r["local_participant_ids"]))
+        places = to_global(aid, _ids_of(r["local_place_ids"]))
+        people = to_global(aid, _ids_of(r["local_participant_ids"]))
         out.append(EventMention(
             article_id=aid, sentence_index=r["sentence_index"], start=r["start"], end=r["end"],
             trigger=r["trigger"], event_type=r["event_type"], date_value=r["date_value"],
@@ -491,7 +504,7 @@ def _load_event_mentions(store: Store, mapping: LocalEntityMap,
         # Only a row whose corpus ids changed is written (a rebuild maps most as before):
         # rewriting every row (a KiB each with its vector) grew the write-ahead log, and every
         # read behind it, with the corpus.
-        stored = (place, json.dumps(places), json.dumps(people))
+        stored = (place, _json_ids(places), _json_ids(people))
         if stored != (r["place_id"], r["place_ids"], r["participant_ids"]):
             updates.append((*stored, aid, r["start"], r["end"]))
     store.conn.executemany(
@@ -580,7 +593,7 @@ def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntit
         # The previous build's event of each mention: what an event inherits its id through.
         was_in = {(aid, start, end): event_id for aid, _sent, start, end, event_id in _grouped_mentions(store, chunk)}
         if was_in:
-            got = [replace(m, previous_event=was_in[(m.article_id, m.start, m.end)])
+            got = [with_fields(m, previous_event=was_in[(m.article_id, m.start, m.end)])
                    if (m.article_id, m.start, m.end) in was_in else m for m in got]
         made = _embed_missing_vectors(store, got, {a.article_id: a for a in articles}, chunk)
         embedded.update(len(spill) + i for i in made)
