@@ -577,14 +577,15 @@ def _article_chunks(store: Store) -> Iterator[tuple[list[str], list[AnnotatedArt
         yield chunk, _load_articles(store, chunk)
 
 
-def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap, spill: MentionSpill
-                      ) -> set[int]:
+def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap, spill: MentionSpill,
+                      shuffle: partition.ShuffleMap | None = None) -> set[int]:
     """The usable mentions of the corpus (grouping.usable_mentions, in its order, each with its
     weight in its article, :attr:`EventMention.weight`, and the previous build's event it was
     in, :attr:`EventMention.previous_event`) added to ``spill`` with their articles' publication
     days, reading ``ARTICLE_CHUNK`` articles at a time: grouping then needs neither the articles
     nor the corpus's mentions in memory. Mentions without a stored vector are embedded (and
-    stored) on the way; returns their positions in ``spill``."""
+    stored) on the way; returns their positions in ``spill``. ``shuffle``: fed the same mentions
+    in the same order (grouping's shuffle then need not read the spill back)."""
     embedded: set[int] = set()
     name_counts = _name_counts(store, ents)
     for chunk, articles in _article_chunks(store):
@@ -597,6 +598,8 @@ def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntit
                    if (m.article_id, m.start, m.end) in was_in else m for m in got]
         made = _embed_missing_vectors(store, got, {a.article_id: a for a in articles}, chunk)
         embedded.update(len(spill) + i for i in made)
+        if shuffle is not None:
+            shuffle.add(got)
         spill.add(got, {a.article_id: a.published for a in articles})
     return embedded
 
@@ -752,13 +755,15 @@ def _write_event(store: Store, e: Event) -> None:
         + [(e.event_id, a, "mentioning") for a in e.mentioning_articles if a not in e.main_articles],
     )
     mine = {(aid, int(start), int(end)) for aid, _sent, start, end in (key.rsplit(":", 3) for key in e.mention_keys)}
-    conn.executemany("UPDATE event_mentions SET event_id = ? WHERE article_id = ? AND start = ? AND end = ? "
-                     "AND (event_id IS NULL OR event_id <> ?)",
-                     [(e.event_id, *location, e.event_id) for location in sorted(mine)])
-    left = [tuple(r) for r in conn.execute("SELECT article_id, start, end FROM event_mentions WHERE event_id = ?",
-                                           (e.event_id,))]
+    # The rows that have this id already (one look-up in the event id's index) need no update: on
+    # a rebuild that is nearly all of them, and an UPDATE per mention found each row by its key
+    # in a table of a KiB a row, a look-up that grew slower with the corpus.
+    had = {tuple(r) for r in conn.execute("SELECT article_id, start, end FROM event_mentions WHERE event_id = ?",
+                                          (e.event_id,))}
+    conn.executemany("UPDATE event_mentions SET event_id = ? WHERE article_id = ? AND start = ? AND end = ?",
+                     [(e.event_id, *location) for location in sorted(mine - had)])
     conn.executemany("UPDATE event_mentions SET event_id = NULL WHERE article_id = ? AND start = ? AND end = ?",
-                     [location for location in left if location not in mine])
+                     sorted(had - mine))
 
 
 def _clear_gone_events(store: Store) -> None:
@@ -787,6 +792,9 @@ def _write_facts(store: Store, facts: Sequence[Fact]) -> None:
     )
 
 
+_EVENT_CHILD_TABLES = ("story_events", "reconciliations", "facts", "event_articles")  # rows that name an event
+
+
 @_rare_young_collections()
 def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
                  executor: Executor | None = None) -> int:
@@ -795,8 +803,8 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
     the number of events."""
     from storyline.executors import run_tasks
 
-    # Grouping reads the corpus's usable mentions from a spill file (in order for the shuffle's
-    # keys, then a bundle of components at a time, with their vectors from the store), and its
+    # Grouping reads the corpus's usable mentions from a spill file (a bundle of components at a
+    # time, with their vectors from the store; the shuffle's keys are mapped as they are spilled), and its
     # global step works from one summary per event, kept in another spill file (grouping.
     # iter_events): the driver holds neither the corpus's mentions nor its articles nor the
     # summaries. The events made go to the store and to a third spill file (spill.EventSpill),
@@ -807,20 +815,29 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
     # On the build's worker processes a reduce task loads its own rows (_WorkerRows): the
     # driver then holds no component's mentions and vectors, nor their pickles.
     in_workers = _tasks_load_rows(store, executor)
-    with MentionSpill(scratch, shared=in_workers) as spill, EventSpill(scratch) as events:
-        embedded = _prepare_mentions(store, ents, mapping, spill)
+    with MentionSpill(scratch, shared=in_workers) as spill, EventSpill(scratch) as events, \
+            partition.ShuffleMap(directory=scratch) as shuffle:
+        # The shuffle's keys are taken from the mentions as they are spilled: reading the spill
+        # back for them unpickled every mention of the corpus once more.
+        embedded = _prepare_mentions(store, ents, mapping, spill, shuffle)
         # Of the previous build's events, grouping needs only their ids (in load_events' order)
         # and merge histories: the mentions carry which event they were in.
         previous = grouping.PreviousEvents.from_rows(
             (r["event_id"], json.loads(r["merged_from"]))
             for r in conn.execute("SELECT event_id, merged_from FROM events ORDER BY event_id"))
         made = partition.iter_events_partitioned(spill, _StoredVectors(store, spill), None, ents, previous,
-                                                 keys_from=spill, published=spill.published,
+                                                 keys_from=shuffle, published=spill.published,
                                                  run=lambda fn, tasks: run_tasks(executor, fn, tasks),
                                                  directory=scratch,
                                                  rows_in_task=_SpillTaskRows(store, spill, embedded)
                                                  if in_workers else None)
-        conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations, story_events
+        # The tables that hang off the events are emptied whole first (SQLite drops a table's
+        # rows in one pass): deleting the events alone deleted their rows through the foreign
+        # keys, event by event (half of the time at 10,000 articles). The events' delete still
+        # cascades to anything else that refers to them.
+        for table in _EVENT_CHILD_TABLES:
+            conn.execute(f"DELETE FROM {table}")
+        conn.execute("DELETE FROM events")
         conn.execute("DELETE FROM stories")
         anchors = anchoring.YearAnchors(
             {r[0] for r in conn.execute("SELECT article_id FROM articles WHERE year_known = 0")},
