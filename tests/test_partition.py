@@ -478,34 +478,6 @@ def test_chunked_reading_of_the_event_stage_equals_reading_everything(tmp_path: 
     assert {e.event_id for e in expected} == stored
 
 
-def test_the_event_stage_maps_the_shuffle_keys_as_it_spills_the_mentions(tmp_path: Path, monkeypatch) -> None:
-    """The shuffle's map step is fed the mentions while the event stage spills them, a chunk at
-    a time: the same components as mapping the mentions afterwards, and a build whose shuffle
-    never reads the spill back writes the same events."""
-    from storyline import stages
-    from storyline.events.spill import MentionSpill
-
-    db = _example_db(tmp_path)
-    with Store(db) as store, MentionSpill(tmp_path) as spill, partition.ShuffleMap(directory=tmp_path) as shuffle:
-        ents, mapping, _articles, _by_id, usable = _usable_from_store(store)
-        monkeypatch.setattr(stages, "ARTICLE_CHUNK", 3)
-        stages._prepare_mentions(store, ents, mapping, spill, shuffle)
-        assert len(shuffle) == len(spill) == len(usable) > 20
-        expected = [list(p) for p in partition.components(usable)]
-        assert len(expected) > 1 and [list(p) for p in partition.components(shuffle)] == expected
-        store.conn.rollback()
-    before = sqlite3.connect(db).execute("SELECT * FROM events ORDER BY event_id").fetchall()
-
-    def no_reading(self):
-        raise AssertionError("the shuffle read the mention spill back")
-
-    monkeypatch.setattr(MentionSpill, "__iter__", no_reading)
-    with Store(db) as store, store.transaction():
-        ents, mapping = stages.resolve_corpus_entities(store)
-        assert stages.build_events(store, ents, mapping) == len(before)
-    assert sqlite3.connect(db).execute("SELECT * FROM events ORDER BY event_id").fetchall() == before
-
-
 def test_tasks_that_load_their_rows_carry_none_and_give_the_same_summaries(tmp_path: Path, monkeypatch) -> None:
     """With the build's worker processes a reduce task carries its positions, not its mentions
     and vectors (stages._SpillTaskRows): it loads them where it runs, from the shared mention

@@ -577,15 +577,14 @@ def _article_chunks(store: Store) -> Iterator[tuple[list[str], list[AnnotatedArt
         yield chunk, _load_articles(store, chunk)
 
 
-def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap, spill: MentionSpill,
-                      shuffle: partition.ShuffleMap | None = None) -> set[int]:
+def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap, spill: MentionSpill
+                      ) -> set[int]:
     """The usable mentions of the corpus (grouping.usable_mentions, in its order, each with its
     weight in its article, :attr:`EventMention.weight`, and the previous build's event it was
     in, :attr:`EventMention.previous_event`) added to ``spill`` with their articles' publication
     days, reading ``ARTICLE_CHUNK`` articles at a time: grouping then needs neither the articles
     nor the corpus's mentions in memory. Mentions without a stored vector are embedded (and
-    stored) on the way; returns their positions in ``spill``. ``shuffle``: fed the same mentions
-    in the same order (grouping's shuffle then need not read the spill back)."""
+    stored) on the way; returns their positions in ``spill``."""
     embedded: set[int] = set()
     name_counts = _name_counts(store, ents)
     for chunk, articles in _article_chunks(store):
@@ -598,8 +597,6 @@ def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntit
                    if (m.article_id, m.start, m.end) in was_in else m for m in got]
         made = _embed_missing_vectors(store, got, {a.article_id: a for a in articles}, chunk)
         embedded.update(len(spill) + i for i in made)
-        if shuffle is not None:
-            shuffle.add(got)
         spill.add(got, {a.article_id: a.published for a in articles})
     return embedded
 
@@ -803,8 +800,8 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
     the number of events."""
     from storyline.executors import run_tasks
 
-    # Grouping reads the corpus's usable mentions from a spill file (a bundle of components at a
-    # time, with their vectors from the store; the shuffle's keys are mapped as they are spilled), and its
+    # Grouping reads the corpus's usable mentions from a spill file (in order for the shuffle's
+    # keys, then a bundle of components at a time, with their vectors from the store), and its
     # global step works from one summary per event, kept in another spill file (grouping.
     # iter_events): the driver holds neither the corpus's mentions nor its articles nor the
     # summaries. The events made go to the store and to a third spill file (spill.EventSpill),
@@ -815,18 +812,15 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
     # On the build's worker processes a reduce task loads its own rows (_WorkerRows): the
     # driver then holds no component's mentions and vectors, nor their pickles.
     in_workers = _tasks_load_rows(store, executor)
-    with MentionSpill(scratch, shared=in_workers) as spill, EventSpill(scratch) as events, \
-            partition.ShuffleMap(directory=scratch) as shuffle:
-        # The shuffle's keys are taken from the mentions as they are spilled: reading the spill
-        # back for them unpickled every mention of the corpus once more.
-        embedded = _prepare_mentions(store, ents, mapping, spill, shuffle)
+    with MentionSpill(scratch, shared=in_workers) as spill, EventSpill(scratch) as events:
+        embedded = _prepare_mentions(store, ents, mapping, spill)
         # Of the previous build's events, grouping needs only their ids (in load_events' order)
         # and merge histories: the mentions carry which event they were in.
         previous = grouping.PreviousEvents.from_rows(
             (r["event_id"], json.loads(r["merged_from"]))
             for r in conn.execute("SELECT event_id, merged_from FROM events ORDER BY event_id"))
         made = partition.iter_events_partitioned(spill, _StoredVectors(store, spill), None, ents, previous,
-                                                 keys_from=shuffle, published=spill.published,
+                                                 keys_from=spill, published=spill.published,
                                                  run=lambda fn, tasks: run_tasks(executor, fn, tasks),
                                                  directory=scratch,
                                                  rows_in_task=_SpillTaskRows(store, spill, embedded)

@@ -240,110 +240,64 @@ class Components(Sequence):
 SHUFFLE_CHUNK = 100_000  # (key hash, position) pairs written to the shuffle's file at a time
 
 
-class ShuffleMap:
-    """The shuffle's map step, fed the usable mentions in order, a chunk at a time (:meth:`add`),
-    and finished into their :class:`Components` (:meth:`components`, once).
-
-    Each mention's keys go as (64-bit key hash, position) pairs to a private SQLite file in
-    ``directory`` (:func:`spill.scratch_db`; two keys with one hash would join two components,
-    which stays exact, only coarser), read back sorted by key: what stays in memory is the
-    union-find's 4 bytes a mention, not a dictionary of the corpus's keys (~100 bytes a key),
-    and then the :class:`Components`' 4 bytes a mention. The event stage feeds it the mentions
-    it is spilling (``stages._prepare_mentions``), so that the shuffle does not read and
-    unpickle every mention of the corpus again (a third of its CPU).
-    """
-
-    def __init__(self, families: dict[str, str] | None = None, directory: str | Path | None = None) -> None:
-        self.families = families
-        self.uf = _UnionFind()
-        self.db, _ = scratch_db("storyline-shuffle-", directory)
-        self.db.execute("CREATE TABLE pairs (key INTEGER NOT NULL, position INTEGER NOT NULL)")
-        self.pending: list[tuple[int, int]] = []
-        self.article: str | None = None
-        self.in_article: dict[str, tuple[int, str]] = {}  # mention key -> (position, family), current article
-
-    def add(self, mentions: Iterable[EventMention]) -> None:
-        """The next mentions (positions ``len(self)`` on)."""
-        uf, pending, families = self.uf, self.pending, self.families
-        for mention in mentions:
-            i = uf.add()
-            pending.extend((hash(key), i) for key in mention_keys(mention, families))
-            if len(pending) >= SHUFFLE_CHUNK:
-                self._flush()
-            # A mention and its same-family antecedent (in its article, before it) share the
-            # article key already; this keeps them together should the keys change.
-            if mention.article_id != self.article:
-                self.article, self.in_article = mention.article_id, {}
-            family = event_family(mention.event_type, families)
-            found = self.in_article.get(mention.antecedent) if mention.antecedent else None
-            if found is not None and found[1] == family:
-                uf.union(i, found[0])
-            self.in_article[mention.key] = (i, family)
-
-    def __len__(self) -> int:
-        return len(self.uf.parent)
-
-    def _flush(self) -> None:
-        self.db.executemany("INSERT INTO pairs VALUES (?, ?)", self.pending)
-        self.pending.clear()
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> ShuffleMap:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def components(self) -> Components:
-        """The key-connected components of the mentions added (closes the scratch file)."""
-        uf = self.uf
-        try:
-            self._flush()
-            # Every position joins the first position that has the same key (SQLite sorts on disk).
-            key, first = None, -1
-            for k, i in self.db.execute("SELECT key, position FROM pairs ORDER BY key, position"):
-                if k != key:
-                    key, first = k, i
-                else:
-                    uf.union(i, first)
-        finally:
-            self.close()
-        n = len(uf.parent)
-        if n == 0:
-            return Components(np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64))
-        # A component's root is its first position: a stable sort by root lists the components in
-        # order of first position, positions increasing. The roots overwrite the union-find, and
-        # the order is kept as int32: at the peak 4 + 8 (argsort's int64) + 4 bytes a mention.
-        roots = np.frombuffer(uf.roots_in_place(), dtype=np.int32)
-        order = np.argsort(roots, kind="stable").astype(np.int32)
-        cuts = np.flatnonzero(np.diff(roots[order]))
-        del roots, uf
-        self.uf = _UnionFind()
-        starts = np.empty(len(cuts) + 2, dtype=np.int64)
-        starts[0], starts[1:-1], starts[-1] = 0, cuts + 1, n
-        return Components(order, starts)
-
-
-def components(usable: Iterable[EventMention] | ShuffleMap, families: dict[str, str] | None = None,
+def components(usable: Iterable[EventMention], families: dict[str, str] | None = None,
                directory: str | Path | None = None) -> Components:
     """Positions of ``usable`` grouped into key-connected components (shuffle step).
 
     Each component lists its positions in increasing order; components are ordered by their
     first position, so the result depends only on ``usable``. ``usable`` is read once, in order
-    (it may be a generator; :class:`ShuffleMap` says what is kept), or is a :class:`ShuffleMap`
-    already fed the mentions (by the event stage, as it spilled them: its ``families`` are used).
+    (it may be a generator): only each mention's keys are kept, as 64-bit hashes (two keys with
+    one hash would join two components, which stays exact, only coarser), written as (key hash,
+    position) pairs to a private SQLite file in ``directory`` (:func:`spill.scratch_db`) and read
+    back sorted by key: what stays in memory is the union-find's 4 bytes a mention, not a
+    dictionary of the corpus's keys (~100 bytes a key), and then the :class:`Components`'
+    4 bytes a mention.
     """
-    if isinstance(usable, ShuffleMap):
-        return usable.components()
-    shuffle = ShuffleMap(families, directory)
+    uf = _UnionFind()
+    db, _ = scratch_db("storyline-shuffle-", directory)
     try:
-        shuffle.add(usable)
-    except BaseException:
-        shuffle.close()
-        raise
-    return shuffle.components()
+        db.execute("CREATE TABLE pairs (key INTEGER NOT NULL, position INTEGER NOT NULL)")
+        pending: list[tuple[int, int]] = []
+        article, in_article = None, {}  # mention key -> (position, family), for the current article
+        for mention in usable:
+            i = uf.add()
+            pending.extend((hash(key), i) for key in mention_keys(mention, families))
+            if len(pending) >= SHUFFLE_CHUNK:
+                db.executemany("INSERT INTO pairs VALUES (?, ?)", pending)
+                pending.clear()
+            # A mention and its same-family antecedent (in its article, before it) share the
+            # article key already; this keeps them together should the keys change.
+            if mention.article_id != article:
+                article, in_article = mention.article_id, {}
+            family = event_family(mention.event_type, families)
+            found = in_article.get(mention.antecedent) if mention.antecedent else None
+            if found is not None and found[1] == family:
+                uf.union(i, found[0])
+            in_article[mention.key] = (i, family)
+        db.executemany("INSERT INTO pairs VALUES (?, ?)", pending)
+        del pending
+        # Every position joins the first position that has the same key (SQLite sorts on disk).
+        key, first = None, -1
+        for k, i in db.execute("SELECT key, position FROM pairs ORDER BY key, position"):
+            if k != key:
+                key, first = k, i
+            else:
+                uf.union(i, first)
+    finally:
+        db.close()
+    n = len(uf.parent)
+    if n == 0:
+        return Components(np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64))
+    # A component's root is its first position: a stable sort by root lists the components in
+    # order of first position, positions increasing. The roots overwrite the union-find, and
+    # the order is kept as int32: at the peak 4 + 8 (argsort's int64) + 4 bytes a mention.
+    roots = np.frombuffer(uf.roots_in_place(), dtype=np.int32)
+    order = np.argsort(roots, kind="stable").astype(np.int32)
+    cuts = np.flatnonzero(np.diff(roots[order]))
+    del roots, uf
+    starts = np.empty(len(cuts) + 2, dtype=np.int64)
+    starts[0], starts[1:-1], starts[-1] = 0, cuts + 1, n
+    return Components(order, starts)
 
 
 def bundle_components(parts: Sequence[Sequence[int]], target: int = BUNDLE_MENTIONS) -> Iterator[list[Sequence[int]]]:
