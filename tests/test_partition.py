@@ -621,6 +621,49 @@ def test_the_shuffle_on_disk_gives_the_components_of_an_in_memory_dict(seed: int
     assert list(tmp_path.iterdir()) == []  # the scratch file has no name while in use
 
 
+def _edge_mentions() -> list[EventMention]:
+    """Mentions with every kind of date grouping reads: stated (explicit, context) days, months,
+    years and year-less days; publication days whose window crosses a new year either way, a
+    publication month (no window), odd values; places by id only, names around."""
+    out = []
+    values = [None, "2021", "2021-02", "2021-02-28", "XXXX-09-14", "XXXX-09", "2021-Q3", "2021-W05", "PRESENT_REF",
+              "2021-12-30", "2021-01-03", "2021-13-01", "2021-02-28T10:00"]
+    for k, (value, source, status) in enumerate((v, s, t) for v in values
+                                                for s in ("explicit", "context", "publication", "none")
+                                                for t in ("happened", "scheduled", "expected", "unknown")):
+        out.append(_mention(f"e{k // 20}", k, ["meeting", "talks", "vote"][k % 3], value, source, status=status,
+                            place_id="g1" if k % 4 == 0 else None, place_ids=["g2", "g3"] if k % 4 == 1 else [],
+                            participant_ids=["p1", "p2"][: k % 3], names={"n1": 0.5} if k % 2 else {}))
+    return out
+
+
+@pytest.mark.parametrize("families", [None, {"meeting": "talks", "talks": "talks"}])
+def test_mention_keys_are_those_of_a_cluster_of_the_mention_alone(families) -> None:
+    """The shuffle reads a mention's keys off the mention; they are the keys a cluster holding
+    only it has (the month-of-year key left out), as the exactness of the components needs."""
+    usable = _edge_mentions()
+    for seed in range(3):
+        articles, mentions, entities = synthetic_corpus(seed)
+        usable += grouping.usable_mentions(mentions, entities, articles)
+    assert any(m.names for m in usable) and any(m.date_source == "publication" for m in usable)  # not vacuous
+    for mention in usable:
+        assert partition.mention_keys(mention, families) == partition._single_cluster_keys(mention, families)
+
+
+def test_the_shuffle_builds_no_cluster(monkeypatch) -> None:
+    """A mention's keys are read off it: no grouping cluster is made for each mention (that
+    cost four fifths of the shuffle's CPU)."""
+    articles, mentions, entities = synthetic_corpus(0)
+    usable = grouping.usable_mentions(mentions, entities, articles)
+    expected = [list(p) for p in partition.components(usable)]
+
+    def no_cluster(*args, **kwargs):
+        raise AssertionError("the shuffle made a cluster")
+
+    monkeypatch.setattr(grouping, "_Cluster", no_cluster)
+    assert [list(p) for p in partition.components(usable)] == expected
+
+
 def test_the_global_step_streams_events_from_a_summary_spill(tmp_path: Path) -> None:
     """summaries_partitioned writes the summaries to a spill in the given directory (nothing left
     there), and iter_events gives the events of the list version one at a time, in order."""

@@ -176,12 +176,20 @@ def test_writing_events_rewrites_only_the_mentions_whose_event_changed(tmp_path:
             conn.execute("CREATE TEMP TABLE written (article_id TEXT, start INTEGER)")
             conn.execute("CREATE TEMP TRIGGER count_writes AFTER UPDATE OF event_id ON event_mentions "
                          "BEGIN INSERT INTO written VALUES (new.article_id, new.start); END")
+            statements: list[str] = []
+            conn.set_trace_callback(statements.append)
             for event in events:
                 stages._write_event(store, event)
+            conn.set_trace_callback(None)
             stages._clear_gone_events(store)
             written = sorted(tuple(r) for r in conn.execute("SELECT article_id, start FROM written"))
         assert _mention_events(conn) == expected
         assert written == sorted([grouped[0][:2], grouped[1][:2], free[0][:2]])
+        # Nor is a mention whose event id stays looked up by its key: one UPDATE per changed row
+        # (the rows an event has already come from one query of the event id's index).
+        # (SQLite's trace names a statement more than once around the temporary trigger: distinct ones.)
+        updates = {sql for sql in statements if sql.lstrip().upper().startswith("UPDATE EVENT_MENTIONS")}
+        assert len(updates) == 3
 
 
 def test_mapping_mentions_again_rewrites_no_unchanged_row(tmp_path: Path) -> None:
@@ -237,3 +245,43 @@ def test_the_corpus_stages_collect_young_objects_rarely_and_restore_the_threshol
             stages.build_events(store, ents, mapping)
     assert seen == [(stages.CORPUS_GC_YOUNG, *before[1:])]
     assert gc.get_threshold() == before
+
+
+def test_stored_id_lists_are_written_and_read_as_json_does() -> None:
+    """The event stage compares a mention's corpus ids with the stored JSON text without json's
+    encoder: the text must be json.dumps's, byte for byte, whatever the strings hold."""
+    import json
+    import random
+
+    rng = random.Random(3)
+    alphabet = 'abcXYZ019_:-"\\/\n\t\u00e9\u0416\u4e2d\U0001f600 '
+    lists = [[], ["e1"], ["e0123456789abcdef", "e2"]] + [
+        ["".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(rng.randrange(5))]
+        for _ in range(300)]
+    for ids in lists:
+        assert stages._json_ids(ids) == json.dumps(ids)
+        assert stages._ids_of(json.dumps(ids)) == ids
+
+
+def test_rebuilding_events_empties_their_child_tables_whole_first(tmp_path: Path) -> None:
+    """The event stage clears the previous build's facts, reconciliations, story links and event
+    articles with one whole-table DELETE each before the events (not through the events' foreign
+    keys, event by event), and ends with the rows of a first build."""
+    from storyline.store.sqlite import Store
+    from tests.conftest import EXAMPLES
+
+    db = tmp_path / "s.db"
+    build([str(EXAMPLES / "corpus")], db)
+    tables = ("events", *stages._EVENT_CHILD_TABLES, "stories")
+    dump = {t: sorted(sqlite3.connect(db).execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+    assert all(dump.values())
+    with Store(db) as store, store.transaction():
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        ents, mapping = stages.resolve_corpus_entities(store)
+        stages.build_events(store, ents, mapping)
+        store.conn.set_trace_callback(None)
+    deletes = [sql.strip() for sql in statements if sql.strip().upper().startswith("DELETE FROM")]
+    wanted = [f"DELETE FROM {t}" for t in (*stages._EVENT_CHILD_TABLES, "events")]
+    assert [sql for sql in deletes if sql in wanted][:5] == wanted
+    assert {t: sorted(sqlite3.connect(db).execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables} == dump

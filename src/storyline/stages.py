@@ -20,7 +20,8 @@ import marshal
 import operator
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,7 @@ from storyline.annotate.doccache import doc_text
 from storyline.events import facts as facts_stage
 from storyline.events import anchoring, grouping, mentions, partition, timeline
 from storyline.events import stories as stories_stage
-from storyline.events.model import Event, EventMention, Fact
+from storyline.events.model import Event, EventMention, Fact, with_fields
 from storyline.events.spill import EventSpill, MentionSpill, ScratchFile, StorySpill, scratch_db
 from storyline.records import AnnotatedArticle, Entity, EntityMention, Figure, Sentence, Timex, source_name
 
@@ -460,6 +461,18 @@ def _load_articles(store: Store, ids: Sequence[str] | None = None) -> list[Annot
     return out
 
 
+def _json_ids(ids: Sequence[str]) -> str:
+    """``json.dumps(ids)`` of a list of strings, the same text (each string as json escapes it by
+    default, ", " between), without json's set-up of an encoder per call, which was most of its
+    cost: the event stage compares two such lists with the stored ones for every mention."""
+    return "[" + ", ".join(map(encode_basestring_ascii, ids)) + "]"
+
+
+def _ids_of(text: str) -> list[str]:
+    """``json.loads`` of a stored list of ids; most lists of a mention's people or places are empty."""
+    return [] if text == "[]" else json.loads(text)
+
+
 def _load_event_mentions(store: Store, mapping: LocalEntityMap,
                          ids: Sequence[str] | None = None) -> list[EventMention]:
     """Stored event mentions (every article's, or those of ``ids``) with their article-local
@@ -484,8 +497,8 @@ def _load_event_mentions(store: Store, mapping: LocalEntityMap,
             "ORDER BY article_id, start, end", params):
         aid = r["article_id"]
         place = mapping.get((aid, r["local_place_id"])) if r["local_place_id"] else None
-        places = to_global(aid, json.loads(r["local_place_ids"]))
-        people = to_global(aid, json.loads(r["local_participant_ids"]))
+        places = to_global(aid, _ids_of(r["local_place_ids"]))
+        people = to_global(aid, _ids_of(r["local_participant_ids"]))
         out.append(EventMention(
             article_id=aid, sentence_index=r["sentence_index"], start=r["start"], end=r["end"],
             trigger=r["trigger"], event_type=r["event_type"], date_value=r["date_value"],
@@ -495,7 +508,7 @@ def _load_event_mentions(store: Store, mapping: LocalEntityMap,
         # Only a row whose corpus ids changed is written (a rebuild maps most as before):
         # rewriting every row (a KiB each with its vector) grew the write-ahead log, and every
         # read behind it, with the corpus.
-        stored = (place, json.dumps(places), json.dumps(people))
+        stored = (place, _json_ids(places), _json_ids(people))
         if stored != (r["place_id"], r["place_ids"], r["participant_ids"]):
             updates.append((*stored, aid, r["start"], r["end"]))
     store.conn.executemany(
@@ -584,7 +597,7 @@ def _prepare_mentions(store: Store, ents: dict[str, Entity], mapping: LocalEntit
         # The previous build's event of each mention: what an event inherits its id through.
         was_in = {(aid, start, end): event_id for aid, _sent, start, end, event_id in _grouped_mentions(store, chunk)}
         if was_in:
-            got = [replace(m, previous_event=was_in[(m.article_id, m.start, m.end)])
+            got = [with_fields(m, previous_event=was_in[(m.article_id, m.start, m.end)])
                    if (m.article_id, m.start, m.end) in was_in else m for m in got]
         made = _embed_missing_vectors(store, got, {a.article_id: a for a in articles}, chunk)
         embedded.update(len(spill) + i for i in made)
@@ -743,13 +756,15 @@ def _write_event(store: Store, e: Event) -> None:
         + [(e.event_id, a, "mentioning") for a in e.mentioning_articles if a not in e.main_articles],
     )
     mine = {(aid, int(start), int(end)) for aid, _sent, start, end in (key.rsplit(":", 3) for key in e.mention_keys)}
-    conn.executemany("UPDATE event_mentions SET event_id = ? WHERE article_id = ? AND start = ? AND end = ? "
-                     "AND (event_id IS NULL OR event_id <> ?)",
-                     [(e.event_id, *location, e.event_id) for location in sorted(mine)])
-    left = [tuple(r) for r in conn.execute("SELECT article_id, start, end FROM event_mentions WHERE event_id = ?",
-                                           (e.event_id,))]
+    # The rows that have this id already (one look-up in the event id's index) need no update: on
+    # a rebuild that is nearly all of them, and an UPDATE per mention found each row by its key
+    # in a table of a KiB a row, a look-up that grew slower with the corpus.
+    had = {tuple(r) for r in conn.execute("SELECT article_id, start, end FROM event_mentions WHERE event_id = ?",
+                                          (e.event_id,))}
+    conn.executemany("UPDATE event_mentions SET event_id = ? WHERE article_id = ? AND start = ? AND end = ?",
+                     [(e.event_id, *location) for location in sorted(mine - had)])
     conn.executemany("UPDATE event_mentions SET event_id = NULL WHERE article_id = ? AND start = ? AND end = ?",
-                     [location for location in left if location not in mine])
+                     sorted(had - mine))
 
 
 def _clear_gone_events(store: Store) -> None:
@@ -776,6 +791,9 @@ def _write_facts(store: Store, facts: Sequence[Fact]) -> None:
           f.cue, f.article_id, f.outlet, f.sentence_index, f.start, f.end, f.text, f.quote, f.link, f.stage,
           f.stage_version) for f in facts],
     )
+
+
+_EVENT_CHILD_TABLES = ("story_events", "reconciliations", "facts", "event_articles")  # rows that name an event
 
 
 @_rare_young_collections()
@@ -811,7 +829,13 @@ def build_events(store: Store, ents: dict[str, Entity], mapping: LocalEntityMap,
                                                  directory=scratch,
                                                  rows_in_task=_SpillTaskRows(store, spill, embedded)
                                                  if in_workers else None)
-        conn.execute("DELETE FROM events")  # cascades to event_articles, facts, reconciliations, story_events
+        # The tables that hang off the events are emptied whole first (SQLite drops a table's
+        # rows in one pass): deleting the events alone deleted their rows through the foreign
+        # keys, event by event (half of the time at 10,000 articles). The events' delete still
+        # cascades to anything else that refers to them.
+        for table in _EVENT_CHILD_TABLES:
+            conn.execute(f"DELETE FROM {table}")
+        conn.execute("DELETE FROM events")
         conn.execute("DELETE FROM stories")
         anchors = anchoring.YearAnchors(
             {r[0] for r in conn.execute("SELECT article_id FROM articles WHERE year_known = 0")},

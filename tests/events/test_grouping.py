@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 import pytest
 
 from storyline.events import grouping
 from storyline.events.grouping import group_event_mentions
-from storyline.events.model import DateParts, Event, EventMention, format_parts, parse_date_value, parts_relation
+from storyline.events.model import (
+    DateParts,
+    Event,
+    EventMention,
+    format_parts,
+    parse_date_value,
+    parts_relation,
+    with_fields,
+)
 from storyline.records import Entity
 from tests.events.conftest import ENTITIES
 
@@ -58,6 +67,21 @@ LIND = ("g_lindhaven",)
 
 def group(mentions, previous=None):
     return group_event_mentions(mentions, [], ENTITIES, previous, embed=neutral_embed)
+
+
+def test_with_fields_is_dataclasses_replace():
+    """The fast copy grouping makes of each usable mention equals ``dataclasses.replace``'s,
+    field by field (the grouping-only fields too), leaves the original as it was, and refuses a
+    field the mention does not have."""
+    mention = EventMention("a1", 2, 30, 36, "talks", "meeting", "2021-02-03", "explicit", "g1", ["g1"], ["p1"],
+                           antecedent="a1:1:3:8", names={"n1": 0.5}, weight=2.0)
+    changes = {"names": {"n2": 1.0}, "lead": True, "weight": 3.0, "anchor": date(2021, 2, 3), "previous_event": "e1"}
+    copy, expected = with_fields(mention, **changes), replace(mention, **changes)
+    assert copy is not mention and type(copy) is EventMention
+    assert vars(copy) == vars(expected) and copy == expected
+    assert mention.names == {"n1": 0.5} and mention.previous_event is None and mention.anchor is None
+    with pytest.raises(TypeError):
+        with_fields(mention, colour="red")
 
 
 def test_parse_and_relate_dates():

@@ -104,6 +104,7 @@ from storyline.events.model import (
     parts_precision,
     parts_relation,
     precision_rank,
+    with_fields,
 )
 from storyline.events.spill import SummarySpill
 from storyline.events.timeline import format_date, iso_day
@@ -592,7 +593,7 @@ def usable_mentions(
     by_id = {a.article_id: a for a in pool}
     anchors = _anchors_by_article(usable, by_id)
     if articles is None:
-        usable = [replace(m, anchor=day) if day is not None else m for m, day in zip(usable, anchors)]
+        usable = [with_fields(m, anchor=day) if day is not None else m for m, day in zip(usable, anchors)]
     else:
         # A weight depends only on (article, sentence): computed once per sentence, not per
         # mention (the lead's regexes ran again for each of an article's ~50 mentions).
@@ -608,7 +609,7 @@ def usable_mentions(
                 weight_of[where] = mention_weight(article, m.sentence_index, lead_of.get(m.article_id))
             weights.append(weight_of[where])
         usable = [
-            replace(m, names=names, lead=weight >= 2.0, weight=weight, anchor=day)
+            with_fields(m, names=names, lead=weight >= 2.0, weight=weight, anchor=day)
             for m, names, weight, day in zip(usable, _names_around(usable, pool, entities, name_counts), weights,
                                              anchors)
         ]

@@ -14,9 +14,9 @@ Dates are TIMEX3 values as the timex stage writes them: ``2020-09-14``, ``2021-0
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Iterable, Literal, Mapping, NamedTuple
+from typing import Any, Iterable, Literal, Mapping, NamedTuple
 
 STAGE = "events"
 STAGE_VERSION = "1"
@@ -147,6 +147,24 @@ class EventMention:
     @property
     def key(self) -> str:
         return mention_key(self.article_id, self.sentence_index, self.start, self.end)
+
+
+_MENTION_FIELDS = frozenset(f.name for f in fields(EventMention))
+
+
+def with_fields(mention: EventMention, **changes: Any) -> EventMention:
+    """``dataclasses.replace(mention, **changes)`` without going through ``__init__`` (which
+    EventMention does nothing in but set its fields): a new mention with the same field values
+    (the same objects) but ``changes``. Grouping copies every usable mention of the corpus this
+    way (its names, weight and anchor), and ``replace`` (a getattr per field, then ``__init__``)
+    was four times as slow."""
+    unknown = changes.keys() - _MENTION_FIELDS
+    if unknown:
+        raise TypeError(f"EventMention has no fields {sorted(unknown)}")
+    copy = object.__new__(EventMention)
+    copy.__dict__.update(mention.__dict__)
+    copy.__dict__.update(changes)
+    return copy
 
 
 def mention_key(article_id: str, sentence_index: int, start: int, end: int) -> str:

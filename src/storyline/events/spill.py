@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 import os
 import pickle
 import sqlite3
@@ -40,10 +41,12 @@ _IN_LIST = 500  # positions / article ids per IN (...) query
 # A mention is stored as the pickled tuple of its fields' values (grouping-only ones included):
 # half the bytes of the pickled object, which repeats every field name, and faster to load.
 _FIELDS = tuple(f.name for f in dataclasses.fields(EventMention))
+# The tuple of those values in one C call (a generator of getattr calls was half of _dump's time).
+_FIELD_VALUES = operator.attrgetter(*_FIELDS)
 
 
 def _dump(mention: EventMention) -> bytes:
-    return pickle.dumps(tuple(getattr(mention, name) for name in _FIELDS), pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(_FIELD_VALUES(mention), pickle.HIGHEST_PROTOCOL)
 
 
 def _load(data: bytes, memo: dict | None = None) -> EventMention:
@@ -85,10 +88,11 @@ def _named(mention: EventMention, named: Callable[[EventMention], set[str]]) -> 
 
 
 _EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
+_EVENT_VALUES = operator.attrgetter(*_EVENT_FIELDS)
 
 
 def _dump_event(event: Event) -> bytes:
-    return pickle.dumps(tuple(getattr(event, name) for name in _EVENT_FIELDS), pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(_EVENT_VALUES(event), pickle.HIGHEST_PROTOCOL)
 
 
 def _load_event(data: bytes) -> Event:
