@@ -99,6 +99,7 @@ from storyline.events.model import (
     first_mention,
     format_parts,
     is_open_type,
+    mention_key,
     parse_date_value,
     parse_mention_key,
     parts_precision,
@@ -651,12 +652,95 @@ def cluster_mentions(
     at once at the end of a calendar slice (``held_clusters``) and the most mentions in them
     (``held_mentions``); ``timeless_held_...`` the same at the end of the timeless slice.
     """
+    plan = founding_plan(usable)
+    return cluster_rows(((i, usable[i], vectors[i]) for i in plan.order), plan, families, stats=stats).clusters
+
+
+class Member:
+    """What is read of a mention once it is in a cluster (:func:`summarize_cluster`,
+    :func:`_build_event`, the rank of the cluster it founded): its place, type, places, people,
+    status, date source, weight and previous event. :meth:`_Cluster.add` copies what scoring
+    needs, so a reduce task keeps this (~200 bytes) instead of the mention (~760) and its vector
+    (1 KiB): :func:`cluster_rows`."""
+
+    __slots__ = ("article_id", "sentence_index", "start", "end", "event_type", "place_id", "place_ids",
+                 "participant_ids", "status", "date_source", "previous_event", "weight")
+
+    def __init__(self, mention: EventMention, shared: dict[str, str]) -> None:
+        # ``shared``: one string object per value across the task's chunks of loaded mentions
+        self.article_id = shared.setdefault(mention.article_id, mention.article_id)
+        self.sentence_index, self.start, self.end = mention.sentence_index, mention.start, mention.end
+        self.event_type = shared.setdefault(mention.event_type, mention.event_type)
+        self.place_id = mention.place_id
+        self.place_ids = tuple(mention.place_ids)
+        self.participant_ids = tuple(mention.participant_ids)
+        self.status = shared.setdefault(mention.status, mention.status)
+        self.date_source = shared.setdefault(mention.date_source, mention.date_source)
+        self.previous_event, self.weight = mention.previous_event, mention.weight
+
+    @property
+    def key(self) -> str:
+        return mention_key(self.article_id, self.sentence_index, self.start, self.end)
+
+
+@dataclass
+class FoundingPlan:
+    """What the greedy pass needs of a component's mentions before the first one is added: the
+    positions in founding order (:func:`_founding_order`), each position's calendar slice and
+    its antecedent's position. Made in one pass over the mentions (:func:`founding_plan`), so
+    that the mentions and their vectors can then be read in that order a chunk at a time."""
+
+    order: array  # "q": positions in founding order
+    slices: array  # "q": position -> time_slice
+    antecedent_of: dict[int, int]  # position -> its antecedent's position (when it is among them)
+
+
+def founding_plan(mentions: Iterable[EventMention]) -> FoundingPlan:
+    """The :class:`FoundingPlan` of ``mentions`` (positions 0, 1, ... in the order given; may be
+    a generator, read once): holds each one's founding key and key only until they are sorted."""
+    founding: list[tuple] = []
+    position_of: dict[str, int] = {}
+    antecedents: dict[int, str] = {}
+    for i, m in enumerate(mentions):
+        founding.append(_founding_order(m))
+        position_of[m.key] = i
+        if m.antecedent:
+            antecedents[i] = m.antecedent
+    antecedent_of = {i: position_of[key] for i, key in antecedents.items() if key in position_of}
+    del position_of, antecedents
+    # the slice is the founding key's first part divided by the tiers (_founding_order)
+    slices = array("q", (key[0] // _TIERS for key in founding))
+    return FoundingPlan(array("q", sorted(range(len(founding)), key=founding.__getitem__)), slices, antecedent_of)
+
+
+@dataclass
+class Clustering:
+    """:func:`cluster_rows`' result: every cluster in creation order (dead ones included;
+    ``members`` are positions), the :class:`Member` of each mention added to one (None for the
+    others) and the founding key (:func:`_founding_order`) of each cluster's founder, by position."""
+
+    clusters: list[_Cluster]
+    members: list[Member | None]
+    founded: dict[int, tuple]
+
+
+def cluster_rows(
+    rows: Iterable[tuple[int, EventMention, np.ndarray]], plan: FoundingPlan, families: dict[str, str] | None = None,
+    *, stats: dict[str, int] | None = None,
+) -> Clustering:
+    """:func:`cluster_mentions` over rows (position, mention, vector) given in ``plan``'s
+    founding order, read once (a generator may load them a chunk at a time): a mention and its
+    vector are read when the mention is added (:meth:`_Cluster.add` copies what scoring needs),
+    and only its :class:`Member` is kept afterwards."""
     clusters: list[_Cluster] = []
     # Key -> clusters, with the year/month keys answered through the clusters' dates: the same
     # candidates _score can accept as a plain key index, without scanning year-wide blocks.
     index = CandidateIndex()
-    position_of = {m.key: i for i, m in enumerate(usable)}
-    antecedent_of = {i: position_of[m.antecedent] for i, m in enumerate(usable) if m.antecedent in position_of}
+    antecedent_of = plan.antecedent_of
+    slices = plan.slices
+    members: list[Member | None] = [None] * len(slices)
+    founded: dict[int, tuple] = {}
+    shared: dict[str, str] = {}
     cluster_of: dict[int, int] = {}  # mention position -> cluster position
     held: set[int] = set()  # the clusters in the index: not retired (absorbed ones until the next slice)
 
@@ -682,8 +766,7 @@ def cluster_mentions(
         """Clusters that hold the antecedent of one of c's mentions."""
         return {cluster_of[antecedent_of[i]] for i in clusters[c].members if antecedent_of.get(i) in cluster_of}
 
-    order = sorted(range(len(usable)), key=lambda i: _founding_order(usable[i]))
-    for slice_key, in_slice in groupby(order, key=lambda i: time_slice(usable[i])):
+    for slice_key, in_slice in groupby(rows, key=lambda row: slices[row[0]]):
         if slice_key == ONE_SLICE:
             pass  # slices are off: nothing to retire
         elif slice_key != TIMELESS_SLICE:
@@ -694,10 +777,9 @@ def cluster_mentions(
                     cluster.retired = False
                     register(c)
         touched: set[int] = set()  # clusters made or grown in this slice
-        for i in in_slice:
-            mention = usable[i]
+        for i, mention, vector in in_slice:
             single = _Cluster(event_family(mention.event_type, families))
-            single.add(i, mention, vectors[i])
+            single.add(i, mention, vector)
             candidates = index.candidates(single)
             linked = cluster_of.get(antecedent_of.get(i, -1))
             if linked is not None and linked in held:
@@ -717,16 +799,19 @@ def cluster_mentions(
                 # event of its antecedent whenever it may; the merge pass can still join that event
                 # to a better-dated one.
                 target = linked if any(c == linked for *_, c in scored) else max(scored)[2]
-                clusters[target].add(i, mention, vectors[i])
+                clusters[target].add(i, mention, vector)
+                members[i] = Member(mention, shared)
                 register(target)
                 touched.add(target)
             elif _can_found(mention):
+                members[i] = Member(mention, shared)
+                founded[i] = _founding_order(mention)
                 clusters.append(single)
                 register(len(clusters) - 1)
                 touched.add(len(clusters) - 1)
         _merge_pass(clusters, index, register, links, sorted(touched), held)
         count_held("held_" if slice_key != TIMELESS_SLICE else "timeless_held_")
-    return clusters
+    return Clustering(clusters, members, founded)
 
 
 @dataclass
@@ -778,7 +863,7 @@ def stored_weight(mention: EventMention, articles: Mapping[str, AnnotatedArticle
 
 def summarize_cluster(
     cluster: _Cluster,
-    mentions: Sequence[EventMention],
+    mentions: Sequence[EventMention] | Sequence[Member | None],
     published: Mapping[str, str],
     entities: Mapping[str, Entity],
     *,
@@ -786,8 +871,9 @@ def summarize_cluster(
     weight_of: Callable[[EventMention], float] = stored_weight,
 ) -> ClusterSummary:
     """The :class:`ClusterSummary` of a live cluster with evidence (``members`` are positions in
-    ``mentions``; ``published``: :func:`published_dates` of at least its articles;
-    ``entities``: at least its places and participants)."""
+    ``mentions``: the mentions, or their :attr:`Clustering.members`; ``published``:
+    :func:`published_dates` of at least its articles; ``entities``: at least its places and
+    participants)."""
     event = _build_event(cluster, mentions, published, entities)
     by_article: dict[str, list[EventMention]] = defaultdict(list)
     for i in cluster.members:
@@ -1182,7 +1268,7 @@ def _merge_pass(
 
 def _build_event(
     cluster: _Cluster,
-    mentions: Sequence[EventMention],
+    mentions: Sequence[EventMention] | Sequence[Member | None],
     published_on: Mapping[str, str],
     entities: Mapping[str, Entity],
 ) -> Event:
