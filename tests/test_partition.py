@@ -685,3 +685,24 @@ def test_clustering_keeps_no_mention_or_vector_once_added() -> None:
     assert ([grouping.summarize_cluster(done.clusters[k], done.members, published, entities) for k in live]
             == [grouping.summarize_cluster(clusters[k], usable, published, entities) for k in live])
     assert all(done.founded[c.members[0]] == grouping._founding_order(usable[c.members[0]]) for c in clusters)
+
+
+def test_member_table_gives_back_what_summaries_read_of_a_mention() -> None:
+    """A MemberTable keeps, as columns, the fields summarize_cluster reads of an added mention
+    (a weight of None included), None for positions never added, and equal values as one object."""
+    first = EventMention("a1", 2, 10, 15, "met", "meeting", "2020-01-02", "explicit", "g1", ["g1", "g2"], ["p1"],
+                         "happened", previous_event="ev1", weight=2.0)
+    second = replace(first, sentence_index=3, start=300, end=305, place_ids=["g1", "g2"], participant_ids=[],
+                     weight=None, previous_event=None, status="scheduled")
+    table = grouping.MemberTable(3)
+    table.add(0, first)
+    table.add(2, second)
+    assert len(table) == 3 and table[1] is None and table[-1] is not None
+    for k, mention in ((0, first), (2, second)):
+        member = table[k]
+        assert type(member) is grouping.Member and member.key == mention.key
+        for name in grouping.Member.__slots__:
+            value = getattr(mention, name)
+            assert getattr(member, name) == (tuple(value) if isinstance(value, list) else value), name
+        assert list(grouping._places(member)) == grouping._places(mention)
+    assert table[0].place_ids is table[2].place_ids

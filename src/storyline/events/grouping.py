@@ -658,29 +658,66 @@ def cluster_mentions(
 
 class Member:
     """What is read of a mention once it is in a cluster (:func:`summarize_cluster`,
-    :func:`_build_event`, the rank of the cluster it founded): its place, type, places, people,
-    status, date source, weight and previous event. :meth:`_Cluster.add` copies what scoring
-    needs, so a reduce task keeps this (~200 bytes) instead of the mention (~760) and its vector
-    (1 KiB): :func:`cluster_rows`."""
+    :func:`_build_event`): its place, type, places, people, status, date source, weight and
+    previous event. :meth:`_Cluster.add` copies what scoring needs, so a reduce task keeps this
+    (in :class:`MemberTable`'s columns) instead of the mention and its vector: :func:`cluster_rows`."""
 
     __slots__ = ("article_id", "sentence_index", "start", "end", "event_type", "place_id", "place_ids",
                  "participant_ids", "status", "date_source", "previous_event", "weight")
 
-    def __init__(self, mention: EventMention, shared: dict[str, str]) -> None:
-        # ``shared``: one string object per value across the task's chunks of loaded mentions
-        self.article_id = shared.setdefault(mention.article_id, mention.article_id)
-        self.sentence_index, self.start, self.end = mention.sentence_index, mention.start, mention.end
-        self.event_type = shared.setdefault(mention.event_type, mention.event_type)
-        self.place_id = mention.place_id
-        self.place_ids = tuple(mention.place_ids)
-        self.participant_ids = tuple(mention.participant_ids)
-        self.status = shared.setdefault(mention.status, mention.status)
-        self.date_source = shared.setdefault(mention.date_source, mention.date_source)
-        self.previous_event, self.weight = mention.previous_event, mention.weight
+    def __init__(self, article_id: str, sentence_index: int, start: int, end: int, event_type: str,
+                 place_id: str | None, place_ids: tuple[str, ...], participant_ids: tuple[str, ...], status: str,
+                 date_source: str, previous_event: str | None, weight: float | None) -> None:
+        self.article_id, self.sentence_index, self.start, self.end = article_id, sentence_index, start, end
+        self.event_type, self.place_id, self.place_ids = event_type, place_id, place_ids
+        self.participant_ids, self.status, self.date_source = participant_ids, status, date_source
+        self.previous_event, self.weight = previous_event, weight
 
     @property
     def key(self) -> str:
         return mention_key(self.article_id, self.sentence_index, self.start, self.end)
+
+
+_REFS = 8  # MemberTable's object columns: article, type, place, places, participants, status, date source, previous
+
+
+class MemberTable(Sequence):
+    """The :class:`Member` of each position added (``table[i]``; None for a position never
+    added), kept as columns: ~84 bytes a mention (8 references, 3 int32, a float64), equal values
+    (strings, tuples of entity ids) one object, where a ~760-byte mention and a 1 KiB vector were
+    held, or a ~210-byte slotted record with its own ints and float."""
+
+    def __init__(self, size: int) -> None:
+        self.refs: list = [None] * (_REFS * size)
+        self.ints = array("i", bytes(4 * 3 * size))  # sentence index, start, end
+        self.weights = array("d", bytes(8 * size))  # NaN: no weight stored (EventMention.weight None)
+        self._shared: dict = {}
+
+    def add(self, i: int, mention: EventMention) -> None:
+        share = self._shared.setdefault
+        self.refs[_REFS * i : _REFS * (i + 1)] = [
+            share(value, value) for value in (
+                mention.article_id, mention.event_type, mention.place_id, tuple(mention.place_ids),
+                tuple(mention.participant_ids), mention.status, mention.date_source, mention.previous_event)]
+        self.ints[3 * i], self.ints[3 * i + 1], self.ints[3 * i + 2] = mention.sentence_index, mention.start, mention.end
+        self.weights[i] = math.nan if mention.weight is None else mention.weight
+
+    def __len__(self) -> int:
+        return len(self.weights)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        aid, kind, place, places, participants, status, source, previous = self.refs[_REFS * i : _REFS * (i + 1)]
+        if aid is None:
+            return None
+        weight = self.weights[i]
+        return Member(aid, self.ints[3 * i], self.ints[3 * i + 1], self.ints[3 * i + 2], kind, place, places,
+                      participants, status, source, previous, None if math.isnan(weight) else weight)
 
 
 @dataclass
@@ -717,10 +754,10 @@ def founding_plan(mentions: Iterable[EventMention]) -> FoundingPlan:
 class Clustering:
     """:func:`cluster_rows`' result: every cluster in creation order (dead ones included;
     ``members`` are positions), the :class:`Member` of each mention added to one (None for the
-    others) and the founding key (:func:`_founding_order`) of each cluster's founder, by position."""
+    others: a :class:`MemberTable`) and the founding key (:func:`_founding_order`) of each cluster's founder, by position."""
 
     clusters: list[_Cluster]
-    members: list[Member | None]
+    members: MemberTable
     founded: dict[int, tuple]
 
 
@@ -738,9 +775,8 @@ def cluster_rows(
     index = CandidateIndex()
     antecedent_of = plan.antecedent_of
     slices = plan.slices
-    members: list[Member | None] = [None] * len(slices)
+    members = MemberTable(len(slices))
     founded: dict[int, tuple] = {}
-    shared: dict[str, str] = {}
     cluster_of: dict[int, int] = {}  # mention position -> cluster position
     held: set[int] = set()  # the clusters in the index: not retired (absorbed ones until the next slice)
 
@@ -800,11 +836,11 @@ def cluster_rows(
                 # to a better-dated one.
                 target = linked if any(c == linked for *_, c in scored) else max(scored)[2]
                 clusters[target].add(i, mention, vector)
-                members[i] = Member(mention, shared)
+                members.add(i, mention)
                 register(target)
                 touched.add(target)
             elif _can_found(mention):
-                members[i] = Member(mention, shared)
+                members.add(i, mention)
                 founded[i] = _founding_order(mention)
                 clusters.append(single)
                 register(len(clusters) - 1)
@@ -863,7 +899,7 @@ def stored_weight(mention: EventMention, articles: Mapping[str, AnnotatedArticle
 
 def summarize_cluster(
     cluster: _Cluster,
-    mentions: Sequence[EventMention] | Sequence[Member | None],
+    mentions: Sequence[EventMention] | MemberTable,
     published: Mapping[str, str],
     entities: Mapping[str, Entity],
     *,
@@ -1268,7 +1304,7 @@ def _merge_pass(
 
 def _build_event(
     cluster: _Cluster,
-    mentions: Sequence[EventMention] | Sequence[Member | None],
+    mentions: Sequence[EventMention] | MemberTable,
     published_on: Mapping[str, str],
     entities: Mapping[str, Entity],
 ) -> Event:
