@@ -61,7 +61,9 @@ may be callables that give the rows of some positions, ``published`` one that gi
 publication dates of some articles), so the driver holds one bundle's heavy data at a time and
 an executor only the tasks in flight; what comes back is one summary per event. Where the tasks
 run in processes that can read the build's files, they carry no rows at all (:class:`TaskRows`:
-each loads its components' rows where it runs, a few components at a time).
+each loads its components' rows where it runs, a few components at a time, and a large component's
+a chunk at a time in founding order, keeping of each mention added only what the summaries read:
+:func:`_streamed`, :func:`grouping.cluster_rows`).
 """
 
 from __future__ import annotations
