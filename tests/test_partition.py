@@ -10,6 +10,7 @@ import random
 import shutil
 import sqlite3
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -703,3 +704,95 @@ def test_previous_events_as_ids_and_tagged_mentions_give_the_ids_of_the_events(s
     assert got == expected
     assert [(e.event_id, e.merged_from) for e in got] == [(e.event_id, e.merged_from) for e in expected]
     assert any(e.merged_from for e in expected)  # histories or splits: not only fresh ids
+
+
+class _RecordingLoader:
+    """A reduce task's row loader over rows in memory that records what it is asked (positions per call)."""
+
+    def __init__(self, usable: list[EventMention], vectors: np.ndarray) -> None:
+        self.usable, self.vectors = usable, vectors
+        self.mention_reads: list[list[int]] = []
+        self.row_reads: list[list[int]] = []
+
+    def mentions(self, positions: list[int]) -> list[EventMention]:
+        self.mention_reads.append(list(positions))
+        return [self.usable[i] for i in positions]
+
+    def __call__(self, positions: list[int]) -> tuple[list[EventMention], np.ndarray]:
+        self.row_reads.append(list(positions))
+        return [self.usable[i] for i in positions], self.vectors[positions]
+
+
+def test_a_large_component_is_read_a_chunk_at_a_time_in_founding_order(monkeypatch) -> None:
+    """A task that loads its rows reads a component larger than LOAD_MENTIONS in chunks of at most
+    that many: its mentions alone in position order (the founding plan), then mentions and vectors
+    in founding order, each row once; the summaries are those of the task that carries the rows."""
+    articles, mentions, entities = synthetic_corpus(1)
+    usable = grouping.usable_mentions(mentions, entities, articles)
+    vectors = hash_embed(grouping.mention_texts(usable, articles)).astype(grouping.VECTOR_DTYPE)
+    big = max(partition.components(usable), key=len).tolist()
+    assert len(big) > 40
+    published = grouping.published_dates({a.article_id: a for a in articles})
+    expected = partition.reduce_bundle(partition.ReduceTask([(big, [usable[i] for i in big], vectors[big])], None,
+                                                            published, entities))
+    assert expected
+    monkeypatch.setattr(partition, "LOAD_MENTIONS", 7)
+    loader = _RecordingLoader(usable, vectors)
+    assert partition.reduce_bundle(partition.ReduceTask([(big, (), None)], None, published, entities, loader)) == expected
+    assert max(len(read) for read in loader.mention_reads + loader.row_reads) <= 7
+    assert [p for read in loader.mention_reads for p in read] == big
+    plan = grouping.founding_plan([usable[i] for i in big])
+    assert [p for read in loader.row_reads for p in read] == [big[i] for i in plan.order]
+
+
+def test_clustering_keeps_no_mention_or_vector_once_added() -> None:
+    """cluster_rows reads each row once, as its mention is added, and keeps a Member of it (what
+    the summaries read), not the mention or its vector; the summaries are the mentions'."""
+    import gc
+    import weakref
+
+    articles, mentions, entities = synthetic_corpus(2)
+    usable = grouping.usable_mentions(mentions, entities, articles)
+    vectors = hash_embed(grouping.mention_texts(usable, articles)).astype(grouping.VECTOR_DTYPE)
+    plan = grouping.founding_plan(usable)
+    seen: list[weakref.ref] = []
+
+    def rows():
+        for i in plan.order:
+            mention, vector = replace(usable[i]), vectors[i].copy()  # objects only the clustering could keep
+            seen.extend((weakref.ref(mention), weakref.ref(vector)))
+            yield i, mention, vector
+
+    done = grouping.cluster_rows(rows(), plan)
+    gc.collect()
+    assert len(seen) == 2 * len(usable) and not any(ref() is not None for ref in seen)
+    assert all(m is None or type(m) is grouping.Member for m in done.members)
+    clusters = grouping.cluster_mentions(usable, vectors)
+    assert [c.members for c in done.clusters] == [c.members for c in clusters]
+    published = grouping.published_dates({a.article_id: a for a in articles})
+    live = [k for k, c in enumerate(clusters) if c.alive and grouping._has_evidence(c)]
+    assert live
+    assert ([grouping.summarize_cluster(done.clusters[k], done.members, published, entities) for k in live]
+            == [grouping.summarize_cluster(clusters[k], usable, published, entities) for k in live])
+    assert all(done.founded[c.members[0]] == grouping._founding_order(usable[c.members[0]]) for c in clusters)
+
+
+def test_member_table_gives_back_what_summaries_read_of_a_mention() -> None:
+    """A MemberTable keeps, as columns, the fields summarize_cluster reads of an added mention
+    (a weight of None included), None for positions never added, and equal values as one object."""
+    first = EventMention("a1", 2, 10, 15, "met", "meeting", "2020-01-02", "explicit", "g1", ["g1", "g2"], ["p1"],
+                         "happened", previous_event="ev1", weight=2.0)
+    second = replace(first, sentence_index=3, start=300, end=305, place_ids=["g1", "g2"], participant_ids=[],
+                     weight=None, previous_event=None, status="scheduled")
+    table = grouping.MemberTable(3)
+    table.add(0, first)
+    table.add(2, second)
+    assert len(table) == 3 and table[1] is None and table[-1] is not None
+    for k, mention in ((0, first), (2, second)):
+        member = table[k]
+        assert type(member) is grouping.Member and member.key == mention.key
+        for name in grouping.Member.__slots__:
+            value = getattr(mention, name)
+            assert getattr(member, name) == (tuple(value) if isinstance(value, list) else value), name
+        assert list(grouping._places(member)) == grouping._places(mention)
+    assert table[0].place_ids is table[2].place_ids

@@ -680,12 +680,19 @@ class _WorkerRows:
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_open": None}
 
-    def __call__(self, positions: list[int]) -> tuple[list[EventMention], np.ndarray]:
+    def _opened(self) -> tuple[MentionSpill, Store]:
         if self._open is None:
             from storyline.store.sqlite import Store
 
             self._open = (MentionSpill.reader(self.spill_path), Store(self.store_path, read_only=True))
-        spill, store = self._open
+        return self._open
+
+    def mentions(self, positions: list[int]) -> list[EventMention]:
+        """The mentions alone (a large component's founding plan reads them without vectors first)."""
+        return self._opened()[0](positions)
+
+    def __call__(self, positions: list[int]) -> tuple[list[EventMention], np.ndarray]:
+        spill, store = self._opened()
         mentions = spill(positions)
         known = {row: self.carried[p] for row, p in enumerate(positions) if p in self.carried}
         return mentions, _read_vectors(store.conn, [(m.article_id, m.start, m.end) for m in mentions], known)

@@ -99,6 +99,7 @@ from storyline.events.model import (
     first_mention,
     format_parts,
     is_open_type,
+    mention_key,
     parse_date_value,
     parse_mention_key,
     parts_precision,
@@ -652,12 +653,131 @@ def cluster_mentions(
     at once at the end of a calendar slice (``held_clusters``) and the most mentions in them
     (``held_mentions``); ``timeless_held_...`` the same at the end of the timeless slice.
     """
+    plan = founding_plan(usable)
+    return cluster_rows(((i, usable[i], vectors[i]) for i in plan.order), plan, families, stats=stats).clusters
+
+
+class Member:
+    """What is read of a mention once it is in a cluster (:func:`summarize_cluster`,
+    :func:`_build_event`): its place, type, places, people, status, date source, weight and
+    previous event. :meth:`_Cluster.add` copies what scoring needs, so a reduce task keeps this
+    (in :class:`MemberTable`'s columns) instead of the mention and its vector: :func:`cluster_rows`."""
+
+    __slots__ = ("article_id", "sentence_index", "start", "end", "event_type", "place_id", "place_ids",
+                 "participant_ids", "status", "date_source", "previous_event", "weight")
+
+    def __init__(self, article_id: str, sentence_index: int, start: int, end: int, event_type: str,
+                 place_id: str | None, place_ids: tuple[str, ...], participant_ids: tuple[str, ...], status: str,
+                 date_source: str, previous_event: str | None, weight: float | None) -> None:
+        self.article_id, self.sentence_index, self.start, self.end = article_id, sentence_index, start, end
+        self.event_type, self.place_id, self.place_ids = event_type, place_id, place_ids
+        self.participant_ids, self.status, self.date_source = participant_ids, status, date_source
+        self.previous_event, self.weight = previous_event, weight
+
+    @property
+    def key(self) -> str:
+        return mention_key(self.article_id, self.sentence_index, self.start, self.end)
+
+
+_REFS = 8  # MemberTable's object columns: article, type, place, places, participants, status, date source, previous
+
+
+class MemberTable(Sequence):
+    """The :class:`Member` of each position added (``table[i]``; None for a position never
+    added), kept as columns: ~84 bytes a mention (8 references, 3 int32, a float64), equal values
+    (strings, tuples of entity ids) one object, where a ~760-byte mention and a 1 KiB vector were
+    held, or a ~210-byte slotted record with its own ints and float."""
+
+    def __init__(self, size: int) -> None:
+        self.refs: list = [None] * (_REFS * size)
+        self.ints = array("i", bytes(4 * 3 * size))  # sentence index, start, end
+        self.weights = array("d", bytes(8 * size))  # NaN: no weight stored (EventMention.weight None)
+        self._shared: dict = {}
+
+    def add(self, i: int, mention: EventMention) -> None:
+        share = self._shared.setdefault
+        self.refs[_REFS * i : _REFS * (i + 1)] = [
+            share(value, value) for value in (
+                mention.article_id, mention.event_type, mention.place_id, tuple(mention.place_ids),
+                tuple(mention.participant_ids), mention.status, mention.date_source, mention.previous_event)]
+        self.ints[3 * i], self.ints[3 * i + 1], self.ints[3 * i + 2] = mention.sentence_index, mention.start, mention.end
+        self.weights[i] = math.nan if mention.weight is None else mention.weight
+
+    def __len__(self) -> int:
+        return len(self.weights)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        aid, kind, place, places, participants, status, source, previous = self.refs[_REFS * i : _REFS * (i + 1)]
+        if aid is None:
+            return None
+        weight = self.weights[i]
+        return Member(aid, self.ints[3 * i], self.ints[3 * i + 1], self.ints[3 * i + 2], kind, place, places,
+                      participants, status, source, previous, None if math.isnan(weight) else weight)
+
+
+@dataclass
+class FoundingPlan:
+    """What the greedy pass needs of a component's mentions before the first one is added: the
+    positions in founding order (:func:`_founding_order`), each position's calendar slice and
+    its antecedent's position. Made in one pass over the mentions (:func:`founding_plan`), so
+    that the mentions and their vectors can then be read in that order a chunk at a time."""
+
+    order: array  # "q": positions in founding order
+    slices: array  # "q": position -> time_slice
+    antecedent_of: dict[int, int]  # position -> its antecedent's position (when it is among them)
+
+
+def founding_plan(mentions: Iterable[EventMention]) -> FoundingPlan:
+    """The :class:`FoundingPlan` of ``mentions`` (positions 0, 1, ... in the order given; may be
+    a generator, read once): holds each one's founding key and key only until they are sorted."""
+    founding: list[tuple] = []
+    position_of: dict[str, int] = {}
+    antecedents: dict[int, str] = {}
+    for i, m in enumerate(mentions):
+        founding.append(_founding_order(m))
+        position_of[m.key] = i
+        if m.antecedent:
+            antecedents[i] = m.antecedent
+    antecedent_of = {i: position_of[key] for i, key in antecedents.items() if key in position_of}
+    del position_of, antecedents
+    # the slice is the founding key's first part divided by the tiers (_founding_order)
+    slices = array("q", (key[0] // _TIERS for key in founding))
+    return FoundingPlan(array("q", sorted(range(len(founding)), key=founding.__getitem__)), slices, antecedent_of)
+
+
+@dataclass
+class Clustering:
+    """:func:`cluster_rows`' result: every cluster in creation order (dead ones included;
+    ``members`` are positions), the :class:`Member` of each mention added to one (None for the
+    others: a :class:`MemberTable`) and the founding key (:func:`_founding_order`) of each cluster's founder, by position."""
+
+    clusters: list[_Cluster]
+    members: MemberTable
+    founded: dict[int, tuple]
+
+
+def cluster_rows(
+    rows: Iterable[tuple[int, EventMention, np.ndarray]], plan: FoundingPlan, families: dict[str, str] | None = None,
+    *, stats: dict[str, int] | None = None,
+) -> Clustering:
+    """:func:`cluster_mentions` over rows (position, mention, vector) given in ``plan``'s
+    founding order, read once (a generator may load them a chunk at a time): a mention and its
+    vector are read when the mention is added (:meth:`_Cluster.add` copies what scoring needs),
+    and only its :class:`Member` is kept afterwards."""
     clusters: list[_Cluster] = []
     # Key -> clusters, with the year/month keys answered through the clusters' dates: the same
     # candidates _score can accept as a plain key index, without scanning year-wide blocks.
     index = CandidateIndex()
-    position_of = {m.key: i for i, m in enumerate(usable)}
-    antecedent_of = {i: position_of[m.antecedent] for i, m in enumerate(usable) if m.antecedent in position_of}
+    antecedent_of = plan.antecedent_of
+    slices = plan.slices
+    members = MemberTable(len(slices))
+    founded: dict[int, tuple] = {}
     cluster_of: dict[int, int] = {}  # mention position -> cluster position
     held: set[int] = set()  # the clusters in the index: not retired (absorbed ones until the next slice)
 
@@ -683,8 +803,7 @@ def cluster_mentions(
         """Clusters that hold the antecedent of one of c's mentions."""
         return {cluster_of[antecedent_of[i]] for i in clusters[c].members if antecedent_of.get(i) in cluster_of}
 
-    order = sorted(range(len(usable)), key=lambda i: _founding_order(usable[i]))
-    for slice_key, in_slice in groupby(order, key=lambda i: time_slice(usable[i])):
+    for slice_key, in_slice in groupby(rows, key=lambda row: slices[row[0]]):
         if slice_key == ONE_SLICE:
             pass  # slices are off: nothing to retire
         elif slice_key != TIMELESS_SLICE:
@@ -695,10 +814,9 @@ def cluster_mentions(
                     cluster.retired = False
                     register(c)
         touched: set[int] = set()  # clusters made or grown in this slice
-        for i in in_slice:
-            mention = usable[i]
+        for i, mention, vector in in_slice:
             single = _Cluster(event_family(mention.event_type, families))
-            single.add(i, mention, vectors[i])
+            single.add(i, mention, vector)
             candidates = index.candidates(single)
             linked = cluster_of.get(antecedent_of.get(i, -1))
             if linked is not None and linked in held:
@@ -718,16 +836,19 @@ def cluster_mentions(
                 # event of its antecedent whenever it may; the merge pass can still join that event
                 # to a better-dated one.
                 target = linked if any(c == linked for *_, c in scored) else max(scored)[2]
-                clusters[target].add(i, mention, vectors[i])
+                clusters[target].add(i, mention, vector)
+                members.add(i, mention)
                 register(target)
                 touched.add(target)
             elif _can_found(mention):
+                members.add(i, mention)
+                founded[i] = _founding_order(mention)
                 clusters.append(single)
                 register(len(clusters) - 1)
                 touched.add(len(clusters) - 1)
         _merge_pass(clusters, index, register, links, sorted(touched), held)
         count_held("held_" if slice_key != TIMELESS_SLICE else "timeless_held_")
-    return clusters
+    return Clustering(clusters, members, founded)
 
 
 @dataclass
@@ -779,7 +900,7 @@ def stored_weight(mention: EventMention, articles: Mapping[str, AnnotatedArticle
 
 def summarize_cluster(
     cluster: _Cluster,
-    mentions: Sequence[EventMention],
+    mentions: Sequence[EventMention] | MemberTable,
     published: Mapping[str, str],
     entities: Mapping[str, Entity],
     *,
@@ -787,8 +908,9 @@ def summarize_cluster(
     weight_of: Callable[[EventMention], float] = stored_weight,
 ) -> ClusterSummary:
     """The :class:`ClusterSummary` of a live cluster with evidence (``members`` are positions in
-    ``mentions``; ``published``: :func:`published_dates` of at least its articles;
-    ``entities``: at least its places and participants)."""
+    ``mentions``: the mentions, or their :attr:`Clustering.members`; ``published``:
+    :func:`published_dates` of at least its articles; ``entities``: at least its places and
+    participants)."""
     event = _build_event(cluster, mentions, published, entities)
     by_article: dict[str, list[EventMention]] = defaultdict(list)
     for i in cluster.members:
@@ -1183,7 +1305,7 @@ def _merge_pass(
 
 def _build_event(
     cluster: _Cluster,
-    mentions: Sequence[EventMention],
+    mentions: Sequence[EventMention] | MemberTable,
     published_on: Mapping[str, str],
     entities: Mapping[str, Entity],
 ) -> Event:

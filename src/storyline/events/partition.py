@@ -62,7 +62,9 @@ may be callables that give the rows of some positions, ``published`` one that gi
 publication dates of some articles), so the driver holds one bundle's heavy data at a time and
 an executor only the tasks in flight; what comes back is one summary per event. Where the tasks
 run in processes that can read the build's files, they carry no rows at all (:class:`TaskRows`:
-each loads its components' rows where it runs, a few components at a time).
+each loads its components' rows where it runs, a few components at a time, and a large component's
+a chunk at a time in founding order, keeping of each mention added only what the summaries read:
+:func:`_streamed`, :func:`grouping.cluster_rows`).
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ Vectors = Union[np.ndarray, VectorLoader]
 Published = Union[Mapping[str, str], Callable[[list[str]], Mapping[str, str]]]
 # Positions -> (those mentions, their vectors), called where a reduce task runs: a task made with
 # one carries its positions, not its rows (a picklable object; its ``close``, if any, is called
-# when the task is done).
+# when the task is done; its ``mentions``, if any, gives the mentions alone: _streamed).
 RowLoader = Callable[[list[int]], tuple[Sequence[EventMention], np.ndarray]]
 
 
@@ -357,23 +359,59 @@ class ReduceTask:
 
 # A task that loads its rows reads its small components together, about this many mentions at a
 # time (a bundle of 10,000 tiny components would otherwise make 10,000 reads); a larger
-# component is read alone.
+# component is streamed: read this many rows at a time, in founding order (_streamed).
 LOAD_MENTIONS = 5_000
 
+# (position, mention, vector) of some of a component's positions, in the order asked
+RowsInOrder = Callable[[Sequence[int]], Iterator[tuple[int, EventMention, Any]]]
 
-def _task_parts(task: ReduceTask) -> Iterator[tuple[list[int], Sequence[EventMention], Any]]:
-    """The task's components with their mentions and vectors: carried, or loaded a component
-    (or a few small ones, :data:`LOAD_MENTIONS`) at a time, so that a worker holds the rows of
-    one component, not the bundle's."""
+
+def _in_memory(mentions: Sequence[EventMention], vectors: Any) -> tuple[Iterable[EventMention], RowsInOrder]:
+    return mentions, lambda order: ((i, mentions[i], vectors[i]) for i in order)
+
+
+def _streamed(load: RowLoader, positions: list[int]) -> tuple[Iterable[EventMention], RowsInOrder]:
+    """A large component's rows read :data:`LOAD_MENTIONS` at a time: its mentions once in
+    position order, without vectors (the loader's ``mentions``, if it has one), for the founding
+    plan; then mentions and vectors in founding order, each chunk dropped once its mentions are
+    added (grouping.cluster_rows keeps a small Member of each). A worker then holds a chunk of
+    rows, not the component's (~1.8 KB a mention: ~760 bytes of mention, 1 KiB of float16 vector)."""
+    just_mentions = getattr(load, "mentions", None)
+
+    def in_positions_order() -> Iterator[EventMention]:
+        for first in range(0, len(positions), LOAD_MENTIONS):
+            chunk = positions[first : first + LOAD_MENTIONS]
+            yield from just_mentions(chunk) if just_mentions is not None else load(chunk)[0]
+
+    def rows(order: Sequence[int]) -> Iterator[tuple[int, EventMention, Any]]:
+        for first in range(0, len(order), LOAD_MENTIONS):
+            local = order[first : first + LOAD_MENTIONS]
+            mentions, vectors = load([positions[i] for i in local])
+            yield from zip(local, mentions, vectors)
+            del mentions, vectors  # before the next chunk is read
+
+    return in_positions_order(), rows
+
+
+def _task_parts(task: ReduceTask) -> Iterator[tuple[list[int], Iterable[EventMention], RowsInOrder]]:
+    """The task's components, each as its global positions, its mentions in that order (read
+    once, by grouping.founding_plan) and a reader of its rows in any order (local positions):
+    carried, loaded a few small components (:data:`LOAD_MENTIONS`) at a time, or a large
+    component streamed (:func:`_streamed`), so that a worker holds the rows of one chunk, not
+    the bundle's or the component's."""
     if task.load is None:
-        yield from task.parts
+        for positions, mentions, vectors in task.parts:
+            yield positions, *_in_memory(mentions, vectors)
         return
     try:
         for group in bundle_components([positions for positions, _, _ in task.parts], LOAD_MENTIONS):
+            if len(group) == 1 and len(group[0]) > LOAD_MENTIONS:
+                yield group[0], *_streamed(task.load, group[0])
+                continue
             mentions, vectors = task.load([i for positions in group for i in positions])
             at = 0
             for positions in group:
-                yield positions, mentions[at : at + len(positions)], vectors[at : at + len(positions)]
+                yield positions, *_in_memory(mentions[at : at + len(positions)], vectors[at : at + len(positions)])
                 at += len(positions)
             del mentions, vectors
     finally:
@@ -382,18 +420,33 @@ def _task_parts(task: ReduceTask) -> Iterator[tuple[list[int], Sequence[EventMen
             close()
 
 
+def _keys_into(allowed: set[tuple], mentions: Iterable[EventMention], families: dict[str, str] | None
+               ) -> Iterator[EventMention]:
+    """``mentions``, adding each one's component keys to ``allowed`` on the way."""
+    for m in mentions:
+        allowed |= mention_keys(m, families)
+        yield m
+
+
 def reduce_bundle(task: ReduceTask) -> list[grouping.ClusterSummary]:
     """Cluster each component of the bundle (reduce step); returns the summary of each live
     cluster with evidence (:func:`grouping.summarize_cluster`), each with its place in the one
     pass's creation order (its founding mention's ``_founding_order``, calendar slice first, then position) as
     ``rank``, so that the driver needs no mention to put them back in order.
 
+    A component's mentions are read twice: once in position order for the founding plan (and
+    the keys the clusters may have), then with their vectors in founding order, as the greedy
+    pass adds them (:func:`grouping.cluster_rows`); what the summaries read of a mention is its
+    :class:`grouping.Member`.
+
     Module-level so a Dask worker can import it by name.
     """
     out: list[grouping.ClusterSummary] = []
-    for positions, mentions, vectors in _task_parts(task):
-        allowed: set[tuple] = set().union(*(mention_keys(m, task.families) for m in mentions))
-        for cluster in grouping.cluster_mentions(mentions, vectors, task.families):
+    for positions, mentions, rows in _task_parts(task):
+        allowed: set[tuple] = set()
+        plan = grouping.founding_plan(_keys_into(allowed, mentions, task.families))
+        done = grouping.cluster_rows(rows(plan.order), plan, task.families)
+        for cluster in done.clusters:
             if not cluster.alive:
                 continue
             if not _component_keys(cluster) <= allowed:
@@ -402,8 +455,8 @@ def reduce_bundle(task: ReduceTask) -> list[grouping.ClusterSummary]:
             if not grouping._has_evidence(cluster):
                 continue  # never an event (events_from_clusters drops it too)
             founder = cluster.members[0]  # a merge keeps the earlier cluster: members[0] founded it
-            rank = (grouping._founding_order(mentions[founder]), positions[founder])
-            out.append(grouping.summarize_cluster(cluster, mentions, task.published, task.entities, rank=rank))
+            rank = (done.founded[founder], positions[founder])
+            out.append(grouping.summarize_cluster(cluster, done.members, task.published, task.entities, rank=rank))
     return out
 
 
