@@ -60,6 +60,7 @@ class TableDef:
     columns: dict[str, str] = field(default_factory=dict)  # name -> declared SQLite type
     primary_key: tuple[str, ...] = ()
     identity: str | None = None  # the INTEGER PRIMARY KEY AUTOINCREMENT column
+    declarations: dict[str, str] = field(default_factory=dict)  # name -> its declaration as written
 
 
 @lru_cache(maxsize=1)
@@ -109,6 +110,7 @@ def parse_tables(sql: str) -> dict[str, TableDef]:
             else:
                 name = words[0]
                 table.columns[name] = words[1].upper() if len(words) > 1 else ""
+                table.declarations[name] = " ".join(words)
                 rest = " ".join(words[1:]).upper()
                 if "PRIMARY KEY" in rest:
                     table.primary_key = (name,)
@@ -118,15 +120,6 @@ def parse_tables(sql: str) -> dict[str, TableDef]:
     return tables
 
 
-def column_declarations(sql: str) -> dict[str, dict[str, str]]:
-    """Per table, each column's declaration as written ("article_label TEXT"), comments dropped."""
-    out: dict[str, dict[str, str]] = {}
-    for m in _CREATE_TABLE.finditer(strip_comments(sql)):
-        out[m.group(1)] = {item.split()[0]: " ".join(item.split()) for item in _split_top_level(m.group(2))
-                           if item.split()[0].upper() not in ("PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "CONSTRAINT")}
-    return out
-
-
 def added_column_statements(present: Mapping[str, Iterable[str]], *, postgres: bool = False) -> list[str]:
     """``ALTER TABLE ... ADD COLUMN`` for each column of schema.sql missing from a table that
     ``present`` (table -> its column names) lists: a database made by an earlier storyline gets
@@ -134,20 +127,18 @@ def added_column_statements(present: Mapping[str, Iterable[str]], *, postgres: b
     reading it expects NULL from older rows). Tables that do not exist yet are left to
     ``CREATE TABLE IF NOT EXISTS``. A missing NOT NULL column cannot be added so: ValueError."""
     out = []
-    for table, declared in column_declarations(schema_sql()).items():
+    for table, definition in tables().items():
         if table not in present:
             continue
         have = set(present[table])
-        for name, declaration in declared.items():
+        for name, declaration in definition.declarations.items():
             if name in have:
                 continue
             if "NOT NULL" in declaration.upper() or "PRIMARY KEY" in declaration.upper():
                 raise ValueError(f"the table {table} lacks its column {name}, which an older database cannot be "
                                  "given (NOT NULL): build a new database")
             if postgres:
-                for pattern, replacement in _PG_TYPES:
-                    declaration = pattern.sub(replacement, declaration)
-                out.append(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {declaration}")
+                out.append(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {_postgres_code(declaration)}")
             else:
                 out.append(f"ALTER TABLE {table} ADD COLUMN {declaration}")
     return out
@@ -170,9 +161,13 @@ def postgres_ddl(sql: str) -> str:
         kind, text = m.lastgroup, m.group(0)
         if kind == "comment":
             continue
-        if kind == "code":
-            for pattern, replacement in _PG_TYPES:
-                text = pattern.sub(replacement, text)
-            text = END_COLUMN.sub('"end"', text)
-        out.append(text)
+        out.append(_postgres_code(text) if kind == "code" else text)
     return "".join(out) + PG_EXTRA_DDL
+
+
+def _postgres_code(text: str) -> str:
+    """SQL code (no literals, quoted names or comments) with SQLite's types and the ``end``
+    column as PostgreSQL writes them."""
+    for pattern, replacement in _PG_TYPES:
+        text = pattern.sub(replacement, text)
+    return END_COLUMN.sub('"end"', text)
